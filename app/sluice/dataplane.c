@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data-plane snapshot and the live apply transaction.
+ *
+ * Apply: check the change can be made live -> compile a new snapshot ->
+ * persist the config atomically -> publish the snapshot pointer -> wait one
+ * RCU grace period -> free the old snapshot. Every step before "publish" can
+ * fail and then nothing has changed; "publish" cannot fail. Workers never
+ * stop and never see a half-built table, so no packet is lost to a change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "sl_log.h"
+#include "sluice.h"
+
+struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,
+			  char *err, size_t err_len)
+{
+	struct sl_ipstack_port_id ids[SL_MAX_PORTS];
+	struct sl_dp *dp = rte_zmalloc("sl_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	if (dp == NULL) {
+		snprintf(err, err_len, "config: out of memory");
+		return NULL;
+	}
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		ids[i].port_id = app->ports[i].port_id;
+		ids[i].mgmt_txq = app->ports[i].mgmt_txq;
+		ids[i].mac = app->ports[i].mac;
+	}
+	dp->generation = generation;
+	dp->idle_sleep_us = cfg->workers.idle_sleep_us;
+	dp->burst = cfg->workers.burst ? cfg->workers.burst : 32;
+	if (dp->burst > SL_BURST_MAX)
+		dp->burst = SL_BURST_MAX;
+	dp->cfg = sl_config_dup(cfg);
+	if (dp->cfg == NULL) {
+		snprintf(err, err_len, "config: out of memory");
+		goto fail;
+	}
+	dp->ip = sl_ipstack_tables_build(cfg, ids, generation, app->socket, err, err_len);
+	if (dp->ip == NULL)
+		goto fail;
+	return dp;
+fail:
+	sl_dp_free(dp);
+	return NULL;
+}
+
+void sl_dp_free(struct sl_dp *dp)
+{
+	if (dp == NULL)
+		return;
+	sl_ipstack_tables_free(dp->ip);
+	sl_config_free(dp->cfg);
+	rte_free(dp);
+}
+
+/* Port settings that are live: MTU. */
+static void apply_ports(struct sl_app *app, const struct sl_config *next)
+{
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		struct sl_port *p = &app->ports[i];
+		uint16_t mtu = next->ports[i].mtu;
+		if (mtu == p->mtu)
+			continue;
+		int rc = sl_port_set_mtu(p, mtu);
+		if (rc < 0)
+			SL_LOG(WARN, "port", "port %s: device refused MTU %u (%s); sluice enforces it",
+			       p->name, mtu, strerror(-rc));
+		p->mtu = mtu;
+	}
+}
+
+static int load_token(const struct sl_config *cfg, char *token, size_t len, char *err, size_t err_len)
+{
+	if (cfg->api.token_file[0] == '\0') {
+		token[0] = '\0';
+		return 0;
+	}
+	int rc = sl_mgmt_token_file_read(cfg->api.token_file, token, len);
+	if (rc == -EPERM)
+		snprintf(err, err_len, "api.token_file: %s must not be readable by group or others "
+			 "(chmod 600)", cfg->api.token_file);
+	else if (rc < 0)
+		snprintf(err, err_len, "api.token_file: cannot read %s: %s", cfg->api.token_file,
+			 rc == -EINVAL ? "empty or too long" : strerror(-rc));
+	return rc;
+}
+
+enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bool dry_run,
+				  json_t **changes, char *err, size_t err_len)
+{
+	char token[sizeof(app->token)];
+	enum sl_apply_result res = SL_APPLY_INVALID;
+	struct sl_dp *dp = NULL;
+
+	if (changes != NULL)
+		*changes = sl_config_diff(app->cfg, next);
+	if (sl_config_check_live_change(app->cfg, next, err, err_len) < 0) {
+		res = SL_APPLY_RESTART;
+		goto reject;
+	}
+	if (load_token(next, token, sizeof(token), err, err_len) < 0)
+		goto reject;
+	dp = sl_dp_build(app, next, app->generation + 1, err, err_len);
+	if (dp == NULL)
+		goto reject;
+	if (dry_run) {
+		sl_dp_free(dp);
+		sl_config_free(next);
+		return SL_APPLY_OK;
+	}
+	int rc = sl_config_save(next, app->config_path);
+	if (rc < 0) {
+		snprintf(err, err_len, "config: cannot save %s: %s", app->config_path, strerror(-rc));
+		res = SL_APPLY_IO;
+		goto reject;
+	}
+
+	apply_ports(app, next);
+	sl_log_set_level(next->log.level);
+	memcpy(app->token, token, sizeof(token));
+	sl_mgmt_server_set_token(app->http, app->token[0] ? app->token : NULL);
+
+	struct sl_dp *old = app->dp;
+	__atomic_store_n(&app->dp, dp, __ATOMIC_RELEASE);
+	app->generation = dp->generation;
+	sl_config_free(app->cfg);
+	app->cfg = next;
+	/* Workers report quiescence every loop (microseconds): a short wait. */
+	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
+	sl_dp_free(old);
+	sl_ipstack_ctl_sync_static(&app->ctl, dp->ip, app->cfg, rte_rdtsc());
+	app->applies_ok++;
+	SL_LOG(INFO, "config", "applied configuration generation %" PRIu64, app->generation);
+	return SL_APPLY_OK;
+
+reject:
+	sl_dp_free(dp);
+	sl_config_free(next);
+	app->applies_rejected++;
+	if (changes != NULL) {
+		json_decref(*changes);
+		*changes = NULL;
+	}
+	return res;
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice: start, run, stop.
+ *
+ *   sluice [EAL args] -- --config FILE [--drivers-config DIR] [--check]
+ *
+ * Start-up is a straight line of steps, each of which either succeeds or
+ * ends the process with one clear message and a non-zero exit, unwinding
+ * what was already set up. SIGINT/SIGTERM stop the loops; ports are stopped
+ * and closed, the EAL is cleaned up and the exit status is 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_version.h>
+
+#include "sl_build_config.h"
+#include "sl_log.h"
+#include "sluice.h"
+
+#define PUNT_RING_SIZE 4096
+#define NEIGH_CAPACITY 4096
+#define MBUF_CACHE 256
+#define ERR_LEN 512
+
+struct sl_app sl_app;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&sl_app.quit, 1, __ATOMIC_RELAXED);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sluice [EAL options] -- --config FILE [--drivers-config DIR] [--check]\n"
+		   "  --config FILE          configuration (JSON); applied changes are saved back to it\n"
+		   "  --drivers-config DIR   driver profiles (default %s)\n"
+		   "  --check                validate the configuration and exit\n"
+		   "  --version              print the version and exit\n",
+		SLUICE_DRIVERS_CONFIG_DIR);
+}
+
+struct app_opts {
+	const char *config;
+	const char *profiles;
+	bool check;
+};
+
+/* Options after "--"; returns 0, 1 (done: --help/--version) or -EINVAL. */
+static int parse_app_args(int argc, char **argv, struct app_opts *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"drivers-config", required_argument, NULL, 'd'},
+		{"check", no_argument, NULL, 'k'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'd': o->profiles = optarg; break;
+		case 'k': o->check = true; break;
+		case 'v': printf("sluice %s (%s)\n", SLUICE_VERSION, rte_version()); return 1;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "sluice: --config FILE is required\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *default_profiles_dir(void)
+{
+	/* A build tree run finds the source tree's profiles; an install, its own. */
+	if (access(SLUICE_DRIVERS_CONFIG_DIR, R_OK) == 0)
+		return SLUICE_DRIVERS_CONFIG_DIR;
+	return SLUICE_SOURCE_DRIVERS_CONFIG_DIR;
+}
+
+static int fatal(const char *what)
+{
+	SL_LOG(ERR, "main", "%s", what);
+	return 1;
+}
+
+static int create_pool(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
+{
+	uint16_t max_mtu = 1500;
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		max_mtu = RTE_MAX(max_mtu, cfg->ports[i].mtu);
+	uint32_t room = RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+				(uint32_t)(RTE_PKTMBUF_HEADROOM + max_mtu + RTE_ETHER_HDR_LEN + 8));
+	/* Descriptors of every queue, per-lcore caches, pending queues, slack. */
+	uint32_t n = cfg->n_ports * (SL_MAX_WORKERS + 1) * 2048u / 4 +
+		     rte_lcore_count() * MBUF_CACHE + NEIGH_CAPACITY + PUNT_RING_SIZE + 8192;
+	app->pool = rte_pktmbuf_pool_create("sl_mbuf", n, MBUF_CACHE, SL_PKT_PRIV_SIZE,
+					    (uint16_t)room, app->socket);
+	if (app->pool == NULL) {
+		snprintf(err, len, "cannot create the mbuf pool (%u mbufs of %u bytes): %s", n, room,
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int setup_ports(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
+{
+	int rc;
+	for (uint16_t i = 0; i < cfg->n_ports; i++) {
+		app->n_ports = (uint16_t)(i + 1);
+		rc = sl_port_attach(&app->ports[i], i, &cfg->ports[i], (uint16_t)app->n_workers,
+				    app->profiles_dir, err, len);
+		if (rc < 0)
+			return rc;
+		rc = sl_port_configure(&app->ports[i], &cfg->ports[i], (uint16_t)app->n_workers,
+				       app->pool, err, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Spread every RX queue of every port over the workers, round robin. */
+static int assign_queues(struct sl_app *app, char *err, size_t len)
+{
+	unsigned next = 0, lcore;
+	unsigned wi = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct sl_worker *w = &app->workers[wi];
+		w->lcore_id = lcore;
+		w->index = wi++;
+		sl_ipstack_worker_init(&w->ip, app->neigh, app->punt, app->pool,
+				       &sl_lcore_stats[lcore], app->tsc_hz);
+	}
+	for (uint16_t p = 0; p < app->n_ports; p++) {
+		for (uint16_t q = 0; q < app->ports[p].n_rxq; q++) {
+			struct sl_worker *w = &app->workers[next++ % app->n_workers];
+			if (w->n_rxq == SL_MAX_RXQ_PER_WORKER) {
+				snprintf(err, len, "too many RX queues per worker (max %u)",
+					 SL_MAX_RXQ_PER_WORKER);
+				return -ENOSPC;
+			}
+			w->rxq[w->n_rxq++] = (struct sl_rxq){.port = p,
+				.port_id = app->ports[p].port_id, .queue = q};
+		}
+	}
+	return 0;
+}
+
+static int setup_shared(struct sl_app *app, char *err, size_t len)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(SL_MAX_WORKERS);
+	app->qsv = rte_zmalloc("sl_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (app->qsv == NULL || rte_rcu_qsbr_init(app->qsv, SL_MAX_WORKERS) != 0) {
+		snprintf(err, len, "cannot set up RCU");
+		return -ENOMEM;
+	}
+	app->punt = rte_ring_create("sl_punt", PUNT_RING_SIZE, app->socket, RING_F_SC_DEQ);
+	app->neigh = sl_neigh_table_create("sl_neigh", NEIGH_CAPACITY, app->socket, app->qsv,
+					   app->tsc_hz);
+	if (app->punt == NULL || app->neigh == NULL) {
+		snprintf(err, len, "cannot create the punt ring or neighbor table: %s",
+			 rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	app->ctl = (struct sl_ipstack_ctl){.neigh = app->neigh, .pool = app->pool,
+		.st = &sl_lcore_stats[rte_get_main_lcore()], .tx = sl_mgmt_tx, .tx_arg = app,
+		.tsc_hz = app->tsc_hz};
+	return 0;
+}
+
+static int start_api(struct sl_app *app, const struct sl_config *cfg)
+{
+	struct sl_mgmt_server_params p = {
+		.listen_addr = cfg->api.listen,
+		.port = cfg->api.port,
+		.token = app->token[0] ? app->token : NULL,
+		.connection_limit = cfg->api.connection_limit,
+		.per_ip_limit = cfg->api.per_ip_limit,
+		.timeout_s = cfg->api.timeout_s,
+		.memory_limit = cfg->api.memory_limit,
+		.max_body = cfg->api.max_body,
+		.routes = sl_api_routes,
+		.n_routes = sl_api_n_routes,
+		.handler_arg = app,
+	};
+	app->http = sl_mgmt_server_start(&p);
+	return app->http == NULL ? -errno : 0;
+}
+
+static void wait_workers_polling(struct sl_app *app)
+{
+	uint64_t deadline = rte_rdtsc() + app->tsc_hz;
+	bool all;
+	do {
+		all = true;
+		for (unsigned i = 0; i < app->n_workers; i++)
+			all = all && sl_lcore_stats[app->workers[i].lcore_id].polls > 0;
+		rte_delay_us_sleep(1000);
+	} while (!all && rte_rdtsc() < deadline);
+	sl_mgmt_sample(app, rte_rdtsc());
+}
+
+static void shutdown_app(struct sl_app *app)
+{
+	__atomic_store_n(&app->quit, 1, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	if (app->http)
+		sl_mgmt_server_stop(app->http);
+	for (uint16_t i = 0; i < app->n_ports; i++)
+		sl_port_close(&app->ports[i]);
+	sl_neigh_table_free(app->neigh);
+	sl_dp_free(app->dp);
+	sl_config_free(app->cfg);
+	rte_ring_free(app->punt);
+	rte_mempool_free(app->pool);
+	rte_free(app->qsv);
+}
+
+static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts *o)
+{
+	char err[ERR_LEN] = "";
+	app->cfg = cfg;
+	app->tsc_hz = rte_get_tsc_hz();
+	app->socket = (int)rte_socket_id();
+	app->start_tsc = rte_rdtsc();
+	app->start_time = time(NULL);
+	snprintf(app->profiles_dir, sizeof(app->profiles_dir), "%s",
+		 o->profiles ? o->profiles : default_profiles_dir());
+	sl_stats_init(app->tsc_hz);
+	app->n_workers = rte_lcore_count() - 1;
+	if (app->n_workers == 0 || app->n_workers > SL_MAX_WORKERS) {
+		snprintf(err, sizeof(err), "eal.lcores: need 2..%u lcores (one management lcore and "
+			 "at least one worker), got %u", SL_MAX_WORKERS + 1, rte_lcore_count());
+		return fatal(err);
+	}
+	if (create_pool(app, cfg, err, sizeof(err)) < 0 || setup_shared(app, err, sizeof(err)) < 0 ||
+	    setup_ports(app, cfg, err, sizeof(err)) < 0 || assign_queues(app, err, sizeof(err)) < 0)
+		return fatal(err);
+	app->generation = 1;
+	app->dp = sl_dp_build(app, cfg, app->generation, err, sizeof(err));
+	if (app->dp == NULL)
+		return fatal(err);
+	sl_ipstack_ctl_sync_static(&app->ctl, app->dp->ip, cfg, rte_rdtsc());
+	if (cfg->api.token_file[0] && sl_mgmt_token_file_read(cfg->api.token_file, app->token,
+							      sizeof(app->token)) < 0) {
+		snprintf(err, sizeof(err), "api.token_file: cannot use %s (it must exist, be non-empty "
+			 "and have mode 0600)", cfg->api.token_file);
+		return fatal(err);
+	}
+	if (start_api(app, cfg) < 0) {
+		snprintf(err, sizeof(err), "api: cannot listen on %s port %u: %s", cfg->api.listen,
+			 cfg->api.port, strerror(errno));
+		return fatal(err);
+	}
+	for (uint16_t i = 0; i < app->n_ports; i++)
+		if (sl_port_start(&app->ports[i], err, sizeof(err)) < 0)
+			return fatal(err);
+	for (unsigned i = 0; i < app->n_workers; i++)
+		rte_eal_remote_launch(sl_worker_main, &app->workers[i], app->workers[i].lcore_id);
+	wait_workers_polling(app);
+	SL_LOG(INFO, "main", "sluice %s running: %u workers, %u ports, API on %s port %u%s",
+	       SLUICE_VERSION, app->n_workers, app->n_ports, cfg->api.listen,
+	       sl_mgmt_server_port(app->http), app->no_huge ? ", without hugepages" : "");
+	sl_mgmt_loop(app);
+	SL_LOG(INFO, "main", "stopping");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct app_opts o = {0};
+	char err[ERR_LEN] = "";
+	char **eal_argv;
+	int sep, rc;
+
+	sl_log_init();
+	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	if (sep == argc) {
+		/* No "--": everything is sluice's (EAL comes from the config). */
+		sep = 0;
+	}
+	rc = parse_app_args(argc - sep, argv + sep, &o);
+	if (rc != 0)
+		return rc > 0 ? 0 : 64;
+
+	struct sl_config *cfg = sl_config_load(o.config, err, sizeof(err));
+	if (cfg == NULL) {
+		SL_LOG(ERR, "config", "%s", err);
+		return 1;
+	}
+	if (o.check) {
+		printf("%s: OK\n", o.config);
+		sl_config_free(cfg);
+		return 0;
+	}
+	sl_log_set_level(cfg->log.level);
+	snprintf(sl_app.config_path, sizeof(sl_app.config_path), "%s", o.config);
+
+	int eal_argc = sl_eal_args_build(cfg, sep > 0 ? sep : 1, argv, &eal_argv, &sl_app.no_huge,
+					 err, sizeof(err));
+	if (eal_argc < 0)
+		return fatal(err);
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		snprintf(err, sizeof(err), "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		sl_config_free(cfg);
+		return fatal(err);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = run(&sl_app, cfg, &o);
+	shutdown_app(&sl_app);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * /metrics: per-lcore counters summed at scrape time.
+ *
+ * Names: sluice_ prefix, base units, _total for counters; port series use
+ * node_exporter's words (receive/transmit, packets/bytes/drop/errs). Labels
+ * are bounded (port, reason, lcore): never an address.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_version.h>
+
+#include "sl_build_config.h"
+#include "sluice.h"
+
+struct port_metric {
+	const char *name;
+	const char *help;
+	size_t offset;     /* into struct sl_port_counters */
+};
+
+static const struct port_metric port_metrics[] = {
+	{"sluice_port_receive_packets_total", "Packets received on the port.",
+	 offsetof(struct sl_port_counters, rx_packets)},
+	{"sluice_port_receive_bytes_total", "Bytes received on the port (Ethernet frames).",
+	 offsetof(struct sl_port_counters, rx_bytes)},
+	{"sluice_port_transmit_packets_total", "Packets transmitted on the port.",
+	 offsetof(struct sl_port_counters, tx_packets)},
+	{"sluice_port_transmit_bytes_total", "Bytes transmitted on the port (Ethernet frames).",
+	 offsetof(struct sl_port_counters, tx_bytes)},
+	{"sluice_port_transmit_drop_total", "Packets dropped on transmit (queue full).",
+	 offsetof(struct sl_port_counters, tx_dropped)},
+};
+
+static void render_ports(struct sl_app *app, struct sl_buf *b, const struct sl_lcore_stats *sum)
+{
+	for (unsigned m = 0; m < RTE_DIM(port_metrics); m++) {
+		sl_metrics_family(b, port_metrics[m].name, SL_METRIC_COUNTER, port_metrics[m].help);
+		for (uint16_t i = 0; i < app->n_ports; i++) {
+			const char *labels[] = {"port", app->ports[i].name, NULL};
+			const uint64_t *v = (const uint64_t *)((const char *)&sum->port[i] +
+							       port_metrics[m].offset);
+			sl_metrics_sample_u64(b, port_metrics[m].name, NULL, labels, *v);
+		}
+	}
+	struct sl_port_hw_stats hw[SL_MAX_PORTS];
+	for (uint16_t i = 0; i < app->n_ports; i++)
+		sl_port_hw_stats_get(&app->ports[i], &hw[i]);
+	sl_metrics_family(b, "sluice_port_receive_drop_total", SL_METRIC_COUNTER,
+			  "Packets the device dropped for lack of RX descriptors or mbufs.");
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		const char *labels[] = {"port", app->ports[i].name, NULL};
+		sl_metrics_sample_u64(b, "sluice_port_receive_drop_total", NULL, labels,
+				      hw[i].rx_missed + hw[i].rx_nombuf);
+	}
+	sl_metrics_family(b, "sluice_port_receive_errs_total", SL_METRIC_COUNTER,
+			  "Erroneous frames the device received.");
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		const char *labels[] = {"port", app->ports[i].name, NULL};
+		sl_metrics_sample_u64(b, "sluice_port_receive_errs_total", NULL, labels, hw[i].rx_errors);
+	}
+	sl_metrics_family(b, "sluice_port_up", SL_METRIC_GAUGE, "1 if the port's link is up.");
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		const char *labels[] = {"port", app->ports[i].name, NULL};
+		struct sl_port_link link;
+		sl_port_link_get(&app->ports[i], &link);
+		sl_metrics_sample_u64(b, "sluice_port_up", NULL, labels, link.up);
+	}
+	sl_metrics_family(b, "sluice_port_mtu_bytes", SL_METRIC_GAUGE, "The port's L3 MTU.");
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		const char *labels[] = {"port", app->ports[i].name, NULL};
+		sl_metrics_sample_u64(b, "sluice_port_mtu_bytes", NULL, labels, app->ports[i].mtu);
+	}
+}
+
+static void render_drops(struct sl_buf *b, const struct sl_lcore_stats *sum)
+{
+	sl_metrics_family(b, "sluice_drop_packets_total", SL_METRIC_COUNTER,
+			  "Packets dropped, by reason.");
+	for (unsigned r = 0; r < SL_DROP_MAX; r++) {
+		const char *labels[] = {"reason", sl_drop_reason_label(r), NULL};
+		sl_metrics_sample_u64(b, "sluice_drop_packets_total", NULL, labels, sum->drops[r]);
+	}
+}
+
+static void counter(struct sl_buf *b, const char *name, const char *help, uint64_t v)
+{
+	sl_metrics_family(b, name, SL_METRIC_COUNTER, help);
+	sl_metrics_sample_u64(b, name, NULL, NULL, v);
+}
+
+static void gauge(struct sl_buf *b, const char *name, const char *help, double v)
+{
+	sl_metrics_family(b, name, SL_METRIC_GAUGE, help);
+	sl_metrics_sample(b, name, NULL, NULL, v);
+}
+
+static void render_latency(struct sl_app *app, struct sl_buf *b, const struct sl_lcore_stats *sum)
+{
+	const char *name = "sluice_packet_latency_seconds";
+	uint64_t cum = 0;
+	char le[32];
+	sl_metrics_family(b, name, SL_METRIC_HISTOGRAM,
+			  "Time from the RX burst to the TX burst of forwarded packets.");
+	for (unsigned i = 0; i < SL_LATENCY_NBUCKETS; i++) {
+		cum += sum->latency_bucket[i];
+		if (i < SL_LATENCY_NBUCKETS - 1)
+			snprintf(le, sizeof(le), "%g", sl_stats_latency_bound_seconds(i));
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		const char *labels[] = {"le", le, NULL};
+		sl_metrics_sample_u64(b, name, "_bucket", labels, cum);
+	}
+	sl_metrics_sample(b, name, "_sum", NULL,
+			  (double)sum->latency_sum_cycles / (double)app->tsc_hz);
+	sl_metrics_sample_u64(b, name, "_count", NULL, sum->latency_count);
+}
+
+static void render_lcores(struct sl_app *app, struct sl_buf *b)
+{
+	char id[16];
+	sl_metrics_family(b, "sluice_lcore_busy_ratio", SL_METRIC_GAUGE,
+			  "Share of a worker's polling time spent on packets, last second.");
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
+		const char *labels[] = {"lcore", id, "role", "worker", NULL};
+		sl_metrics_sample(b, "sluice_lcore_busy_ratio", NULL, labels, app->workers[i].busy_ratio);
+	}
+	sl_metrics_family(b, "sluice_lcore_receive_packets_total", SL_METRIC_COUNTER,
+			  "Packets a worker received, over all its RX queues.");
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		uint64_t rx = 0;
+		for (uint16_t p = 0; p < app->n_ports; p++)
+			rx += sl_lcore_stats[app->workers[i].lcore_id].port[p].rx_packets;
+		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
+		const char *labels[] = {"lcore", id, "role", "worker", NULL};
+		sl_metrics_sample_u64(b, "sluice_lcore_receive_packets_total", NULL, labels, rx);
+	}
+}
+
+static void render_neighbors(struct sl_app *app, struct sl_buf *b)
+{
+	uint64_t by_state[SL_NEIGH_PERMANENT + 1] = {0};
+	const struct sl_neigh_table *t = app->neigh;
+	for (uint32_t i = 0; i < t->capacity * 2; i++) {
+		if (!t->entries[i].in_use)
+			continue;
+		uint8_t s = SL_NEIGH_WORD_STATE(t->entries[i].word);
+		if (s <= SL_NEIGH_PERMANENT)
+			by_state[s]++;
+	}
+	sl_metrics_family(b, "sluice_neighbors", SL_METRIC_GAUGE, "Neighbor entries by state.");
+	for (uint8_t s = SL_NEIGH_INCOMPLETE; s <= SL_NEIGH_PERMANENT; s++) {
+		const char *labels[] = {"state", sl_neigh_state_name(s), NULL};
+		sl_metrics_sample_u64(b, "sluice_neighbors", NULL, labels, by_state[s]);
+	}
+}
+
+void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
+{
+	struct sl_lcore_stats sum;
+	sl_stats_sum(&sum);
+
+	const char *info[] = {"version", SLUICE_VERSION, "dpdk", rte_version(), NULL};
+	sl_metrics_family(b, "sluice_build_info", SL_METRIC_GAUGE, "Build information; always 1.");
+	sl_metrics_sample_u64(b, "sluice_build_info", NULL, info, 1);
+	gauge(b, "sluice_start_time_seconds", "Start time of the process since the Unix epoch.",
+	      (double)app->start_time);
+	gauge(b, "sluice_config_generation", "Generation of the running configuration.",
+	      (double)app->generation);
+	counter(b, "sluice_config_applies_total", "Configuration changes applied.", app->applies_ok);
+	counter(b, "sluice_config_rejects_total", "Configuration changes rejected.",
+		app->applies_rejected);
+	render_ports(app, b, &sum);
+	render_drops(b, &sum);
+	counter(b, "sluice_punted_packets_total", "Packets handed to the management lcore.",
+		sum.punted);
+	counter(b, "sluice_icmp_errors_sent_total", "ICMP errors sent.", sum.icmp_errors_sent);
+	counter(b, "sluice_icmp_errors_ratelimited_total",
+		"ICMP errors not sent because of the rate limit.", sum.icmp_errors_ratelimited);
+	render_latency(app, b, &sum);
+	render_lcores(app, b);
+	render_neighbors(app, b);
+	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",
+	      (double)rte_mempool_avail_count(app->pool));
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance: how the modules are wired together.
+ *
+ * Ownership: the management lcore (the EAL main lcore) owns struct sl_app and
+ * every mutation of it; workers read app->dp (the published snapshot) once per
+ * loop iteration and report a quiescent state after it. Each worker owns its
+ * struct sl_worker.
+ */
+#ifndef SLUICE_APP_H
+#define SLUICE_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "sl_config.h"
+#include "sl_ipstack.h"
+#include "sl_mgmt.h"
+#include "sl_port.h"
+
+#define SL_MAX_WORKERS 32
+#define SL_MAX_RXQ_PER_WORKER 16
+#define SL_BURST_MAX 64
+
+/* The data-plane snapshot: immutable once published. */
+struct sl_dp {
+	uint64_t generation;
+	struct sl_config *cfg;              /**< the config it was compiled from */
+	struct sl_ipstack_tables *ip;
+	uint32_t idle_sleep_us;
+	uint16_t burst;
+};
+
+struct sl_rxq {
+	uint16_t port;          /**< sluice port index */
+	uint16_t port_id;       /**< DPDK port id */
+	uint16_t queue;
+};
+
+struct sl_worker {
+	unsigned lcore_id;
+	unsigned index;          /**< worker number = its TX queue on every port */
+	uint16_t n_rxq;
+	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
+	struct sl_ipstack_worker ip;
+	/* Read by the management lcore for readiness and busy ratio. */
+	uint64_t seen_polls;
+	uint64_t seen_busy, seen_total;
+	double busy_ratio;
+} __rte_cache_aligned;
+
+struct sl_app {
+	/* Start-up facts. */
+	char config_path[SL_CONFIG_PATH_MAX];
+	char profiles_dir[SL_CONFIG_PATH_MAX];
+	bool no_huge;               /**< running without hugepages */
+	time_t start_time;
+	uint64_t start_tsc;
+	uint64_t tsc_hz;
+	int socket;
+
+	/* Management-owned state. */
+	struct sl_config *cfg;      /**< running config (same as dp->cfg) */
+	uint64_t generation;
+	uint64_t applies_ok, applies_rejected;
+	struct sl_dp *dp;           /**< published snapshot; workers load it atomically */
+	struct rte_rcu_qsbr *qsv;
+	struct rte_ring *punt;
+	struct rte_mempool *pool;
+	struct sl_neigh_table *neigh;
+	struct sl_ipstack_ctl ctl;
+	struct sl_mgmt_server *http;
+	char token[256];            /**< bearer token; never logged */
+	bool workers_polling;
+	uint64_t last_sample_tsc;
+
+	uint16_t n_ports;
+	struct sl_port ports[SL_MAX_PORTS];
+	unsigned n_workers;
+	struct sl_worker workers[SL_MAX_WORKERS];
+
+	volatile int quit;          /**< set by SIGINT/SIGTERM */
+};
+
+extern struct sl_app sl_app;
+
+/* eal.c: EAL arguments from the command line and the config. */
+int sl_eal_args_build(const struct sl_config *cfg, int argc, char **argv,
+		      char ***out_argv, bool *no_huge, char *err, size_t err_len);
+
+/* dataplane.c: snapshot compile/publish and the live apply transaction. */
+struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,
+			  char *err, size_t err_len);
+void sl_dp_free(struct sl_dp *dp);
+
+enum sl_apply_result {
+	SL_APPLY_OK = 0,
+	SL_APPLY_INVALID,     /**< 422: compile failed */
+	SL_APPLY_RESTART,     /**< 409: needs a restart */
+	SL_APPLY_IO,          /**< 500: could not persist */
+};
+/**
+ * Apply @p next (ownership taken) as the running config: check it can be
+ * applied live, compile, persist, publish, wait for a grace period, free the
+ * old one. With @p dry_run nothing changes. @p changes (optional) gets the
+ * diff. On failure nothing changes and @p err names the field.
+ */
+enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bool dry_run,
+				  json_t **changes, char *err, size_t err_len);
+
+/* worker.c */
+int sl_worker_main(void *arg);
+
+/* mgmt.c */
+void sl_mgmt_loop(struct sl_app *app);
+void sl_mgmt_tx(void *arg, uint16_t port, struct rte_mbuf *m);
+void sl_mgmt_sample(struct sl_app *app, uint64_t now);
+bool sl_app_ready(const struct sl_app *app, json_t **checks);
+
+/* api.c */
+extern const struct sl_mgmt_route sl_api_routes[];
+extern const unsigned sl_api_n_routes;
+
+/* metrics.c */
+void sl_metrics_render(struct sl_app *app, struct sl_buf *b);
+
+static inline struct sl_dp *sl_dp_current(struct sl_app *app)
+{
+	return __atomic_load_n(&app->dp, __ATOMIC_ACQUIRE);
+}
+
+#endif

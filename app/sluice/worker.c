@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop: run to completion, one burst at a time.
+ *
+ *   for each of my RX queues:
+ *     rx burst -> parse -> input (L2, punt ARP/ND) -> route (FIB, TTL, MTU,
+ *     ICMP) -> [acl -> ratelimit -> flow -> tunnel -> qos] -> neighbor (L2
+ *     rewrite) -> tx burst per egress port on my own TX queue
+ *   report an RCU quiescent state
+ *
+ * The bracketed stages are where later features plug in. Nothing here
+ * locks, allocates from the C heap or makes a system call, except the
+ * optional idle sleep after many empty polls (workers.idle_sleep).
+ */
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "sl_log.h"
+#include "sl_pkt.h"
+#include "sluice.h"
+
+#define IDLE_POLLS_BEFORE_SLEEP 256
+
+static void count_rx(struct sl_lcore_stats *st, uint16_t port, struct rte_mbuf **pkts,
+		     uint16_t n, uint64_t now)
+{
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct sl_pkt_meta *meta = sl_pkt_meta(pkts[i]);
+		meta->in_port = port;
+		meta->rx_tsc = now;
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	}
+	st->port[port].rx_packets += n;
+	st->port[port].rx_bytes += bytes;
+}
+
+/* Send to each egress port in one burst; what a full queue refuses is dropped. */
+static void transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
+		     uint16_t n, uint64_t rx_tsc)
+{
+	struct sl_lcore_stats *st = w->ip.st;
+	struct rte_mbuf *out[SL_BURST_MAX];
+	uint16_t done = 0;
+	uint64_t mask = 0;
+	for (uint16_t i = 0; i < n; i++)
+		mask |= 1ULL << sl_pkt_meta(pkts[i])->out_port;
+	for (uint16_t port = 0; mask != 0; port++, mask >>= 1) {
+		if (!(mask & 1))
+			continue;
+		uint16_t k = 0;
+		uint64_t bytes = 0;
+		for (uint16_t i = 0; i < n; i++) {
+			if (sl_pkt_meta(pkts[i])->out_port == port) {
+				out[k++] = pkts[i];
+				bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			}
+		}
+		uint16_t sent = rte_eth_tx_burst(dp->ip->ports[port].port_id, (uint16_t)w->index, out, k);
+		for (uint16_t i = sent; i < k; i++) {
+			bytes -= rte_pktmbuf_pkt_len(out[i]);
+			st->port[port].tx_dropped++;
+			sl_stats_drop(st, out[i], SL_DROP_TX_FULL);
+		}
+		st->port[port].tx_packets += sent;
+		st->port[port].tx_bytes += bytes;
+		done += sent;
+	}
+	if (done)
+		sl_stats_latency(st, rte_rdtsc() - rx_tsc, done);
+}
+
+static uint16_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
+			uint16_t n, uint16_t port, uint64_t now)
+{
+	struct sl_lcore_stats *st = w->ip.st;
+	count_rx(st, port, pkts, n, now);
+	uint16_t ok = sl_pkt_parse_burst(pkts, n, now);
+	sl_pkt_drop_rejects(st, pkts + ok, (uint16_t)(n - ok));
+	n = sl_ipstack_input_burst(&w->ip, pkts, ok, now);
+	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
+	/* acl, ratelimit, flow, tunnel and qos stages go here. */
+	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
+	transmit(w, dp, pkts, n, now);
+	return n;
+}
+
+static void idle_sleep(uint32_t us)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)us * 1000};
+	nanosleep(&ts, NULL);
+}
+
+int sl_worker_main(void *arg)
+{
+	struct sl_worker *w = arg;
+	struct sl_app *app = &sl_app;
+	struct sl_lcore_stats *st = w->ip.st;
+	struct rte_mbuf *pkts[SL_BURST_MAX];
+	unsigned idle = 0;
+	uint64_t prev = rte_rdtsc();
+
+	rte_rcu_qsbr_thread_register(app->qsv, w->index);
+	rte_rcu_qsbr_thread_online(app->qsv, w->index);
+	SL_LOG(INFO, "worker", "worker %u on lcore %u polling %u RX queues",
+	       w->index, w->lcore_id, w->n_rxq);
+
+	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
+		const struct sl_dp *dp = sl_dp_current(app);
+		uint64_t now = rte_rdtsc();
+		uint32_t got = 0;
+		w->ip.t = dp->ip;
+		for (uint16_t q = 0; q < w->n_rxq; q++) {
+			const struct sl_rxq *rq = &w->rxq[q];
+			uint16_t n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, dp->burst);
+			if (n == 0)
+				continue;
+			got += n;
+			process(w, dp, pkts, n, rq->port, now);
+		}
+		rte_rcu_qsbr_quiescent(app->qsv, w->index);
+
+		uint64_t end = rte_rdtsc();
+		st->polls++;
+		st->total_cycles += end - prev;
+		if (got)
+			st->busy_cycles += end - now;
+		prev = end;
+		if (got) {
+			idle = 0;
+		} else if (dp->idle_sleep_us && ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
+			/* Off the packet path: nothing arrived for a while. */
+			rte_rcu_qsbr_thread_offline(app->qsv, w->index);
+			idle_sleep(dp->idle_sleep_us);
+			rte_rcu_qsbr_thread_online(app->qsv, w->index);
+		}
+	}
+	rte_rcu_qsbr_thread_offline(app->qsv, w->index);
+	rte_rcu_qsbr_thread_unregister(app->qsv, w->index);
+	return 0;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The configuration document: one JSON schema for the file and the REST API.
+ *
+ * sl_config_parse() turns JSON into a validated struct sl_config or fails with
+ * one message that names the exact field and problem, e.g.
+ *   routes[3].via: "10.0.0.300" is not an IPv4 address
+ * sl_config_to_json() writes it back (secrets are paths, never contents),
+ * so GET /api/v1/config returns what the file would contain.
+ *
+ * This module knows nothing of DPDK: it can be used before rte_eal_init()
+ * and in tools. Threads: any; a struct sl_config is owned by its creator.
+ */
+#ifndef SL_CONFIG_H
+#define SL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define SL_CONFIG_MAX_PORTS 8
+#define SL_CONFIG_MAX_ADDRS 8        /* per family per port */
+#define SL_CONFIG_MAX_ROUTES 4096
+#define SL_CONFIG_MAX_EAL_ARGS 32
+#define SL_CONFIG_NAME_MAX 16
+#define SL_CONFIG_PATH_MAX 256
+#define SL_CONFIG_DEVICE_MAX 256
+#define SL_CONFIG_ERR_MAX 256
+
+/** An address family tag for prefixes and addresses. */
+enum sl_af { SL_AF_INET = 4, SL_AF_INET6 = 6 };
+
+/** An IPv4 or IPv6 address, network byte order. */
+struct sl_addr {
+	uint8_t af;             /**< enum sl_af */
+	union {
+		uint32_t v4;    /**< network order */
+		uint8_t v6[16];
+	};
+};
+
+/** Address plus prefix length ("10.0.0.1/24"). */
+struct sl_prefix {
+	struct sl_addr addr;
+	uint8_t len;
+};
+
+struct sl_config_port {
+	char name[SL_CONFIG_NAME_MAX];       /**< [a-z0-9_-]{1,15}, unique */
+	char device[SL_CONFIG_DEVICE_MAX];   /**< PCI address or vdev string */
+	bool device_is_pci;                  /**< true for "0000:01:00.0" form */
+	uint16_t mtu;                        /**< L3 MTU, 68..9600, default 1500 */
+	uint16_t queues;                     /**< RX queues, 0 = one per worker */
+	uint16_t rx_desc, tx_desc;           /**< 0 = driver profile default */
+	bool has_mac;                        /**< "mac" given: override the NIC's */
+	uint8_t mac[6];
+	unsigned n_ipv4, n_ipv6;
+	struct sl_prefix ipv4[SL_CONFIG_MAX_ADDRS]; /**< host address + subnet */
+	struct sl_prefix ipv6[SL_CONFIG_MAX_ADDRS];
+};
+
+enum sl_route_type {
+	SL_ROUTE_UNICAST = 0,   /**< via a gateway, or on-link out of a port */
+	SL_ROUTE_BLACKHOLE,     /**< drop silently */
+	SL_ROUTE_UNREACHABLE,   /**< drop, answer ICMP unreachable */
+};
+
+struct sl_config_route {
+	struct sl_prefix prefix;  /**< network address (host bits must be zero) */
+	uint8_t type;             /**< enum sl_route_type */
+	bool has_via;
+	struct sl_addr via;       /**< gateway, same family as prefix */
+	int port;                 /**< index into ports[], -1 = find from via */
+};
+
+#define SL_CONFIG_MAX_NEIGHBORS 256
+
+/** A static neighbor (like "ip neigh add ... nud permanent"): never resolved, never aged. */
+struct sl_config_neighbor {
+	int port;                 /**< index into ports[] */
+	struct sl_addr addr;      /**< on one of that port's subnets, or IPv6 link-local */
+	uint8_t mac[6];           /**< unicast */
+};
+
+struct sl_config_eal {
+	char lcores[64];          /**< EAL -l / --lcores value; "" = EAL default */
+	uint32_t memory_mb;       /**< -m; 0 = EAL default */
+	uint8_t hugepages;        /**< enum sl_hugepages_mode */
+	char file_prefix[64];     /**< "" = none (--in-memory is always used) */
+	unsigned n_args;
+	char args[SL_CONFIG_MAX_EAL_ARGS][128]; /**< extra EAL arguments, verbatim */
+};
+
+enum sl_hugepages_mode {
+	SL_HUGEPAGES_AUTO = 0,    /**< use them if free, else --no-huge with a warning */
+	SL_HUGEPAGES_ON,          /**< fail to start without them */
+	SL_HUGEPAGES_OFF,         /**< always --no-huge */
+};
+
+struct sl_config_api {
+	char listen[64];          /**< IPv4 or IPv6 literal, default "127.0.0.1" */
+	uint16_t port;            /**< default 8080 */
+	char token_file[SL_CONFIG_PATH_MAX]; /**< "" = no auth (loopback only) */
+	uint32_t connection_limit;  /**< default 64 */
+	uint32_t per_ip_limit;      /**< default 16 */
+	uint32_t timeout_s;         /**< idle connection timeout, default 10 */
+	uint32_t memory_limit;      /**< per-connection pool bytes, default 65536 */
+	uint32_t max_body;          /**< largest request body bytes, default 1 MiB */
+};
+
+struct sl_config_log {
+	uint8_t level;            /**< enum sl_log_level, default info */
+};
+
+struct sl_config_workers {
+	uint32_t idle_sleep_us;   /**< sleep after idle polls; 0 = pure busy poll */
+	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
+};
+
+struct sl_config {
+	struct sl_config_eal eal;
+	unsigned n_ports;
+	struct sl_config_port ports[SL_CONFIG_MAX_PORTS];
+	unsigned n_routes;
+	struct sl_config_route *routes; /**< heap array of n_routes */
+	unsigned n_neighbors;
+	struct sl_config_neighbor neighbors[SL_CONFIG_MAX_NEIGHBORS];
+	struct sl_config_api api;
+	struct sl_config_log log;
+	struct sl_config_workers workers;
+};
+
+/**
+ * Parse and validate @p doc. On success returns a new config (free with
+ * sl_config_free()). On failure returns NULL and writes one message naming
+ * the field into @p err.
+ */
+struct sl_config *sl_config_parse(const json_t *doc, char *err, size_t err_len);
+
+/**
+ * Read @p path (JSON text) and parse it; errors name the file position.
+ * JSON syntax errors read "<file>:<line>:<column>: <jansson text>",
+ * validation errors "<file>: <path>: <problem>". Duplicate keys are errors.
+ */
+struct sl_config *sl_config_load(const char *path, char *err, size_t err_len);
+
+void sl_config_free(struct sl_config *cfg);
+
+/** Deep copy; NULL on allocation failure. */
+struct sl_config *sl_config_dup(const struct sl_config *cfg);
+
+/** Canonical JSON (every key, defaults filled in). Caller owns the result. */
+json_t *sl_config_to_json(const struct sl_config *cfg);
+
+/**
+ * Fields that differ, as a JSON array of {"path", "old", "new"} using the
+ * same paths as validation errors ("routes[2]", "log.level"). A route or port
+ * added/removed shows "old" or "new" as null.
+ */
+json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b);
+
+/**
+ * Which changed field of @p next cannot be applied to a running appliance
+ * (eal, port devices, queues, api listen address/port). Returns 0 if all can,
+ * else -EBUSY with the field named in @p err.
+ */
+int sl_config_check_live_change(const struct sl_config *cur,
+				const struct sl_config *next, char *err, size_t err_len);
+
+/**
+ * Write the config to @p path atomically: temp file in the same directory,
+ * fsync, rename, fsync the directory. 0 or -errno.
+ */
+int sl_config_save(const struct sl_config *cfg, const char *path);
+
+/* Route table edits used by the REST API; they validate like parse does. */
+
+/** Parse one route object (as in the "routes" array) against @p cfg's ports. */
+int sl_config_route_parse(const struct sl_config *cfg, const json_t *obj,
+			  struct sl_config_route *out, char *err, size_t err_len);
+/** Route as JSON, the same shape parse accepts. */
+json_t *sl_config_route_to_json(const struct sl_config *cfg, const struct sl_config_route *r);
+/** Index of a route with the same prefix (and type), or -1. */
+int sl_config_route_find(const struct sl_config *cfg, const struct sl_prefix *prefix);
+/** Append (copy) a route; -EEXIST if the prefix exists, -ENOSPC at the limit. */
+int sl_config_route_add(struct sl_config *cfg, const struct sl_config_route *r);
+/** Remove the route at @p idx. */
+void sl_config_route_del(struct sl_config *cfg, unsigned idx);
+/**
+ * The port a unicast route leaves by: its "port", else the first port (in
+ * config order) whose connected subnet holds "via". -1 for blackhole and
+ * unreachable routes, or if no port fits (parse rejects that case).
+ */
+int sl_config_route_port(const struct sl_config *cfg, const struct sl_config_route *r);
+
+/* Units and literals ("100Mbit", "5ms", "40%", "10.0.0.0/8"). */
+
+/** "5ms", "10s", "250us", "2m" -> microseconds. 0 or -EINVAL. */
+int sl_parse_duration_us(const char *s, uint64_t *us);
+/** "64KiB", "1MiB", "512", "2MB" -> bytes. 0 or -EINVAL. */
+int sl_parse_size_bytes(const char *s, uint64_t *bytes);
+/** "100Mbit", "1Gbit", "64kbit", "1000bit" -> bits per second. 0 or -EINVAL. */
+int sl_parse_rate_bps(const char *s, uint64_t *bps);
+/** "40%" -> 40 (any whole number that fits; callers bound it). 0 or -EINVAL. */
+int sl_parse_percent(const char *s, uint32_t *pct);
+/** IPv4/IPv6 literal. 0 or -EINVAL. */
+int sl_parse_addr(const char *s, struct sl_addr *out);
+/** "addr/len"; a bare address gets /32 or /128. 0 or -EINVAL. */
+int sl_parse_prefix(const char *s, struct sl_prefix *out);
+/**
+ * Canonical spelling: the largest unit that divides the value exactly
+ * ("10s", "0us", "64KiB", "1KB", "100Mbit"; binary size units before
+ * decimal ones). Parsing the result gives the value back.
+ * SL_UNITS_STR_MAX bytes are always enough.
+ */
+#define SL_UNITS_STR_MAX 32
+void sl_format_duration_us(uint64_t us, char *buf, size_t len);
+void sl_format_size_bytes(uint64_t bytes, char *buf, size_t len);
+void sl_format_rate_bps(uint64_t bps, char *buf, size_t len);
+/** Format an address / prefix (INET6_ADDRSTRLEN + 4 is enough). */
+void sl_format_addr(const struct sl_addr *a, char *buf, size_t len);
+void sl_format_prefix(const struct sl_prefix *p, char *buf, size_t len);
+/** Zero the host bits of @p p in place. */
+void sl_prefix_mask(struct sl_prefix *p);
+/** True if @p a lies within @p p. */
+bool sl_prefix_contains(const struct sl_prefix *p, const struct sl_addr *a);
+
+#endif /* SL_CONFIG_H */

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker stages of the IP stack: input (L2 acceptance, control punts), route
+ * (FIB, local delivery, TTL, MTU, ICMP errors) and neighbor (L2 rewrite).
+ *
+ * Principles: one FIB lookup per packet, done in bulk per family; the
+ * routing decision is a next-hop index, so later stages and the management
+ * lcore look the same facts up again without a second FIB walk. ICMP errors
+ * replace the packet they are about in the burst (one in, at most one out),
+ * so a burst never grows. Errors are budgeted per worker by a token bucket.
+ */
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_udp.h>
+
+#include "ipstack_priv.h"
+
+#define ICMP_RATE_DEFAULT 1000  /* errors per second per worker */
+#define ICMP_BURST_DEFAULT 100
+
+void sl_ipstack_worker_init(struct sl_ipstack_worker *w, struct sl_neigh_table *neigh,
+			    struct rte_ring *punt, struct rte_mempool *pool,
+			    struct sl_lcore_stats *st, uint64_t tsc_hz)
+{
+	memset(w, 0, sizeof(*w));
+	w->neigh = neigh;
+	w->punt = punt;
+	w->pool = pool;
+	w->st = st;
+	w->tsc_hz = tsc_hz;
+	w->icmp_rate = ICMP_RATE_DEFAULT;
+	w->icmp_burst = ICMP_BURST_DEFAULT;
+	w->icmp_tokens_milli = (uint64_t)ICMP_BURST_DEFAULT * 1000;
+}
+
+/* Hand @p n packets to the management lcore; what does not fit is dropped. */
+static void punt(struct sl_ipstack_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (n == 0)
+		return;
+	unsigned sent = rte_ring_mp_enqueue_burst(w->punt, (void **)pkts, n, NULL);
+	w->st->punted += sent;
+	for (unsigned i = sent; i < n; i++)
+		sl_stats_drop(w->st, pkts[i], SL_DROP_PUNT_RING_FULL);
+}
+
+static bool is_nd(struct rte_mbuf *m)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (meta->l4_proto != IPPROTO_ICMPV6 || !(meta->flags & SL_PKT_F_FIRST_FRAG))
+		return false;
+	uint8_t type = *(const uint8_t *)sl_pkt_l4(m);
+	return type >= 133 && type <= 137;
+}
+
+/* 224.0.0.0/24 and ff02::/16: link-scope chatter no router forwards. */
+static bool link_local_group(struct rte_mbuf *m)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (meta->l3_type == SL_L3_IPV4)
+		return (rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr) >> 8) == 0xe00000;
+	if (meta->l3_type == SL_L3_IPV6) {
+		const uint8_t *d = sl_pkt_ipv6(m)->dst_addr;
+		return d[0] == 0xff && (d[1] & 0x0f) == 0x02;
+	}
+	return false;
+}
+
+uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
+				uint16_t n, uint64_t now)
+{
+	struct rte_mbuf *to_punt[n];
+	uint16_t keep = 0, np = 0;
+	(void)now;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_pkt_meta *meta = sl_pkt_meta(m);
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		bool group = meta->flags & (SL_PKT_F_L2_BCAST | SL_PKT_F_L2_MCAST);
+
+		if (!group && !rte_is_same_ether_addr(&eth->dst_addr, &w->t->ports[meta->in_port].mac)) {
+			sl_stats_drop(w->st, m, SL_DROP_L2_OTHER_HOST);
+		} else if (meta->l3_type == SL_L3_ARP) {
+			to_punt[np++] = m;
+		} else if (meta->l3_type == SL_L3_IPV6 && is_nd(m)) {
+			to_punt[np++] = m;
+		} else if (group || (meta->l3_type == SL_L3_IPV6 && sl_pkt_ipv6(m)->dst_addr[0] == 0xff)) {
+			sl_stats_drop(w->st, m, link_local_group(m) ? SL_DROP_LINK_LOCAL_MULTICAST :
+					  SL_DROP_MULTICAST);
+		} else {
+			pkts[keep++] = m;
+		}
+	}
+	punt(w, to_punt, np);
+	return keep;
+}
+
+static bool icmp_budget(struct sl_ipstack_worker *w, uint64_t now)
+{
+	uint64_t elapsed = now - w->icmp_last_tsc;
+	uint64_t cap = (uint64_t)w->icmp_burst * 1000;
+	w->icmp_last_tsc = now;
+	if (elapsed > w->tsc_hz)
+		elapsed = w->tsc_hz; /* a full bucket after a second of quiet */
+	w->icmp_tokens_milli += elapsed * w->icmp_rate * 1000 / w->tsc_hz;
+	if (w->icmp_tokens_milli > cap)
+		w->icmp_tokens_milli = cap;
+	if (w->icmp_tokens_milli < 1000) {
+		w->st->icmp_errors_ratelimited++;
+		return false;
+	}
+	w->icmp_tokens_milli -= 1000;
+	return true;
+}
+
+/* Route a packet we originate (echo reply, ICMP error) toward its destination. */
+static bool route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint32_t idx = meta->l3_type == SL_L3_IPV4 ?
+		sl_ipstack_lookup4(w->t, rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr)) :
+		sl_ipstack_lookup6(w->t, sl_pkt_ipv6(m)->dst_addr);
+	const struct sl_nexthop *nh = &w->t->nexthops[idx];
+	if (nh->type != SL_NH_CONNECTED && nh->type != SL_NH_GATEWAY)
+		return false;
+	meta->out_port = nh->port;
+	meta->nh_index = idx;
+	return true;
+}
+
+/*
+ * Drop @p m for @p reason and, budget permitting, put an ICMP error about it
+ * in its place. Returns the replacement or NULL.
+ */
+static struct rte_mbuf *reject(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now,
+			       enum sl_drop_reason reason, uint8_t type, uint8_t code, uint32_t info)
+{
+	struct rte_mbuf *err = NULL;
+	if (icmp_budget(w, now))
+		err = sl_icmp_error_build(w->pool, w->t, m, type, code, info);
+	sl_stats_drop(w->st, m, reason);
+	if (err == NULL)
+		return NULL;
+	if (!route_local_origin(w, err)) {
+		rte_pktmbuf_free(err);
+		return NULL;
+	}
+	w->st->icmp_errors_sent++;
+	return err;
+}
+
+/* Packets for one of our addresses: answer echo requests, refuse the rest. */
+static struct rte_mbuf *local4(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
+	if (meta->l4_proto == IPPROTO_ICMP && !(meta->flags & SL_PKT_F_FRAGMENT)) {
+		struct rte_icmp_hdr *icmp = sl_pkt_l4(m);
+		if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0) {
+			uint32_t a = ip->src_addr;
+			ip->src_addr = ip->dst_addr;
+			ip->dst_addr = a;
+			ip->time_to_live = 64;
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = sl_ipv4_header_cksum(ip);
+			icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+			icmp->icmp_cksum = sl_cksum_update16(icmp->icmp_cksum,
+				rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+				rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8));
+			if (route_local_origin(w, m))
+				return m;
+			sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
+			return NULL;
+		}
+	}
+	if (meta->l4_proto == IPPROTO_UDP)
+		return reject(w, m, now, SL_DROP_LOCAL_UNHANDLED, 3, 3, 0);
+	sl_stats_drop(w->st, m, SL_DROP_LOCAL_UNHANDLED);
+	return NULL;
+}
+
+static struct rte_mbuf *local6(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
+	if (meta->l4_proto == IPPROTO_ICMPV6 && !(meta->flags & SL_PKT_F_FRAGMENT)) {
+		struct rte_icmp_hdr *icmp = sl_pkt_l4(m);
+		if (icmp->icmp_type == 128 && icmp->icmp_code == 0) {
+			uint8_t a[16];
+			memcpy(a, ip->src_addr, 16);
+			memcpy(ip->src_addr, ip->dst_addr, 16);
+			memcpy(ip->dst_addr, a, 16);
+			ip->hop_limits = 64;
+			icmp->icmp_type = 129;
+			icmp->icmp_cksum = sl_cksum_update16(icmp->icmp_cksum,
+				rte_cpu_to_be_16(128 << 8), rte_cpu_to_be_16(129 << 8));
+			if (route_local_origin(w, m))
+				return m;
+			sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
+			return NULL;
+		}
+	}
+	if (meta->l4_proto == IPPROTO_UDP)
+		return reject(w, m, now, SL_DROP_LOCAL_UNHANDLED, 1, 4, 0);
+	sl_stats_drop(w->st, m, SL_DROP_LOCAL_UNHANDLED);
+	return NULL;
+}
+
+static bool bad_source4(uint32_t src_be)
+{
+	uint32_t s = rte_be_to_cpu_32(src_be);
+	return s == 0 || s == UINT32_MAX || (s >> 28) == 0xe || (s >> 24) == 127;
+}
+
+static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m,
+				 uint32_t idx, uint64_t now)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
+	const struct sl_nexthop *nh = &w->t->nexthops[idx];
+
+	if (unlikely(bad_source4(ip->src_addr))) {
+		sl_stats_drop(w->st, m, SL_DROP_IPV4_BAD_SOURCE);
+		return NULL;
+	}
+	switch (nh->type) {
+	case SL_NH_CONNECTED:
+	case SL_NH_GATEWAY:
+		break;
+	case SL_NH_LOCAL:
+		return local4(w, m, now);
+	case SL_NH_BLACKHOLE:
+		sl_stats_drop(w->st, m, SL_DROP_BLACKHOLE);
+		return NULL;
+	case SL_NH_BROADCAST:
+		sl_stats_drop(w->st, m, SL_DROP_MULTICAST);
+		return NULL;
+	case SL_NH_UNREACHABLE:
+		return reject(w, m, now, SL_DROP_NO_ROUTE, 3, 1, 0);
+	default:
+		return reject(w, m, now, SL_DROP_NO_ROUTE, 3, 0, 0);
+	}
+	if (unlikely(ip->time_to_live <= 1))
+		return reject(w, m, now, SL_DROP_TTL_EXCEEDED, 11, 0, 0);
+	uint16_t mtu = w->t->ports[nh->port].mtu;
+	if (unlikely(meta->ip_len > mtu)) {
+		/* Without DF a router would fragment; sluice does not yet, and says so. */
+		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+			return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 3, 4, mtu);
+		sl_stats_drop(w->st, m, SL_DROP_MTU_EXCEEDED);
+		return NULL;
+	}
+	uint16_t old = *(uint16_t *)&ip->time_to_live;
+	ip->time_to_live--;
+	ip->hdr_checksum = sl_cksum_update16(ip->hdr_checksum, old, *(uint16_t *)&ip->time_to_live);
+	meta->out_port = nh->port;
+	meta->nh_index = idx;
+	return m;
+}
+
+static bool is_link_local(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m,
+				 uint32_t idx, uint64_t now)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
+	const struct sl_nexthop *nh = &w->t->nexthops[idx];
+
+	if (unlikely(ip->src_addr[0] == 0xff)) {
+		sl_stats_drop(w->st, m, SL_DROP_IPV6_BAD_SOURCE);
+		return NULL;
+	}
+	if (nh->type == SL_NH_LOCAL)
+		return local6(w, m, now);
+	if (unlikely(is_link_local(ip->dst_addr))) {
+		sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
+		return NULL;
+	}
+	if (nh->type == SL_NH_BLACKHOLE) {
+		sl_stats_drop(w->st, m, SL_DROP_BLACKHOLE);
+		return NULL;
+	}
+	if (nh->type != SL_NH_CONNECTED && nh->type != SL_NH_GATEWAY)
+		return reject(w, m, now, SL_DROP_NO_ROUTE, 1, 0, 0);
+	if (unlikely(is_link_local(ip->src_addr)))
+		return reject(w, m, now, SL_DROP_IPV6_BAD_SOURCE, 1, 2, 0);
+	if (unlikely(ip->hop_limits <= 1))
+		return reject(w, m, now, SL_DROP_TTL_EXCEEDED, 3, 0, 0);
+	uint16_t mtu = w->t->ports[nh->port].mtu;
+	if (unlikely(meta->ip_len > mtu))
+		return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 2, 0, mtu);
+	ip->hop_limits--;
+	meta->out_port = nh->port;
+	meta->nh_index = idx;
+	return m;
+}
+
+uint16_t sl_ipstack_route_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
+				uint16_t n, uint64_t now)
+{
+	uint32_t ip4[n];
+	uint8_t ip6[n][16];
+	uint64_t nh4[n], nh6[n];
+	uint16_t n4 = 0, n6 = 0, keep = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		if (sl_pkt_meta(m)->l3_type == SL_L3_IPV4)
+			ip4[n4++] = rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr);
+		else
+			memcpy(ip6[n6++], sl_pkt_ipv6(m)->dst_addr, 16);
+	}
+	if (n4)
+		rte_fib_lookup_bulk(w->t->fib4, ip4, nh4, n4);
+	if (n6)
+		rte_fib6_lookup_bulk(w->t->fib6, ip6, nh6, n6);
+	n4 = n6 = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_mbuf *out = sl_pkt_meta(m)->l3_type == SL_L3_IPV4 ?
+			forward4(w, m, (uint32_t)nh4[n4++], now) :
+			forward6(w, m, (uint32_t)nh6[n6++], now);
+		if (out != NULL)
+			pkts[keep++] = out;
+	}
+	return keep;
+}
+
+uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
+				   uint16_t n, uint64_t now)
+{
+	struct rte_mbuf *to_punt[n];
+	struct sl_neigh_key key, last;
+	uint64_t word = 0;
+	uint16_t keep = 0, np = 0;
+	bool cached = false;
+	(void)now;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_pkt_meta *meta = sl_pkt_meta(m);
+		const struct sl_nexthop *nh = &w->t->nexthops[meta->nh_index];
+		neigh_key_for(&key, m, nh);
+		/* Bursts are mostly one flow or one gateway: reuse the last answer. */
+		if (!cached || memcmp(&key, &last, sizeof(key)) != 0) {
+			word = sl_neigh_lookup(w->neigh, &key);
+			last = key;
+			cached = true;
+		}
+		if (likely(neigh_usable(word))) {
+			l2_rewrite(m, &w->t->ports[nh->port], word & 0xffffffffffffULL);
+			pkts[keep++] = m;
+		} else if (SL_NEIGH_WORD_STATE(word) == SL_NEIGH_FAILED) {
+			sl_stats_drop(w->st, m, SL_DROP_NEIGHBOR_FAILED);
+		} else {
+			meta->flags |= SL_PKT_F_NEEDS_NEIGHBOR;
+			to_punt[np++] = m;
+		}
+	}
+	punt(w, to_punt, np);
+	return keep;
+}

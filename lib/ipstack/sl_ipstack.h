@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The lite IP stack: routing tables, neighbors (ARP/ND), ICMP, forwarding.
+ *
+ * Three kinds of state, three owners:
+ *  - struct sl_ipstack_tables: FIBs, next hops and per-port addresses,
+ *    compiled from a config by the management lcore, immutable afterwards,
+ *    published in the data-plane snapshot and freed after an RCU grace period.
+ *  - struct sl_neigh_table: neighbor entries, written only by the management
+ *    lcore, read lock-free by workers (rte_hash with lock-free readers; the
+ *    MAC and state of an entry are one 64-bit word, so a reader never sees a
+ *    torn MAC). Freed slots are reused only after a grace period.
+ *  - struct sl_ipstack_worker: one per worker: its stats, punt ring, ICMP
+ *    error budget.
+ *
+ * Worker stages, in packet order (sl_ipstack_input_burst, _route_burst,
+ * _neighbor_burst) follow the stage contract but, because they also hand
+ * packets to the management lcore and generate ICMP errors, they free and
+ * count their own rejects through sl_stats_drop(): what they return is the
+ * number of packets that continue, packed at the front of the array.
+ */
+#ifndef SL_IPSTACK_H
+#define SL_IPSTACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_ether.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "sl_config.h"
+#include "sl_pkt.h"
+#include "sl_stats.h"
+
+/* ---- Routing tables (immutable snapshot part) ---- */
+
+enum sl_nh_type {
+	SL_NH_NONE = 0,       /**< index 0: no route */
+	SL_NH_LOCAL,          /**< one of our addresses */
+	SL_NH_CONNECTED,      /**< on-link: the destination is the neighbor */
+	SL_NH_GATEWAY,        /**< via a gateway neighbor */
+	SL_NH_BLACKHOLE,      /**< drop silently */
+	SL_NH_UNREACHABLE,    /**< drop, ICMP unreachable */
+	SL_NH_BROADCAST,      /**< a connected subnet's broadcast address */
+};
+
+struct sl_nexthop {
+	uint8_t type;         /**< enum sl_nh_type */
+	uint8_t af;           /**< enum sl_af */
+	uint16_t port;        /**< egress port index (CONNECTED, GATEWAY, LOCAL: owner) */
+	struct sl_addr gw;    /**< GATEWAY only */
+};
+
+/** What the data plane knows of a port. */
+struct sl_ipstack_port {
+	uint16_t port_id;     /**< DPDK ethdev id */
+	uint16_t mgmt_txq;    /**< TX queue of the management lcore */
+	uint16_t mtu;         /**< L3 MTU, bytes */
+	struct rte_ether_addr mac;
+	unsigned n_ipv4, n_ipv6;
+	struct sl_prefix ipv4[SL_CONFIG_MAX_ADDRS];
+	struct sl_prefix ipv6[SL_CONFIG_MAX_ADDRS];
+	uint8_t ipv6_ll[16];  /**< fe80::/64 EUI-64 address derived from the MAC */
+};
+
+struct sl_ipstack_tables {
+	uint64_t generation;
+	struct rte_fib *fib4;     /**< host-order keys; value = nexthop index */
+	struct rte_fib6 *fib6;
+	uint32_t n_nexthops;
+	struct sl_nexthop *nexthops;
+	uint16_t n_ports;
+	struct sl_ipstack_port ports[SL_MAX_PORTS];
+};
+
+/** Identity of a port the config does not carry (filled from sl_port). */
+struct sl_ipstack_port_id {
+	uint16_t port_id;
+	uint16_t mgmt_txq;
+	struct rte_ether_addr mac;
+};
+
+/**
+ * Compile routes: connected subnets and local addresses of every port, the
+ * config's static routes, fe80::/10 as not forwardable. NULL with @p err set
+ * on failure (memory, a FIB error). Thread: management.
+ */
+struct sl_ipstack_tables *sl_ipstack_tables_build(const struct sl_config *cfg,
+						  const struct sl_ipstack_port_id *ids,
+						  uint64_t generation, int socket,
+						  char *err, size_t err_len);
+void sl_ipstack_tables_free(struct sl_ipstack_tables *t);
+
+/** Next-hop index for one address (host order for v4). Thread: any reader. */
+uint32_t sl_ipstack_lookup4(const struct sl_ipstack_tables *t, uint32_t addr_host);
+uint32_t sl_ipstack_lookup6(const struct sl_ipstack_tables *t, const uint8_t addr[16]);
+
+/** Routes in effect, connected ones included, as a JSON array. */
+json_t *sl_ipstack_routes_json(const struct sl_config *cfg);
+
+/** The EUI-64 link-local address of @p mac. */
+void sl_ipstack_link_local(const struct rte_ether_addr *mac, uint8_t out[16]);
+
+/** Source address for packets we originate out of / about @p port. */
+bool sl_ipstack_port_src4(const struct sl_ipstack_port *p, uint32_t *src_be);
+/** Prefers a global address, then the link-local one. */
+void sl_ipstack_port_src6(const struct sl_ipstack_port *p, uint8_t src[16]);
+
+/* ---- Neighbors ---- */
+
+enum sl_neigh_state {
+	SL_NEIGH_NONE = 0,
+	SL_NEIGH_INCOMPLETE,  /**< resolving; packets wait in its queue */
+	SL_NEIGH_REACHABLE,   /**< confirmed within reachable_time */
+	SL_NEIGH_STALE,       /**< usable; being re-confirmed */
+	SL_NEIGH_FAILED,      /**< did not answer; packets dropped until it expires */
+	SL_NEIGH_PERMANENT,   /**< static, from the config: never probed or aged */
+};
+
+#define SL_NEIGH_PENDING_MAX 8        /**< packets queued per unresolved neighbor */
+#define SL_NEIGH_REACHABLE_S 30       /**< re-confirm after this */
+#define SL_NEIGH_RETRANS_MS 1000      /**< between solicitations */
+#define SL_NEIGH_MAX_PROBES 3
+#define SL_NEIGH_FAILED_HOLD_S 5      /**< a failed entry is removed after this */
+
+struct sl_neigh_key {
+	uint16_t port;        /**< sluice port index */
+	uint8_t af;           /**< enum sl_af */
+	uint8_t pad;
+	uint8_t addr[16];     /**< v4 in the first 4 bytes, network order */
+} __rte_packed;
+
+/* The word a worker reads: MAC in bits 0..47, state in 48..55. */
+#define SL_NEIGH_WORD(mac64, state) ((mac64) | ((uint64_t)(state) << 48))
+#define SL_NEIGH_WORD_STATE(w) ((uint8_t)((w) >> 48))
+
+struct sl_neigh_entry {
+	uint64_t word;        /**< atomic; MAC + state, read by workers */
+	/* Below: management lcore only. */
+	struct sl_neigh_key key;
+	bool in_use;
+	uint8_t probes;       /**< solicitations sent since the last answer */
+	uint64_t confirmed_tsc;
+	uint64_t next_event_tsc; /**< retransmit, re-confirm or expiry */
+	uint16_t n_pending;
+	struct rte_mbuf *pending[SL_NEIGH_PENDING_MAX];
+};
+
+struct sl_neigh_table {
+	struct rte_hash *hash;   /**< key -> position in entries[] */
+	uint32_t capacity;
+	struct sl_neigh_entry *entries;
+	uint64_t tsc_hz;
+};
+
+/**
+ * Create a table of @p capacity entries whose readers report quiescent
+ * states on @p qsv (freed slots wait for a grace period). NULL + rte_errno.
+ */
+struct sl_neigh_table *sl_neigh_table_create(const char *name, uint32_t capacity, int socket,
+					     struct rte_rcu_qsbr *qsv, uint64_t tsc_hz);
+void sl_neigh_table_free(struct sl_neigh_table *t);
+
+static inline void sl_neigh_key_v4(struct sl_neigh_key *k, uint16_t port, uint32_t addr_be)
+{
+	memset(k, 0, sizeof(*k));
+	k->port = port;
+	k->af = SL_AF_INET;
+	memcpy(k->addr, &addr_be, 4);
+}
+
+static inline void sl_neigh_key_v6(struct sl_neigh_key *k, uint16_t port, const uint8_t *addr)
+{
+	memset(k, 0, sizeof(*k));
+	k->port = port;
+	k->af = SL_AF_INET6;
+	memcpy(k->addr, addr, 16);
+}
+
+/**
+ * Worker lookup: the entry's word (MAC + state), 0 when there is no entry.
+ * Thread: any (lock-free reader; call between quiescent states).
+ */
+static inline uint64_t sl_neigh_lookup(const struct sl_neigh_table *t, const struct sl_neigh_key *k)
+{
+	int32_t pos = rte_hash_lookup(t->hash, k);
+	if (pos < 0)
+		return 0;
+	return __atomic_load_n(&t->entries[pos].word, __ATOMIC_ACQUIRE);
+}
+
+/* Management side. */
+struct sl_neigh_entry *sl_neigh_get(struct sl_neigh_table *t, const struct sl_neigh_key *k);
+/** Find or create (INCOMPLETE). NULL when the table is full. */
+struct sl_neigh_entry *sl_neigh_get_or_create(struct sl_neigh_table *t,
+					      const struct sl_neigh_key *k, uint64_t now);
+/** Publish a MAC and state for readers. */
+void sl_neigh_set(struct sl_neigh_entry *e, const struct rte_ether_addr *mac, uint8_t state);
+/** Remove an entry; its pending packets are dropped as NEIGHBOR_FAILED. */
+void sl_neigh_delete(struct sl_neigh_table *t, struct sl_neigh_entry *e, struct sl_lcore_stats *st);
+const char *sl_neigh_state_name(uint8_t state);
+
+/** Entries as a JSON array for the API. */
+json_t *sl_neigh_table_json(const struct sl_neigh_table *t,
+			    const char *const *port_names, uint64_t now);
+
+/* ---- Management control: ARP, ND, pending queues, timers ---- */
+
+/** Sends a frame out of a port on the management TX queue; owns @p m. */
+typedef void (*sl_ipstack_tx_fn)(void *arg, uint16_t port, struct rte_mbuf *m);
+
+struct sl_ipstack_ctl {
+	struct sl_neigh_table *neigh;
+	struct rte_mempool *pool;
+	struct sl_lcore_stats *st;   /**< the management lcore's counters */
+	sl_ipstack_tx_fn tx;
+	void *tx_arg;
+	uint64_t tsc_hz;
+};
+
+/**
+ * Handle one packet punted by a worker: ARP, ND, or a routed packet waiting
+ * for its neighbor. Consumes @p m. Thread: management.
+ */
+void sl_ipstack_ctl_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+			  struct rte_mbuf *m, uint64_t now);
+
+/**
+ * Make the table's static entries match @p cfg->neighbors: add or update
+ * them as PERMANENT (flushing anything that waited for them), and delete
+ * PERMANENT entries the config no longer has. Thread: management.
+ */
+void sl_ipstack_ctl_sync_static(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+				const struct sl_config *cfg, uint64_t now);
+
+/** Retransmit solicitations, re-confirm and expire entries. Thread: management. */
+void sl_ipstack_ctl_timers(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+			   uint64_t now);
+
+/* ---- Worker stages ---- */
+
+struct sl_ipstack_worker {
+	const struct sl_ipstack_tables *t;   /**< current snapshot's tables */
+	struct sl_neigh_table *neigh;
+	struct rte_ring *punt;               /**< to the management lcore (MP/SC) */
+	struct rte_mempool *pool;            /**< for ICMP errors */
+	struct sl_lcore_stats *st;
+	uint64_t tsc_hz;
+	/* ICMP error budget: a token bucket per worker. */
+	uint64_t icmp_tokens_milli;          /**< tokens x 1000 */
+	uint64_t icmp_last_tsc;
+	uint32_t icmp_rate;                  /**< errors per second */
+	uint32_t icmp_burst;                 /**< bucket depth */
+};
+
+void sl_ipstack_worker_init(struct sl_ipstack_worker *w, struct sl_neigh_table *neigh,
+			    struct rte_ring *punt, struct rte_mempool *pool,
+			    struct sl_lcore_stats *st, uint64_t tsc_hz);
+
+/**
+ * L2 acceptance and control traffic: drops frames for other MACs, punts ARP
+ * and neighbor discovery, drops multicast. Returns packets that continue.
+ */
+uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
+				uint16_t n, uint64_t now);
+
+/**
+ * Routing: FIB lookup, local delivery (echo replies), TTL/hop limit, MTU,
+ * ICMP errors. Sets meta->out_port and meta->nh_index on what continues.
+ */
+uint16_t sl_ipstack_route_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
+				uint16_t n, uint64_t now);
+
+/**
+ * L2 rewrite from the neighbor table; unresolved packets are punted to wait
+ * in their neighbor's queue. Returns packets ready to transmit.
+ */
+uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
+				   uint16_t n, uint64_t now);
+
+/* ---- ICMP (shared by workers and the management lcore) ---- */
+
+/**
+ * Build an ICMP / ICMPv6 error about @p orig (which is not consumed) into a
+ * new mbuf from @p pool: IP header from the ingress port's address to the
+ * original source, quoting as much of the original as RFC 1812 / RFC 4443
+ * allow. NULL if the original must not get an error (an ICMP error itself,
+ * a non-first fragment, a multicast or broadcast source or destination) or
+ * there is no source address or mbuf. @p info is the MTU for "too big".
+ * The result's meta has l2_len 14, l3 fields set, in_port/rx_tsc copied.
+ */
+struct rte_mbuf *sl_icmp_error_build(struct rte_mempool *pool, const struct sl_ipstack_tables *t,
+				     struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t info);
+
+/** Checksum of an IPv4 header including options (network order). */
+uint16_t sl_ipv4_header_cksum(const struct rte_ipv4_hdr *ip);
+
+#endif /* SL_IPSTACK_H */

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Packet metadata and the parse stage.
+ *
+ * parse is the only stage that reads raw headers to decide what a packet is;
+ * it stores what it found in struct sl_pkt_meta (the mbuf's private area), and
+ * every later stage trusts that and never parses again.
+ *
+ * Guarantees after sl_pkt_parse_burst() passes a packet:
+ *  - the L2 header (and the one VLAN tag, if any) and the whole L3 header
+ *    (IPv4 options, IPv6 extension headers) lie in the first segment;
+ *  - for IPv4: version 4, IHL >= 5, header checksum correct, total length
+ *    >= IHL*4 and within the frame; Ethernet padding past it was trimmed;
+ *  - for IPv6: version 6, payload length within the frame (padding trimmed),
+ *    extension headers walked (at most SL_PKT_MAX_EXT_HEADERS);
+ *  - if the packet is not a non-first fragment and l4_proto is TCP, UDP,
+ *    ICMP or ICMPv6: that L4 header is complete in the first segment, a TCP
+ *    data offset is sane, a UDP length matches the IP payload;
+ *  - for ARP: 28 bytes of Ethernet/IPv4 ARP are present.
+ *
+ * Threads: any (no shared state).
+ */
+#ifndef SL_PKT_H
+#define SL_PKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "sl_stats.h"
+
+#define SL_PKT_MAX_EXT_HEADERS 8
+
+enum sl_l3_type {
+	SL_L3_NONE = 0,
+	SL_L3_IPV4,
+	SL_L3_IPV6,
+	SL_L3_ARP,
+};
+
+enum sl_pkt_flags {
+	SL_PKT_F_VLAN = 1u << 0,      /**< one 802.1Q tag present (vlan_tci valid) */
+	SL_PKT_F_FRAGMENT = 1u << 1,  /**< IPv4 MF/offset or IPv6 fragment header */
+	SL_PKT_F_FIRST_FRAG = 1u << 2,/**< offset 0 (set also when not fragmented) */
+	SL_PKT_F_L2_BCAST = 1u << 3,  /**< destination MAC is broadcast */
+	SL_PKT_F_L2_MCAST = 1u << 4,  /**< destination MAC is multicast (not broadcast) */
+	SL_PKT_F_IP_OPTIONS = 1u << 5,/**< IPv4 header longer than 20 bytes */
+	SL_PKT_F_NEEDS_NEIGHBOR = 1u << 6, /**< set by ipstack: routed, punted to wait
+					       for neighbor resolution */
+};
+
+/** Per-packet facts, in the mbuf private area. */
+struct sl_pkt_meta {
+	uint64_t rx_tsc;        /**< TSC at the rx burst that brought it in */
+	uint16_t in_port;       /**< sluice port index (not the DPDK port id) */
+	uint16_t out_port;      /**< sluice port index chosen by route */
+	uint16_t l2_len;        /**< Ethernet header + VLAN tag, bytes */
+	uint16_t l3_len;        /**< IPv4 header with options, or IPv6 header with
+				     extension headers, bytes */
+	uint16_t l4_len;        /**< L4 header bytes validated (TCP incl. options) */
+	uint16_t vlan_tci;      /**< host order, valid with SL_PKT_F_VLAN */
+	uint16_t ether_type;    /**< inner ethertype, host order */
+	uint8_t l3_type;        /**< enum sl_l3_type */
+	uint8_t l4_proto;       /**< IPPROTO_* after extension headers */
+	uint8_t flags;          /**< enum sl_pkt_flags */
+	uint8_t drop_reason;    /**< enum sl_drop_reason, set when a stage rejects */
+	uint16_t src_port;      /**< TCP/UDP source port, host order; ICMP echo id */
+	uint16_t dst_port;      /**< TCP/UDP destination port, host order */
+	uint32_t ip_len;        /**< IP total length (v4) / 40 + payload length (v6) */
+	uint32_t nh_index;      /**< next-hop index chosen by route */
+	uint32_t hash;          /**< flow hash (RSS hash where the NIC gives one) */
+};
+
+/** Private area size to give rte_pktmbuf_pool_create(). */
+#define SL_PKT_PRIV_SIZE RTE_ALIGN(sizeof(struct sl_pkt_meta), RTE_MBUF_PRIV_ALIGN)
+
+static inline struct sl_pkt_meta *sl_pkt_meta(struct rte_mbuf *m)
+{
+	return (struct sl_pkt_meta *)rte_mbuf_to_priv(m);
+}
+
+static inline struct rte_ipv4_hdr *sl_pkt_ipv4(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sl_pkt_meta(m)->l2_len);
+}
+
+static inline struct rte_ipv6_hdr *sl_pkt_ipv6(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, sl_pkt_meta(m)->l2_len);
+}
+
+static inline void *sl_pkt_l4(struct rte_mbuf *m)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	return rte_pktmbuf_mtod_offset(m, void *, meta->l2_len + meta->l3_len);
+}
+
+/**
+ * Parse one packet: fill its meta (in_port and rx_tsc are left as the caller
+ * set them). Returns true if it passes; otherwise meta->drop_reason says why.
+ */
+bool sl_pkt_parse(struct rte_mbuf *m);
+
+/**
+ * Stage: parse @p n packets. Returns how many pass; they are packed at the
+ * front in their original order and the rejects follow, each with
+ * meta->drop_reason set, for the caller to free with sl_pkt_drop_rejects().
+ */
+uint16_t sl_pkt_parse_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc);
+
+/** Free and count @p n rejected packets by their meta->drop_reason. */
+void sl_pkt_drop_rejects(struct sl_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n);
+
+/** Mark @p m rejected with @p reason (for stages that partition bursts). */
+static inline void sl_pkt_reject(struct rte_mbuf *m, enum sl_drop_reason reason)
+{
+	sl_pkt_meta(m)->drop_reason = (uint8_t)reason;
+}
+
+/**
+ * Incremental checksum update (RFC 1624) for a 16-bit field that changed
+ * from @p old to @p new (both network order). Returns the new checksum.
+ */
+static inline uint16_t sl_cksum_update16(uint16_t cksum, uint16_t old, uint16_t new_)
+{
+	uint32_t sum = (uint16_t)~cksum;
+	sum += (uint16_t)~old;
+	sum += new_;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+#endif /* SL_PKT_H */

@@ -107,3 +107,51 @@ def test_mtu_frag_needed(topo, sluice_factory):
     # Packets that fit still pass.
     assert "1 received" in topo.run("h1", "ping", "-c", "1", "-M", "do", "-s", "1372",
                                     "-W", "2", "10.2.0.2").stdout
+
+
+# Test that an IPv4 packet without DF that is bigger than the egress MTU is fragmented,
+# and the receiving host reassembles it.
+def test_fragmentation_without_df(topo, sluice_factory):
+    cfg = demo_config()
+    cfg["ports"][1]["mtu"] = 1400
+    s = sluice_factory(cfg)
+    # h2's link has the same MTU as sluice's wan port, as a real link would.
+    topo.run("h2", "ip", "link", "set", "eth0", "mtu", "1400")
+    try:
+        ping(topo, "h1", "10.2.0.2", count=1)
+        out = topo.run("h1", "ping", "-c", "2", "-i", "0.3", "-M", "dont", "-s", "1450",
+                       "-W", "2", "10.2.0.2").stdout
+        assert "2 received" in out, out
+    finally:
+        topo.run("h2", "ip", "link", "set", "eth0", "mtu", "1500")
+    # Each 1478-byte request leaves wan as 1396 + 102 bytes (1376 + 82 bytes of payload).
+    assert s.counter("sluice_ipv4_fragmented_packets_total") == 2
+    assert s.counter("sluice_ipv4_fragments_created_total") == 4
+    assert s.drops()["mtu_exceeded"] == 0
+
+
+# Test that a static neighbor from the config is used as given, never overridden by ARP,
+# and changes live.
+def test_static_neighbor(topo, sluice_factory):
+    h2_mac = topo.mac("h2", "eth0")
+    cfg = demo_config()
+    cfg["neighbors"] = [{"port": "wan", "address": "10.2.0.2", "mac": h2_mac}]
+    s = sluice_factory(cfg)
+    assert "3 received" in ping(topo, "h1", "10.2.0.2").stdout
+    table = {(n["port"], n["address"]): n for n in s.api("/api/v1/neighbors")["neighbors"]}
+    assert table[("wan", "10.2.0.2")]["state"] == "permanent"
+    assert table[("wan", "10.2.0.2")]["mac"].lower() == h2_mac
+    # A wrong MAC is obeyed too: the requests now go nowhere.
+    cfg = s.api("/api/v1/config")
+    cfg["neighbors"][0]["mac"] = "02:00:00:00:00:99"
+    s.api("/api/v1/config", method="PUT", body=cfg)
+    out = topo.run("h1", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.2.0.2", check=False).stdout
+    assert "0 received" in out
+    table = {(n["port"], n["address"]): n for n in s.api("/api/v1/neighbors")["neighbors"]}
+    assert table[("wan", "10.2.0.2")]["mac"].lower() == "02:00:00:00:00:99"
+    # Removing it from the config hands the address back to ARP.
+    cfg["neighbors"] = []
+    s.api("/api/v1/config", method="PUT", body=cfg)
+    assert "3 received" in ping(topo, "h1", "10.2.0.2").stdout
+    table = {(n["port"], n["address"]): n for n in s.api("/api/v1/neighbors")["neighbors"]}
+    assert table[("wan", "10.2.0.2")]["state"] == "reachable"

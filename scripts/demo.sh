@@ -36,7 +36,8 @@ scripts/topology.sh up "$P"
 
 mkdir -p "$run_dir"
 cp conf/demo.json "$run_dir/sluice.json"
-ns dut "$root/build/app/sluice/sluice" -- --config "$run_dir/sluice.json" \
+# Not through a shell function: $! must be sluice itself (ip netns exec execs it).
+ip netns exec "$P-dut" "$root/build/app/sluice/sluice" -- --config "$run_dir/sluice.json" \
     >"$run_dir/sluice.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do

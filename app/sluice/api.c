@@ -280,7 +280,7 @@ static json_t *port_json(struct sl_app *app, uint16_t i, bool detail)
 	sl_stats_sum(&sum);
 	sl_port_link_get(p, &link);
 	sl_port_hw_stats_get(p, &hw);
-	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	snprintf(mac, sizeof(mac), SL_MAC_FMT, RTE_ETHER_ADDR_BYTES(&p->mac));
 	snprintf(hf, sizeof(hf), "0x%" PRIx64, p->rss_hf);
 	const struct sl_port_counters *c = &sum.port[i];
 	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i,"

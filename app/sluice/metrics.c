@@ -181,6 +181,10 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	counter(b, "sluice_icmp_errors_sent_total", "ICMP errors sent.", sum.icmp_errors_sent);
 	counter(b, "sluice_icmp_errors_ratelimited_total",
 		"ICMP errors not sent because of the rate limit.", sum.icmp_errors_ratelimited);
+	counter(b, "sluice_ipv4_fragmented_packets_total",
+		"IPv4 packets without DF fragmented for a smaller egress MTU.", sum.ipv4_fragmented);
+	counter(b, "sluice_ipv4_fragments_created_total", "IPv4 fragments created.",
+		sum.ipv4_fragments);
 	render_latency(app, b, &sum);
 	render_lcores(app, b);
 	render_neighbors(app, b);

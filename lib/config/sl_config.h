@@ -156,8 +156,10 @@ struct sl_config *sl_config_dup(const struct sl_config *cfg);
 json_t *sl_config_to_json(const struct sl_config *cfg);
 
 /**
- * Fields that differ, as a JSON array of {"path", "old", "new"} using the
- * same paths as validation errors ("routes[2]", "log.level"). A route or port
+ * Fields that differ, as a JSON array of {"path", "old", "new"}, in schema
+ * order. Paths are spelled like validation errors ("log.level"), except that
+ * list members are named by their key, not their position: "ports[lan].mtu",
+ * "routes[10.1.0.0/16]", "neighbors[wan/10.2.0.2]". A port, route or neighbor
  * added/removed shows "old" or "new" as null.
  */
 json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b);

@@ -166,6 +166,9 @@ static int add_ports(struct builder *b, const struct sl_config *cfg,
 		struct sl_nexthop nh = nh_make(SL_NH_LOCAL, SL_AF_INET6, i);
 		if ((rc = fib_add(b, &ll, &nh)) < 0)
 			return rc;
+		nh = nh_make(SL_NH_CONNECTED, SL_AF_INET6, i);
+		if ((rc = nh_add(b, &nh, &p->ll_nh)) < 0)
+			return rc;
 	}
 	return 0;
 }

@@ -31,7 +31,6 @@ void sl_ipstack_worker_init(struct sl_ipstack_worker *w, struct sl_neigh_table *
 	w->tsc_hz = tsc_hz;
 	w->icmp_rate = ICMP_RATE_DEFAULT;
 	w->icmp_burst = ICMP_BURST_DEFAULT;
-	w->icmp_tokens_milli = (uint64_t)ICMP_BURST_DEFAULT * 1000;
 }
 
 /* Hand @p n packets to the management lcore; what does not fit is dropped. */
@@ -96,21 +95,26 @@ uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
 	return keep;
 }
 
+/*
+ * ICMP error budget as a GCRA (the virtual-scheduling form of a token
+ * bucket): icmp_tat is when the bucket would next be full-to-empty neutral.
+ * An error may go if it is no more than burst - 1 intervals early. Exact in
+ * integer cycles: no fractions of a token are lost between calls, and any
+ * bucket depth refills after depth / rate seconds.
+ */
 static bool icmp_budget(struct sl_ipstack_worker *w, uint64_t now)
 {
-	uint64_t elapsed = now - w->icmp_last_tsc;
-	uint64_t cap = (uint64_t)w->icmp_burst * 1000;
-	w->icmp_last_tsc = now;
-	if (elapsed > w->tsc_hz)
-		elapsed = w->tsc_hz; /* a full bucket after a second of quiet */
-	w->icmp_tokens_milli += elapsed * w->icmp_rate * 1000 / w->tsc_hz;
-	if (w->icmp_tokens_milli > cap)
-		w->icmp_tokens_milli = cap;
-	if (w->icmp_tokens_milli < 1000) {
+	if (w->icmp_rate == 0 || w->icmp_burst == 0) {
 		w->st->icmp_errors_ratelimited++;
 		return false;
 	}
-	w->icmp_tokens_milli -= 1000;
+	uint64_t interval = w->tsc_hz / w->icmp_rate;
+	uint64_t tat = w->icmp_tat > now ? w->icmp_tat : now;
+	if (tat - now > (uint64_t)(w->icmp_burst - 1) * interval) {
+		w->st->icmp_errors_ratelimited++;
+		return false;
+	}
+	w->icmp_tat = tat + interval;
 	return true;
 }
 
@@ -121,6 +125,10 @@ static bool route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m)
 	uint32_t idx = meta->l3_type == SL_L3_IPV4 ?
 		sl_ipstack_lookup4(w->t, rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr)) :
 		sl_ipstack_lookup6(w->t, sl_pkt_ipv6(m)->dst_addr);
+	/* A link-local peer is on the link the packet came in by. */
+	if (meta->l3_type == SL_L3_IPV6 && sl_pkt_ipv6(m)->dst_addr[0] == 0xfe &&
+	    (sl_pkt_ipv6(m)->dst_addr[1] & 0xc0) == 0x80 && meta->in_port < w->t->n_ports)
+		idx = w->t->ports[meta->in_port].ll_nh;
 	const struct sl_nexthop *nh = &w->t->nexthops[idx];
 	if (nh->type != SL_NH_CONNECTED && nh->type != SL_NH_GATEWAY)
 		return false;
@@ -224,6 +232,13 @@ static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m
 		sl_stats_drop(w->st, m, SL_DROP_IPV4_BAD_SOURCE);
 		return NULL;
 	}
+	/* RFC 1812 5.3.7: multicast, class E, 0/8 and 127/8 are never forwarded. */
+	uint32_t d = rte_be_to_cpu_32(ip->dst_addr);
+	if (unlikely((d >> 28) >= 0xe || (d >> 24) == 0 || (d >> 24) == 127)) {
+		sl_stats_drop(w->st, m, (d >> 28) == 0xe || d == UINT32_MAX ?
+			      SL_DROP_MULTICAST : SL_DROP_NO_ROUTE);
+		return NULL;
+	}
 	switch (nh->type) {
 	case SL_NH_CONNECTED:
 	case SL_NH_GATEWAY:
@@ -245,17 +260,20 @@ static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m
 		return reject(w, m, now, SL_DROP_TTL_EXCEEDED, 11, 0, 0);
 	uint16_t mtu = w->t->ports[nh->port].mtu;
 	if (unlikely(meta->ip_len > mtu)) {
-		/* Without DF a router would fragment; sluice does not yet, and says so. */
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 3, 4, mtu);
-		sl_stats_drop(w->st, m, SL_DROP_MTU_EXCEEDED);
-		return NULL;
 	}
 	uint16_t old = *(uint16_t *)&ip->time_to_live;
 	ip->time_to_live--;
 	ip->hdr_checksum = sl_cksum_update16(ip->hdr_checksum, old, *(uint16_t *)&ip->time_to_live);
 	meta->out_port = nh->port;
 	meta->nh_index = idx;
+	if (unlikely(meta->ip_len > mtu)) {
+		/* No DF: fragmenting is the management lcore's slow path. */
+		meta->flags |= SL_PKT_F_NEEDS_FRAGMENT;
+		punt(w, &m, 1);
+		return NULL;
+	}
 	return m;
 }
 
@@ -271,7 +289,8 @@ static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m
 	struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
 	const struct sl_nexthop *nh = &w->t->nexthops[idx];
 
-	if (unlikely(ip->src_addr[0] == 0xff)) {
+	static const uint8_t unspecified[16];
+	if (unlikely(ip->src_addr[0] == 0xff || memcmp(ip->src_addr, unspecified, 16) == 0)) {
 		sl_stats_drop(w->st, m, SL_DROP_IPV6_BAD_SOURCE);
 		return NULL;
 	}

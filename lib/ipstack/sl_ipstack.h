@@ -69,6 +69,7 @@ struct sl_ipstack_port {
 	struct sl_prefix ipv4[SL_CONFIG_MAX_ADDRS];
 	struct sl_prefix ipv6[SL_CONFIG_MAX_ADDRS];
 	uint8_t ipv6_ll[16];  /**< fe80::/64 EUI-64 address derived from the MAC */
+	uint32_t ll_nh;       /**< CONNECTED IPv6 next hop of this port, for link-local peers */
 };
 
 struct sl_ipstack_tables {
@@ -159,6 +160,7 @@ struct sl_neigh_table {
 	uint32_t capacity;
 	struct sl_neigh_entry *entries;
 	uint64_t tsc_hz;
+	bool rcu;                /**< slots freed through the QSBR defer queue */
 };
 
 /**
@@ -254,11 +256,10 @@ struct sl_ipstack_worker {
 	struct rte_mempool *pool;            /**< for ICMP errors */
 	struct sl_lcore_stats *st;
 	uint64_t tsc_hz;
-	/* ICMP error budget: a token bucket per worker. */
-	uint64_t icmp_tokens_milli;          /**< tokens x 1000 */
-	uint64_t icmp_last_tsc;
-	uint32_t icmp_rate;                  /**< errors per second */
-	uint32_t icmp_burst;                 /**< bucket depth */
+	/* ICMP error budget per worker (GCRA): 0 = a full bucket. */
+	uint64_t icmp_tat;                   /**< theoretical arrival time, TSC */
+	uint32_t icmp_rate;                  /**< errors per second; 0 = none */
+	uint32_t icmp_burst;                 /**< bucket depth, errors */
 };
 
 void sl_ipstack_worker_init(struct sl_ipstack_worker *w, struct sl_neigh_table *neigh,
@@ -299,6 +300,16 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
  */
 struct rte_mbuf *sl_icmp_error_build(struct rte_mempool *pool, const struct sl_ipstack_tables *t,
 				     struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t info);
+
+/**
+ * Cut the IPv4 packet @p m (parsed, single segment, L3 at meta->l2_len) into
+ * fragments of at most @p mtu bytes of IP each, as new mbufs from @p pool
+ * with a 14-byte L2 placeholder and meta copied. @p m is not consumed.
+ * Returns the number of fragments, or -ENOBUFS (no mbufs / more than
+ * @p max_out), -EINVAL (MTU below header + 8, or multi-segment).
+ */
+int sl_ipv4_fragment(struct rte_mbuf *m, uint16_t mtu, struct rte_mempool *pool,
+		     struct rte_mbuf **out, unsigned max_out);
 
 /** Checksum of an IPv4 header including options (network order). */
 uint16_t sl_ipv4_header_cksum(const struct rte_ipv4_hdr *ip);

@@ -10,6 +10,7 @@
  * the receiving port's subnets are ever learned, and ND messages must carry
  * hop limit 255 (they cannot have been routed).
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -258,6 +259,9 @@ static void nd_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t
 	if (ip->hop_limits != 255 || len < 24 || l4[1] != 0 ||
 	    rte_pktmbuf_data_len(m) < meta->l2_len + meta->l3_len + len)
 		return;
+	/* RFC 4861 7.1.1; parse leaves L4 checksums to the end host, which is us. */
+	if (meta->l3_len != sizeof(*ip) || rte_ipv6_udptcp_cksum_verify(ip, l4) != 0)
+		return;
 	const uint8_t *target = l4 + 8;
 	const struct rte_ether_addr *lladdr = NULL;
 	/* Walk the options for a link-layer address. */
@@ -303,6 +307,9 @@ static void pending_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 	uint32_t idx = meta->l3_type == SL_L3_IPV4 ?
 		sl_ipstack_lookup4(t, rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr)) :
 		sl_ipstack_lookup6(t, sl_pkt_ipv6(m)->dst_addr);
+	if (meta->l3_type == SL_L3_IPV6 && is_link_local6(sl_pkt_ipv6(m)->dst_addr) &&
+	    meta->out_port < t->n_ports)
+		idx = t->ports[meta->out_port].ll_nh;
 	const struct sl_nexthop *nh = &t->nexthops[idx];
 	struct sl_neigh_key k;
 
@@ -338,10 +345,35 @@ static void pending_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 	}
 }
 
+/* Fragment a routed IPv4 packet for its egress MTU, then send each piece. */
+static void fragment_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+			   struct rte_mbuf *m, uint64_t now)
+{
+	struct rte_mbuf *frags[64];
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint16_t mtu = meta->out_port < t->n_ports ? t->ports[meta->out_port].mtu : 0;
+	int n = sl_ipv4_fragment(m, mtu, c->pool, frags, RTE_DIM(frags));
+	if (n < 0) {
+		sl_stats_drop(c->st, m, n == -ENOBUFS ? SL_DROP_NO_MBUF : SL_DROP_MTU_EXCEEDED);
+		return;
+	}
+	c->st->ipv4_fragmented++;
+	c->st->ipv4_fragments += (uint64_t)n;
+	rte_pktmbuf_free(m);
+	for (int i = 0; i < n; i++) {
+		sl_pkt_meta(frags[i])->flags &= (uint8_t)~SL_PKT_F_NEEDS_FRAGMENT;
+		pending_input(c, t, frags[i], now);
+	}
+}
+
 void sl_ipstack_ctl_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
 			  struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (meta->flags & SL_PKT_F_NEEDS_FRAGMENT) {
+		fragment_input(c, t, m, now);
+		return;
+	}
 	if (meta->flags & SL_PKT_F_NEEDS_NEIGHBOR) {
 		pending_input(c, t, m, now);
 		return;

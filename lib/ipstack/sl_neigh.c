@@ -46,6 +46,7 @@ struct sl_neigh_table *sl_neigh_table_create(const char *name, uint32_t capacity
 		struct rte_hash_rcu_config rc = {.v = qsv, .mode = RTE_HASH_QSBR_MODE_DQ};
 		if (rte_hash_rcu_qsbr_add(t->hash, &rc) != 0)
 			goto fail;
+		t->rcu = true;
 	}
 	return t;
 fail:
@@ -108,7 +109,10 @@ void sl_neigh_delete(struct sl_neigh_table *t, struct sl_neigh_entry *e, struct 
 	e->n_pending = 0;
 	e->in_use = false;
 	__atomic_store_n(&e->word, 0, __ATOMIC_RELEASE);
-	rte_hash_del_key(t->hash, &e->key);
+	int32_t pos = rte_hash_del_key(t->hash, &e->key);
+	/* With lock-free readers and no QSBR, rte_hash leaves the slot to us. */
+	if (pos >= 0 && !t->rcu)
+		rte_hash_free_key_with_position(t->hash, pos);
 }
 
 const char *sl_neigh_state_name(uint8_t state)
@@ -136,7 +140,7 @@ json_t *sl_neigh_table_json(const struct sl_neigh_table *t,
 		memcpy(a.v6, e->key.addr, 16);
 		sl_format_addr(&a, addr, sizeof(addr));
 		memcpy(ea.addr_bytes, &w, 6);
-		rte_ether_format_addr(mac, sizeof(mac), &ea);
+		snprintf(mac, sizeof(mac), SL_MAC_FMT, RTE_ETHER_ADDR_BYTES(&ea));
 		uint8_t state = SL_NEIGH_WORD_STATE(w);
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s*, s:i, s:f}",
 			"port", port_names[e->key.port], "family", e->key.af == SL_AF_INET ? "ipv4" : "ipv6",

@@ -51,6 +51,8 @@ enum sl_pkt_flags {
 	SL_PKT_F_IP_OPTIONS = 1u << 5,/**< IPv4 header longer than 20 bytes */
 	SL_PKT_F_NEEDS_NEIGHBOR = 1u << 6, /**< set by ipstack: routed, punted to wait
 					       for neighbor resolution */
+	SL_PKT_F_NEEDS_FRAGMENT = 1u << 7, /**< set by ipstack: routed, too big, no DF:
+					       punted to be fragmented */
 };
 
 /** Per-packet facts, in the mbuf private area. */
@@ -74,6 +76,9 @@ struct sl_pkt_meta {
 	uint32_t nh_index;      /**< next-hop index chosen by route */
 	uint32_t hash;          /**< flow hash (RSS hash where the NIC gives one) */
 };
+
+/** MAC addresses as ip(8) prints them: lowercase, colon-separated. */
+#define SL_MAC_FMT "%02x:%02x:%02x:%02x:%02x:%02x"
 
 /** Private area size to give rte_pktmbuf_pool_create(). */
 #define SL_PKT_PRIV_SIZE RTE_ALIGN(sizeof(struct sl_pkt_meta), RTE_MBUF_PRIV_ALIGN)

@@ -243,10 +243,9 @@ int sl_port_start(struct sl_port *p, char *err, size_t err_len)
 		if (rc < 0)
 			SL_LOG(WARN, "port", "port %s: promiscuous mode refused: %s", p->name, strerror(-rc));
 	}
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-	SL_LOG(INFO, "port", "port %s up: driver %s, mac %s, %u RX / %u TX queues, mtu %u, rss %s%s",
-	       p->name, p->driver, mac, p->n_rxq, p->n_txq, p->mtu,
+	SL_LOG(INFO, "port", "port %s up: driver %s, mac %02x:%02x:%02x:%02x:%02x:%02x, "
+	       "%u RX / %u TX queues, mtu %u, rss %s%s", p->name, p->driver,
+	       RTE_ETHER_ADDR_BYTES(&p->mac), p->n_rxq, p->n_txq, p->mtu,
 	       p->rss_hf ? "on" : "off", p->rss_symmetric ? " (symmetric)" : "");
 	return 0;
 }

@@ -36,12 +36,12 @@
 	X(IPV4_BAD_IHL, "ipv4_bad_ihl", "IPv4 header length below 20 bytes or past the data") \
 	X(IPV4_BAD_LENGTH, "ipv4_bad_length", "IPv4 total length inconsistent with the frame") \
 	X(IPV4_BAD_CHECKSUM, "ipv4_bad_checksum", "IPv4 header checksum wrong")           \
-	X(IPV4_BAD_SOURCE, "ipv4_bad_source", "IPv4 source is multicast, broadcast or ours") \
+	X(IPV4_BAD_SOURCE, "ipv4_bad_source", "IPv4 source is multicast, broadcast, zero or loopback") \
 	X(IPV6_TRUNCATED, "ipv6_truncated", "shorter than an IPv6 header")                \
 	X(IPV6_BAD_VERSION, "ipv6_bad_version", "IP version field is not 6")              \
 	X(IPV6_BAD_LENGTH, "ipv6_bad_length", "IPv6 payload length inconsistent with the frame") \
 	X(IPV6_BAD_EXT_HEADER, "ipv6_bad_ext_header", "IPv6 extension header chain truncated or too long") \
-	X(IPV6_BAD_SOURCE, "ipv6_bad_source", "IPv6 source is multicast or ours")         \
+	X(IPV6_BAD_SOURCE, "ipv6_bad_source", "IPv6 source is multicast, unspecified or link-local off-link")         \
 	X(L4_TRUNCATED, "l4_truncated", "TCP, UDP or ICMP header cut short")              \
 	X(TCP_BAD_OFFSET, "tcp_bad_offset", "TCP data offset below 5 or past the packet") \
 	X(UDP_BAD_LENGTH, "udp_bad_length", "UDP length inconsistent with the IP payload") \
@@ -95,6 +95,8 @@ struct sl_lcore_stats {
 	uint64_t punted;            /**< packets handed to the management lcore */
 	uint64_t icmp_errors_sent;  /**< ICMP errors generated */
 	uint64_t icmp_errors_ratelimited; /**< ICMP errors suppressed by the rate limit */
+	uint64_t ipv4_fragmented;   /**< IPv4 packets cut into fragments */
+	uint64_t ipv4_fragments;    /**< fragments created */
 	uint64_t polls;             /**< loop iterations */
 	uint64_t busy_cycles;       /**< TSC cycles spent on iterations that had packets */
 	uint64_t total_cycles;      /**< TSC cycles of all iterations */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests of lib/config: the schema, its messages, units, canonical output,
- * diff, live-change rules, atomic save and route edits.
+ * diff, live-change rules, atomic save, route edits and static neighbors.
  *
  * Principles:
  *  - Every error case asserts the exact message: the message is the product
@@ -156,6 +156,14 @@ static void assert_config_equal(const struct sl_config *a, const struct sl_confi
 					    &(struct sl_prefix){ y->via, 0 });
 		assert_int_equal(x->port, y->port);
 	}
+	assert_int_equal(a->n_neighbors, b->n_neighbors);
+	for (unsigned i = 0; i < a->n_neighbors; i++) {
+		const struct sl_config_neighbor *x = &a->neighbors[i], *y = &b->neighbors[i];
+
+		assert_int_equal(x->port, y->port);
+		assert_prefix_equal(&(struct sl_prefix){ x->addr, 0 }, &(struct sl_prefix){ y->addr, 0 });
+		assert_memory_equal(x->mac, y->mac, 6);
+	}
 	assert_string_equal(a->api.listen, b->api.listen);
 	assert_int_equal(a->api.port, b->api.port);
 	assert_string_equal(a->api.token_file, b->api.token_file);
@@ -178,6 +186,9 @@ static void assert_config_equal(const struct sl_config *a, const struct sl_confi
 #define ONE "'ports':[" LAN "]"
 #define PORT_WITH(kv) "{'ports':[{'name':'lan','device':'0000:01:00.0'," kv "}]}"
 #define ROUTE(kv) "{" TWO ",'routes':[" kv "]}"
+#define NEIGH(kv) "{" TWO ",'neighbors':[" kv "]}"
+#define NB(port, addr, mac) "{'port':'" port "','address':'" addr "','mac':'" mac "'}"
+#define MAC2 "02:00:00:00:00:02"
 
 /* ------------------------------------------------------------ bad configs */
 
@@ -328,6 +339,72 @@ static const struct bad_case bad_cases[] = {
 	  "ports[1].device: \"01:00.0\" is already used by ports[0]" },
 	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}]," TWO "}",
 	  "routes[0].port: \"dmz\" is not the name of a port" },
+	/* neighbors */
+	{ "{" TWO ",'neighbors':{}}", "neighbors: expected an array" },
+	{ NEIGH("1"), "neighbors[0]: expected an object" },
+	{ NEIGH(NB("wn", "192.0.2.1", MAC2)), "neighbors[0].port: no port named \"wn\"" },
+	{ NEIGH("{'port':7,'address':'192.0.2.1','mac':'" MAC2 "'}"), "neighbors[0].port: expected a string" },
+	{ NEIGH(NB("lan", "10.0.0.2", MAC2) "," NB("wan", "10.9.0.1", MAC2)),
+	  "neighbors[1].address: 10.9.0.1 is not on port wan's subnets" },
+	{ NEIGH(NB("wan", "10.0.0.2", MAC2)), "neighbors[0].address: 10.0.0.2 is not on port wan's subnets" },
+	{ NEIGH(NB("wan", "2001:db8::5", MAC2)), "neighbors[0].address: 2001:db8::5 is not on port wan's subnets" },
+	{ NEIGH(NB("lan", "10.0.0.300", MAC2)), "neighbors[0].address: \"10.0.0.300\" is not an IPv4 address" },
+	{ NEIGH(NB("lan", "10.0.0.2/24", MAC2)), "neighbors[0].address: \"10.0.0.2/24\" is not an IPv4 address" },
+	{ NEIGH(NB("lan", "fe80::1%eth0", MAC2)), "neighbors[0].address: \"fe80::1%eth0\" is not an IPv6 address" },
+	{ NEIGH(NB("lan", "gw", MAC2)), "neighbors[0].address: \"gw\" is not an IPv4 or IPv6 address" },
+	{ NEIGH("{'port':'lan','address':167772162,'mac':'" MAC2 "'}"), "neighbors[0].address: expected a string" },
+	{ NEIGH(NB("lan", "0.0.0.0", MAC2)), "neighbors[0].address: \"0.0.0.0\" is the unspecified address" },
+	{ NEIGH(NB("lan", "255.255.255.255", MAC2)), "neighbors[0].address: \"255.255.255.255\" is the broadcast address" },
+	{ NEIGH(NB("lan", "127.0.0.1", MAC2)), "neighbors[0].address: \"127.0.0.1\" is a loopback address" },
+	{ NEIGH(NB("lan", "::1", MAC2)), "neighbors[0].address: \"::1\" is a loopback address" },
+	{ NEIGH(NB("lan", "ff02::1", MAC2)), "neighbors[0].address: \"ff02::1\" is a multicast address" },
+	{ NEIGH(NB("lan", "10.0.0.1", MAC2)), "neighbors[0].address: 10.0.0.1 is sluice's own address (port lan)" },
+	{ NEIGH(NB("wan", "10.0.0.1", MAC2)), "neighbors[0].address: 10.0.0.1 is sluice's own address (port lan)" },
+	{ NEIGH(NB("lan", "2001:DB8:0::1", MAC2)), "neighbors[0].address: 2001:db8::1 is sluice's own address (port lan)" },
+	{ NEIGH(NB("lan", "10.0.0.0", MAC2)),
+	  "neighbors[0].address: 10.0.0.0 is the network address of port lan's subnet 10.0.0.0/24" },
+	{ NEIGH(NB("lan", "10.0.0.255", MAC2)),
+	  "neighbors[0].address: 10.0.0.255 is the broadcast address of port lan's subnet 10.0.0.0/24" },
+	{ NEIGH(NB("wan", "192.0.2.0", MAC2)),
+	  "neighbors[0].address: 192.0.2.0 is the network address of port wan's subnet 192.0.2.0/30" },
+	{ NEIGH(NB("wan", "192.0.2.3", MAC2)),
+	  "neighbors[0].address: 192.0.2.3 is the broadcast address of port wan's subnet 192.0.2.0/30" },
+	{ NEIGH(NB("lan", "10.0.0.2", "01:00:5e:00:00:01")),
+	  "neighbors[0].mac: \"01:00:5e:00:00:01\" is a multicast address" },
+	{ NEIGH(NB("lan", "10.0.0.2", "ff:ff:ff:ff:ff:ff")),
+	  "neighbors[0].mac: \"ff:ff:ff:ff:ff:ff\" is a multicast address" },
+	{ NEIGH(NB("lan", "10.0.0.2", "00:00:00:00:00:00")), "neighbors[0].mac: \"00:00:00:00:00:00\" is the zero address" },
+	{ NEIGH(NB("lan", "10.0.0.2", "02:00:00:00:00:0g")),
+	  "neighbors[0].mac: \"02:00:00:00:00:0g\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ NEIGH(NB("lan", "10.0.0.2", "02:00:00:00:00:02:03")),
+	  "neighbors[0].mac: \"02:00:00:00:00:02:03\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ NEIGH(NB("lan", "10.0.0.2", "0200.0000.0002")),
+	  "neighbors[0].mac: \"0200.0000.0002\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ NEIGH("{'port':'lan','address':'10.0.0.2','mac':'" MAC2 "','state':'permanent'}"),
+	  "neighbors[0].state: unknown key" },
+	{ NEIGH("{}"), "neighbors[0].port: required" },
+	{ NEIGH("{'address':'10.0.0.2','mac':'" MAC2 "'}"), "neighbors[0].port: required" },
+	{ NEIGH("{'port':'lan','mac':'" MAC2 "'}"), "neighbors[0].address: required" },
+	{ NEIGH("{'port':'lan','address':'10.0.0.2'}"), "neighbors[0].mac: required" },
+	{ NEIGH(NB("lan", "10.0.0.2", MAC2) "," NB("lan", "10.0.0.3", MAC2) "," NB("lan", "10.0.0.2", "02:00:00:00:00:03")),
+	  "neighbors[2].address: 10.0.0.2 on port lan is already in neighbors[0]" },
+	{ NEIGH(NB("lan", "fe80::2", MAC2) "," NB("lan", "FE80:0::2", MAC2)),
+	  "neighbors[1].address: fe80::2 on port lan is already in neighbors[0]" },
+	/* the address is checked against its port after the entry's keys */
+	{ NEIGH("{'address':'10.9.0.1','mac':'01:00:00:00:00:01','port':'lan'}"),
+	  "neighbors[0].mac: \"01:00:00:00:00:01\" is a multicast address" },
+	/* neighbors before ports are checked after them, and after the rest */
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "],'ports':[" LAN ",{'name':'x','device':'01:00.0'}]}",
+	  "ports[1].device: \"01:00.0\" is already used by ports[0]" },
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]," TWO "}", "neighbors[0].port: no port named \"dmz\"" },
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]," TWO ",'log':{'level':'loud'}}",
+	  "log.level: \"loud\" is not one of err, warn, info, debug" },
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "],'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}]," TWO "}",
+	  "neighbors[0].port: no port named \"dmz\"" },
+	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}],'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]," TWO "}",
+	  "routes[0].port: \"dmz\" is not the name of a port" },
+	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}]," TWO ",'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]}",
+	  "neighbors[0].port: no port named \"dmz\"" },
 	/* api */
 	{ "{" ONE ",'api':{'port':'8080'}}", "api.port: expected an integer" },
 	{ "{" ONE ",'api':{'port':0}}", "api.port: 0 is out of range 1..65535" },
@@ -466,6 +543,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p->n_ipv4, 0);
 	assert_int_equal(p->n_ipv6, 0);
 	assert_int_equal(cfg->n_routes, 0);
+	assert_int_equal(cfg->n_neighbors, 0);
 	assert_string_equal(cfg->api.listen, "127.0.0.1");
 	assert_int_equal(cfg->api.port, 8080);
 	assert_string_equal(cfg->api.token_file, "");
@@ -483,7 +561,7 @@ static void test_defaults(void **state)
 static const char *const minimal_canon =
 	"{\"eal\":{\"lcores\":\"\",\"memory\":\"0B\",\"hugepages\":\"auto\",\"file_prefix\":\"\",\"args\":[]},"
 	"\"ports\":[{\"name\":\"lan\",\"device\":\"0000:01:00.0\",\"mtu\":1500,\"queues\":0,"
-	"\"rx_desc\":0,\"tx_desc\":0,\"ipv4\":[],\"ipv6\":[]}],\"routes\":[],"
+	"\"rx_desc\":0,\"tx_desc\":0,\"ipv4\":[],\"ipv6\":[]}],\"routes\":[],\"neighbors\":[],"
 	"\"api\":{\"listen\":\"127.0.0.1\",\"port\":8080,\"connection_limit\":64,\"per_ip_limit\":16,"
 	"\"timeout\":\"10s\",\"memory_limit\":\"64KiB\",\"max_body\":\"1MiB\"},"
 	"\"log\":{\"level\":\"info\"},\"workers\":{\"idle_sleep\":\"0us\",\"burst\":32}}";
@@ -515,6 +593,10 @@ static const char *const rich =
 	"  {'prefix':'198.51.100.7','type':'blackhole'},"
 	"  {'prefix':'::/0','via':'2001:db8:ffff::1'},"
 	"  {'prefix':'2001:db8:100::/48','type':'unreachable'}],"
+	" 'neighbors':["
+	"  {'mac':'02:AB:CD:00:00:10','address':'10.0.0.10','port':'lan'},"
+	"  {'port':'wan','address':'FE80::5','mac':'02:00:00:00:00:05'},"
+	"  {'port':'lan','address':'2001:db8:0:0::10','mac':'02:00:00:00:00:11'}],"
 	" 'api':{'listen':'0:0::0','port':9443,'token_file':'/etc/sluice/token',"
 	"  'connection_limit':100,'per_ip_limit':100,'timeout':'90000ms','memory_limit':'128KiB',"
 	"  'max_body':'2MB'},"
@@ -551,6 +633,16 @@ static void test_rich_values(void **state)
 	assert_int_equal(sl_config_route_port(cfg, &cfg->routes[3]), -1);
 	assert_int_equal(sl_config_route_port(cfg, &cfg->routes[4]), 1);
 	assert_int_equal(cfg->routes[5].type, SL_ROUTE_UNREACHABLE);
+	assert_int_equal(cfg->n_neighbors, 3);
+	assert_int_equal(cfg->neighbors[0].port, 0);
+	assert_int_equal(cfg->neighbors[0].addr.af, SL_AF_INET);
+	assert_int_equal(cfg->neighbors[0].addr.v4, htonl(0x0a00000a));
+	assert_memory_equal(cfg->neighbors[0].mac, ((uint8_t[6]){ 0x02, 0xab, 0xcd, 0, 0, 0x10 }), 6);
+	assert_int_equal(cfg->neighbors[1].port, 1);
+	assert_int_equal(cfg->neighbors[1].addr.af, SL_AF_INET6);
+	sl_format_addr(&cfg->neighbors[1].addr, buf, sizeof(buf));
+	assert_string_equal(buf, "fe80::5");
+	assert_int_equal(cfg->neighbors[2].port, 0);
 	assert_string_equal(cfg->api.listen, "::");
 	assert_int_equal(cfg->api.timeout_s, 90);
 	assert_int_equal(cfg->api.memory_limit, 131072);
@@ -587,6 +679,16 @@ static void test_good_edge_cases(void **state)
 		"{'routes':[{'prefix':'10.0.0.0/8','port':'lan'}]," ONE "}",
 		"{" ONE ",'routes':[]}",
 		"{" TWO ",'routes':[{'prefix':'10.1.0.0/16','port':'lan'},{'prefix':'10.1.0.0/17','port':'lan'}]}",
+		/* neighbors: link-local on a port without IPv6, the same address on two ports */
+		NEIGH(NB("wan", "fe80::99", "02:00:00:00:00:99") "," NB("lan", "fe80::2", MAC2) ","
+		      NB("wan", "fe80::2", MAC2) "," NB("lan", "2001:db8::ffff", "0A:1b:2C:3d:4E:5f") ","
+		      NB("wan", "192.0.2.1", "fe:ff:ff:ff:ff:ff") "," NB("lan", "10.0.0.254", MAC2)),
+		/* a /31 has no network or broadcast address; on a /16, x.x.0.255 is a host */
+		"{'ports':[{'name':'p','device':'01:00.0','ipv4':['10.1.0.0/31','10.0.0.1/16']}],"
+		"'neighbors':[" NB("p", "10.1.0.1", MAC2) "," NB("p", "10.0.0.255", MAC2) ","
+		NB("p", "10.0.255.254", MAC2) "," NB("p", "10.0.1.0", MAC2) "]}",
+		"{'neighbors':[" NB("wan", "192.0.2.1", MAC2) "]," TWO "}",
+		"{" TWO ",'neighbors':[]}",
 	};
 
 	(void)state;
@@ -642,6 +744,47 @@ static void test_route_limits(void **state)
 	free(s);
 	s = many_routes(4000, 3000, 2000);
 	expect_error(s, "routes[2000].port: \"x\" is not the name of a port");
+	free(s);
+}
+
+/* 256 neighbors is the limit; @p dup_of >= 0 makes the last entry repeat that one. */
+static char *many_neighbors(unsigned n, int dup_of)
+{
+	size_t cap = 128 + (size_t)n * 80;
+	char *s = malloc(cap);
+	size_t o;
+
+	assert_non_null(s);
+	o = (size_t)snprintf(s, cap, "{'ports':[{'name':'lan','device':'01:00.0','ipv4':['10.0.0.1/16']}],"
+			     "'neighbors':[");
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i == n - 1 && dup_of >= 0 ? (unsigned)dup_of : i;
+
+		o += (size_t)snprintf(s + o, cap - o, "%s{'port':'lan','address':'10.0.%u.%u','mac':'02:00:00:00:%02x:%02x'}",
+				      i ? "," : "", 1 + (k >> 8), k & 255, i >> 8, i & 255);
+	}
+	snprintf(s + o, cap - o, "]}");
+	return s;
+}
+
+static void test_neighbor_limits(void **state)
+{
+	struct sl_config *cfg;
+	char *s;
+
+	(void)state;
+	s = many_neighbors(256, -1);
+	cfg = parse_ok(s);
+	assert_int_equal(cfg->n_neighbors, 256);
+	assert_int_equal(cfg->neighbors[255].addr.v4, htonl(0x0a0001ff));
+	assert_int_equal(cfg->neighbors[255].mac[5], 0xff);
+	sl_config_free(cfg);
+	free(s);
+	s = many_neighbors(257, -1);
+	expect_error(s, "neighbors: at most 256 entries");
+	free(s);
+	s = many_neighbors(256, 5);
+	expect_error(s, "neighbors[255].address: 10.0.1.5 on port lan is already in neighbors[5]");
 	free(s);
 }
 
@@ -955,6 +1098,11 @@ static void test_round_trip(void **state)
 				"{\"prefix\":\"10.20.0.0/16\",\"via\":\"10.0.0.254\",\"port\":\"lan\",\"type\":\"unicast\"},"
 				"{\"prefix\":\"10.30.0.0/16\",\"port\":\"lan\",\"type\":\"unicast\"},"
 				"{\"prefix\":\"198.51.100.7/32\",\"type\":\"blackhole\"},"));
+	assert_non_null(strstr(ta, "\"type\":\"unreachable\"}],\"neighbors\":["
+				"{\"port\":\"lan\",\"address\":\"10.0.0.10\",\"mac\":\"02:ab:cd:00:00:10\"},"
+				"{\"port\":\"wan\",\"address\":\"fe80::5\",\"mac\":\"02:00:00:00:00:05\"},"
+				"{\"port\":\"lan\",\"address\":\"2001:db8::10\",\"mac\":\"02:00:00:00:00:11\"}],"
+				"\"api\":"));
 	assert_non_null(strstr(ta, "\"api\":{\"listen\":\"::\",\"port\":9443,\"token_file\":\"/etc/sluice/token\","
 				"\"connection_limit\":100,\"per_ip_limit\":100,\"timeout\":\"90s\","
 				"\"memory_limit\":\"128KiB\",\"max_body\":\"2MB\"}"));
@@ -967,6 +1115,10 @@ static void test_round_trip(void **state)
 	assert_config_equal(a, d);
 	sl_config_route_del(d, 0);
 	assert_int_equal(a->n_routes, 6);
+	d->neighbors[0].mac[5] = 0x99;
+	d->n_neighbors = 1;
+	assert_int_equal(a->neighbors[0].mac[5], 0x10);
+	assert_int_equal(a->n_neighbors, 3);
 	free(ta);
 	free(tb);
 	sl_config_free(a);
@@ -1036,6 +1188,58 @@ static void test_diff(void **state)
 	free(s);
 }
 
+#define NDIFF_PORTS "'ports':[{'name':'lan','device':'01:00.0','ipv4':['10.0.0.1/24']}," \
+	"{'name':'wan','device':'net_tap0','ipv4':['192.0.2.2/30']}]"
+#define NDIFF_BASE "{" NDIFF_PORTS ",'neighbors':[" NB("lan", "10.0.0.2", MAC2) "," \
+	NB("lan", "10.0.0.3", "02:00:00:00:00:03") "," NB("wan", "192.0.2.1", "02:00:00:00:00:01") "," \
+	NB("lan", "fe80::9", "02:00:00:00:00:09") "]}"
+
+/* Neighbors are keyed by port and address; a changed MAC shows the entry whole. */
+static void test_diff_neighbors(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = diff_text(NDIFF_BASE, NDIFF_BASE);
+	assert_string_equal(s, "[]");
+	free(s);
+	/* order and spelling do not matter, only the canonical entries */
+	s = diff_text(NDIFF_BASE, "{" NDIFF_PORTS ",'neighbors':["
+		      "{'mac':'02:00:00:00:00:09','address':'FE80:0::9','port':'lan'},"
+		      NB("wan", "192.0.2.1", "02:00:00:00:00:01") "," NB("lan", "10.0.0.3", "02:00:00:00:00:03") ","
+		      NB("lan", "10.0.0.2", MAC2) "]}");
+	assert_string_equal(s, "[]");
+	free(s);
+	s = diff_text(NDIFF_BASE, "{" NDIFF_PORTS ",'routes':[{'prefix':'10.5.0.0/16','via':'10.0.0.2'}],"
+		      "'neighbors':[" NB("wan", "fe80::9", "02:00:00:00:00:09") ","
+		      NB("lan", "10.0.0.3", "02:00:00:00:00:03") "," NB("wan", "192.0.2.1", "02:00:00:00:00:01") ","
+		      NB("lan", "10.0.0.2", "02:00:00:00:00:22") "],'log':{'level':'debug'}}");
+	assert_string_equal(s,
+		"[{\"path\":\"routes[10.5.0.0/16]\",\"old\":null,\"new\":{\"prefix\":\"10.5.0.0/16\","
+		"\"via\":\"10.0.0.2\",\"type\":\"unicast\"}},"
+		"{\"path\":\"neighbors[lan/10.0.0.2]\","
+		"\"old\":{\"port\":\"lan\",\"address\":\"10.0.0.2\",\"mac\":\"02:00:00:00:00:02\"},"
+		"\"new\":{\"port\":\"lan\",\"address\":\"10.0.0.2\",\"mac\":\"02:00:00:00:00:22\"}},"
+		"{\"path\":\"neighbors[lan/fe80::9]\","
+		"\"old\":{\"port\":\"lan\",\"address\":\"fe80::9\",\"mac\":\"02:00:00:00:00:09\"},\"new\":null},"
+		"{\"path\":\"neighbors[wan/fe80::9]\",\"old\":null,"
+		"\"new\":{\"port\":\"wan\",\"address\":\"fe80::9\",\"mac\":\"02:00:00:00:00:09\"}},"
+		"{\"path\":\"log.level\",\"old\":\"info\",\"new\":\"debug\"}]");
+	free(s);
+	/* all removed */
+	s = diff_text(NDIFF_BASE, "{" NDIFF_PORTS "}");
+	assert_string_equal(s,
+		"[{\"path\":\"neighbors[lan/10.0.0.2]\",\"old\":{\"port\":\"lan\",\"address\":\"10.0.0.2\","
+		"\"mac\":\"02:00:00:00:00:02\"},\"new\":null},"
+		"{\"path\":\"neighbors[lan/10.0.0.3]\",\"old\":{\"port\":\"lan\",\"address\":\"10.0.0.3\","
+		"\"mac\":\"02:00:00:00:00:03\"},\"new\":null},"
+		"{\"path\":\"neighbors[wan/192.0.2.1]\",\"old\":{\"port\":\"wan\",\"address\":\"192.0.2.1\","
+		"\"mac\":\"02:00:00:00:00:01\"},\"new\":null},"
+		"{\"path\":\"neighbors[lan/fe80::9]\",\"old\":{\"port\":\"lan\",\"address\":\"fe80::9\","
+		"\"mac\":\"02:00:00:00:00:09\"},\"new\":null}]");
+	free(s);
+}
+
 /* ------------------------------------------------------------ live change */
 
 static void expect_live(const char *ja, const char *jb, int want_rc, const char *want_err)
@@ -1071,6 +1275,10 @@ static void test_live_change(void **state)
 	expect_live(LIVE_BASE, LIVE_WITH("", ",'routes':[{'prefix':'10.1.0.0/16','port':'lan'}]"), 0, "");
 	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'token_file':'/t','connection_limit':5,'timeout':'1m'}"), 0, "");
 	expect_live(LIVE_BASE, LIVE_WITH("", ",'log':{'level':'err'},'workers':{'burst':8,'idle_sleep':'1ms'}"), 0, "");
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'neighbors':[" NB("lan", "10.0.0.2", MAC2) "]"), 0, "");
+	expect_live(LIVE_WITH("", ",'neighbors':[" NB("lan", "10.0.0.2", MAC2) "]"),
+		    LIVE_WITH("", ",'neighbors':[" NB("lan", "10.0.0.2", "02:00:00:00:00:03") ","
+			      NB("wan", "fe80::2", MAC2) "]"), 0, "");
 	/* restart */
 	expect_live(LIVE_BASE, "{'ports':[{'name':'lan','device':'02:00.0'},{'name':'wan','device':'net_tap0'}]}",
 		    -EBUSY, BUSY("ports[lan].device"));
@@ -1336,6 +1544,7 @@ int main(void)
 		cmocka_unit_test(test_good_edge_cases),
 		cmocka_unit_test(test_per_ip_default),
 		cmocka_unit_test(test_route_limits),
+		cmocka_unit_test(test_neighbor_limits),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_rates),
@@ -1346,6 +1555,7 @@ int main(void)
 		cmocka_unit_test(test_mask_contains),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_neighbors),
 		cmocka_unit_test(test_live_change),
 		cmocka_unit_test_setup_teardown(test_save_load, setup_tmpdir, teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_save_errors, setup_tmpdir, teardown_tmpdir),

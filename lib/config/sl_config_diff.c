@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Comparing two configurations: what changed (for a dry run) and whether a
+ * running appliance can take the change.
+ *
+ * Principles:
+ *  - Diffs compare canonical JSON trees, so a new key needs no diff code.
+ *    Lists whose members have a natural key are matched by it (ports by
+ *    name, routes by prefix, neighbors by port and address) and paths use
+ *    that key, not a position that shifts when something is inserted.
+ *  - The live-change check names the first restart-only change in schema
+ *    order; everything it does not name is live.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_priv.h"
+
+#define RESTART "cannot change while running (restart sluice to apply)"
+
+/* ------------------------------------------------------------------ diff */
+
+static int add_change(json_t *out, const char *path, json_t *old, json_t *new)
+{
+	json_t *o = json_pack("{s:s, s:O?, s:O?}", "path", path, "old", old, "new", new);
+
+	return o != NULL && json_array_append_new(out, o) == 0 ? 0 : -ENOMEM;
+}
+
+/* Changed leaves of two canonical objects; arrays count as leaves. */
+static int diff_object(json_t *out, const char *path, json_t *a, json_t *b)
+{
+	char sub[PATH_LEN];
+	const char *key;
+	json_t *va, *vb;
+	int rc = 0;
+
+	json_object_foreach(a, key, va) {
+		cfg_join(sub, path, key);
+		vb = json_object_get(b, key);
+		if (json_is_object(va) && json_is_object(vb))
+			rc = diff_object(out, sub, va, vb);
+		else if (vb == NULL || !json_equal(va, vb))
+			rc = add_change(out, sub, va, vb);
+		if (rc != 0)
+			return rc;
+	}
+	json_object_foreach(b, key, vb) {
+		cfg_join(sub, path, key);
+		if (json_object_get(a, key) == NULL && (rc = add_change(out, sub, NULL, vb)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Diff two section objects, taking both references. */
+static int diff_taken(json_t *out, const char *path, json_t *a, json_t *b)
+{
+	int rc = -ENOMEM;
+
+	if (a != NULL && b != NULL)
+		rc = diff_object(out, path, a, b);
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
+/* Ports keyed by name: "ports[lan].mtu", or a whole port added/removed. */
+static int diff_ports(json_t *out, const struct sl_config *a, const struct sl_config *b)
+{
+	char path[PATH_LEN];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < a->n_ports; i++) {
+		int j = cfg_port_index(b, a->ports[i].name);
+
+		snprintf(path, sizeof(path), "ports[%s]", a->ports[i].name);
+		if (j >= 0) {
+			rc = diff_taken(out, path, cfg_port_json(&a->ports[i]), cfg_port_json(&b->ports[j]));
+		} else {
+			json_t *old = cfg_port_json(&a->ports[i]);
+
+			rc = old != NULL ? add_change(out, path, old, NULL) : -ENOMEM;
+			json_decref(old);
+		}
+	}
+	for (unsigned j = 0; rc == 0 && j < b->n_ports; j++) {
+		json_t *new;
+
+		if (cfg_port_index(a, b->ports[j].name) >= 0)
+			continue;
+		snprintf(path, sizeof(path), "ports[%s]", b->ports[j].name);
+		new = cfg_port_json(&b->ports[j]);
+		rc = new != NULL ? add_change(out, path, NULL, new) : -ENOMEM;
+		json_decref(new);
+	}
+	return rc;
+}
+
+static int key_cmp_prefix(const void *x, const void *y)
+{
+	return cfg_prefix_cmp(x, &((const struct route_key *)y)->prefix);
+}
+
+/*
+ * Walk @p a's routes against @p b's, keyed by prefix. From the old side
+ * (@p a_is_old) this reports removed and changed routes; from the new side,
+ * added ones. Each lookup is a binary search, so 4096 routes stay cheap.
+ */
+static int diff_route_side(json_t *out, const struct sl_config *a,
+			   const struct sl_config *b, bool a_is_old)
+{
+	struct route_key *kb = cfg_route_keys(b->routes, b->n_routes);
+	char path[PATH_LEN], pf[INET6_ADDRSTRLEN + 4];
+	int rc = kb != NULL ? 0 : -ENOMEM;
+
+	for (unsigned i = 0; rc == 0 && i < a->n_routes; i++) {
+		const struct route_key *hit = bsearch(&a->routes[i].prefix, kb, b->n_routes,
+						      sizeof(*kb), key_cmp_prefix);
+		json_t *ja, *jb = NULL;
+
+		if (hit != NULL && !a_is_old)
+			continue;    /* changes were reported from the old side */
+		ja = sl_config_route_to_json(a, &a->routes[i]);
+		if (hit != NULL)
+			jb = sl_config_route_to_json(b, &b->routes[hit->idx]);
+		sl_format_prefix(&a->routes[i].prefix, pf, sizeof(pf));
+		snprintf(path, sizeof(path), "routes[%s]", pf);
+		if (ja == NULL || (hit != NULL && jb == NULL))
+			rc = -ENOMEM;
+		else if (hit == NULL || !json_equal(ja, jb))
+			rc = a_is_old ? add_change(out, path, ja, jb) : add_change(out, path, jb, ja);
+		json_decref(ja);
+		json_decref(jb);
+	}
+	free(kb);
+	return rc;
+}
+
+/* Index of @p b's neighbor on the port named @p port with address @p addr, or -1. */
+static int neighbor_find(const struct sl_config *b, const char *port, const struct sl_addr *addr)
+{
+	for (unsigned j = 0; j < b->n_neighbors; j++)
+		if (cfg_addr_eq(&b->neighbors[j].addr, addr) &&
+		    strcmp(cfg_neighbor_port_name(b, &b->neighbors[j]), port) == 0)
+			return (int)j;
+	return -1;
+}
+
+/*
+ * Neighbors keyed by port name and address ("neighbors[wan/10.2.0.2]"),
+ * reported like routes: removed and changed from the old side, added from
+ * the new. At most 256 a side, so a linear search is cheap enough.
+ */
+static int diff_neighbor_side(json_t *out, const struct sl_config *a,
+			      const struct sl_config *b, bool a_is_old)
+{
+	char path[PATH_LEN], addr[INET6_ADDRSTRLEN];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < a->n_neighbors; i++) {
+		const struct sl_config_neighbor *n = &a->neighbors[i];
+		const char *port = cfg_neighbor_port_name(a, n);
+		int hit = neighbor_find(b, port, &n->addr);
+		json_t *ja, *jb = NULL;
+
+		if (hit >= 0 && !a_is_old)
+			continue;    /* changes were reported from the old side */
+		ja = cfg_neighbor_json(a, n);
+		if (hit >= 0)
+			jb = cfg_neighbor_json(b, &b->neighbors[hit]);
+		sl_format_addr(&n->addr, addr, sizeof(addr));
+		snprintf(path, sizeof(path), "neighbors[%s/%s]", port, addr);
+		if (ja == NULL || (hit >= 0 && jb == NULL))
+			rc = -ENOMEM;
+		else if (hit < 0 || !json_equal(ja, jb))
+			rc = a_is_old ? add_change(out, path, ja, jb) : add_change(out, path, jb, ja);
+		json_decref(ja);
+		json_decref(jb);
+	}
+	return rc;
+}
+
+json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
+{
+	json_t *out = json_array();
+	int rc = out != NULL ? 0 : -ENOMEM;
+
+	if (rc == 0)
+		rc = diff_taken(out, "eal", cfg_eal_json(&a->eal), cfg_eal_json(&b->eal));
+	if (rc == 0)
+		rc = diff_ports(out, a, b);
+	if (rc == 0)
+		rc = diff_route_side(out, a, b, true);
+	if (rc == 0)
+		rc = diff_route_side(out, b, a, false);
+	if (rc == 0)
+		rc = diff_neighbor_side(out, a, b, true);
+	if (rc == 0)
+		rc = diff_neighbor_side(out, b, a, false);
+	if (rc == 0)
+		rc = diff_taken(out, "api", cfg_api_json(&a->api), cfg_api_json(&b->api));
+	if (rc == 0)
+		rc = diff_taken(out, "log", cfg_log_json(&a->log), cfg_log_json(&b->log));
+	if (rc == 0)
+		rc = diff_taken(out, "workers", cfg_workers_json(&a->workers), cfg_workers_json(&b->workers));
+	return cfg_finish(out, rc);
+}
+
+/* ----------------------------------------------------------- live change */
+
+static int busy(char *err, size_t err_len, const char *path, const char *what)
+{
+	if (err != NULL && err_len > 0)
+		snprintf(err, err_len, "%s: %s", path, what);
+	return -EBUSY;
+}
+
+static const char *eal_change(const struct sl_config_eal *a, const struct sl_config_eal *b)
+{
+	if (strcmp(a->lcores, b->lcores) != 0)
+		return "eal.lcores";
+	if (a->memory_mb != b->memory_mb)
+		return "eal.memory";
+	if (a->hugepages != b->hugepages)
+		return "eal.hugepages";
+	if (strcmp(a->file_prefix, b->file_prefix) != 0)
+		return "eal.file_prefix";
+	if (a->n_args != b->n_args)
+		return "eal.args";
+	for (unsigned i = 0; i < a->n_args; i++)
+		if (strcmp(a->args[i], b->args[i]) != 0)
+			return "eal.args";
+	return NULL;
+}
+
+/* The restart-only field of a port that changed, or NULL. */
+static const char *port_change(const struct sl_config_port *a, const struct sl_config_port *b)
+{
+	uint32_t ka, kb;
+	bool pci = cfg_pci_key(a->device, &ka) && cfg_pci_key(b->device, &kb);
+
+	/* "01:00.0" and "0000:01:00.0" are one device; vdev arguments matter. */
+	if (pci ? ka != kb : strcmp(a->device, b->device) != 0)
+		return "device";
+	if (a->queues != b->queues)
+		return "queues";
+	if (a->rx_desc != b->rx_desc)
+		return "rx_desc";
+	if (a->tx_desc != b->tx_desc)
+		return "tx_desc";
+	if (a->has_mac != b->has_mac || (a->has_mac && memcmp(a->mac, b->mac, 6) != 0))
+		return "mac";
+	return NULL;
+}
+
+/* Ports must keep their names and order: indexes name DPDK ports. */
+static int ports_live(const struct sl_config *a, const struct sl_config *b,
+		      char *err, size_t err_len)
+{
+	char path[PATH_LEN];
+	const char *what;
+
+	for (unsigned i = 0; i < a->n_ports; i++) {
+		snprintf(path, sizeof(path), "ports[%s]", a->ports[i].name);
+		if (cfg_port_index(b, a->ports[i].name) < 0)
+			return busy(err, err_len, path, "cannot remove a port while running (restart sluice to apply)");
+	}
+	for (unsigned i = 0; i < b->n_ports; i++) {
+		snprintf(path, sizeof(path), "ports[%s]", b->ports[i].name);
+		if (cfg_port_index(a, b->ports[i].name) < 0)
+			return busy(err, err_len, path, "cannot add a port while running (restart sluice to apply)");
+	}
+	for (unsigned i = 0; i < a->n_ports; i++) {
+		if (strcmp(a->ports[i].name, b->ports[i].name) != 0)
+			return busy(err, err_len, "ports", "cannot reorder ports while running (restart sluice to apply)");
+		what = port_change(&a->ports[i], &b->ports[i]);
+		if (what != NULL) {
+			snprintf(path, sizeof(path), "ports[%s].%s", a->ports[i].name, what);
+			return busy(err, err_len, path, RESTART);
+		}
+	}
+	return 0;
+}
+
+int sl_config_check_live_change(const struct sl_config *cur,
+				const struct sl_config *next, char *err, size_t err_len)
+{
+	const char *what = eal_change(&cur->eal, &next->eal);
+
+	if (err != NULL && err_len > 0)
+		err[0] = '\0';
+	if (what != NULL)
+		return busy(err, err_len, what, RESTART);
+	if (ports_live(cur, next, err, err_len) != 0)
+		return -EBUSY;
+	if (strcmp(cur->api.listen, next->api.listen) != 0)
+		return busy(err, err_len, "api.listen", RESTART);
+	if (cur->api.port != next->api.port)
+		return busy(err, err_len, "api.port", RESTART);
+	return 0;
+}

@@ -74,3 +74,22 @@ def test_prometheus_scrape(topo, sluice, tmp_path):
     finally:
         prom.terminate()
         prom.wait(timeout=30)
+
+
+# Test that DPDK's telemetry client reads sluice's /sluice/ commands, agreeing with /metrics.
+def test_dpdk_telemetry_commands(topo, sluice):
+    ping(topo, "h1", "10.2.0.2", count=3)
+    time.sleep(0.2)
+    out = topo.run("dut", "dpdk-telemetry.py", input="/sluice/status\n/sluice/port,lan\n/sluice/drops\n/sluice/port\n",
+                   timeout=30).stdout
+    replies = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    by_cmd = {k: v for r in replies for k, v in r.items()}
+    assert by_cmd["/sluice/status"] == {"version": "0.1.0", "config_generation": 1,
+                                        "workers": 1, "ports": 2}
+    assert by_cmd["/sluice/port"] == ["lan", "wan"]  # the last /sluice/port: no parameter
+    m = sluice.metrics()
+    drops = sluice.drops()
+    assert by_cmd["/sluice/drops"] == drops
+    lan = [r["/sluice/port"] for r in replies if isinstance(r.get("/sluice/port"), dict)][0]
+    assert lan["rx_packets"] == m[("sluice_port_receive_packets_total", frozenset({("port", "lan")}))]
+    assert lan["tx_packets"] == m[("sluice_port_transmit_packets_total", frozenset({("port", "lan")}))]

@@ -129,7 +129,7 @@ enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bo
 
 	struct sl_dp *old = app->dp;
 	__atomic_store_n(&app->dp, dp, __ATOMIC_RELEASE);
-	app->generation = dp->generation;
+	__atomic_store_n(&app->generation, dp->generation, __ATOMIC_RELAXED);
 	sl_config_free(app->cfg);
 	app->cfg = next;
 	/* Workers report quiescence every loop (microseconds): a short wait. */

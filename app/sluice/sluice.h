@@ -127,6 +127,9 @@ bool sl_app_ready(const struct sl_app *app, json_t **checks);
 extern const struct sl_mgmt_route sl_api_routes[];
 extern const unsigned sl_api_n_routes;
 
+/* telemetry.c: /sluice/... commands for dpdk-telemetry.py */
+void sl_telemetry_register(void);
+
 /* metrics.c */
 void sl_metrics_render(struct sl_app *app, struct sl_buf *b);
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
     # build
-    build-essential meson ninja-build pkg-config clang
+    build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
     dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libwolfssl-dev libmicrohttpd-dev
     libjansson-dev libcmocka-dev libcurl4-openssl-dev
     # running the demo and the end-to-end tests
@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    apt-get install -y -q "${missing[@]}"
 fi
 
 [ "${1:-}" = "--no-build" ] && exit 0

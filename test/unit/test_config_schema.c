@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Tests of lib/config's schema: documents it refuses, with their exact
+ * messages, and documents it accepts, with every value they set.
+ *
+ * Principles:
+ *  - Every error case asserts the exact message, and the first error in
+ *    document order is the one reported.
+ *  - Boundaries on both sides (68 and 67, 1h and 2h, 4096 routes and 4097).
+ *  - Defaults are asserted one by one, and as canonical text.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config_fixture.h"
+#include "sl_log.h"
+
+/* ------------------------------------------------------------ bad configs */
+
+static const struct bad_case bad_cases[] = {
+	/* document shape */
+	{ "[]", "config: expected an object" },
+	{ "{}", "ports: required" },
+	{ "{'ports':{}}", "ports: expected an array" },
+	{ "{'ports':[]}", "ports: expected 1 to 8 ports, got 0" },
+	{ "{'ports':[1,2,3,4,5,6,7,8,9]}", "ports: expected 1 to 8 ports, got 9" },
+	{ "{" ONE ",'foo':1}", "foo: unknown key" },
+	{ "{'log':{'level':'loud'}," ONE ",'foo':1}",
+	  "log.level: \"loud\" is not one of err, warn, info, debug" },
+	{ "{'ports':[" LAN ",{'name':'wan','device':'01:00.1','mtux':1}]}",
+	  "ports[1].mtux: unknown key" },
+	{ "{'ports':[" LAN ",{'name':'wan','device':'01:00.1','mt\\u0001':1}]}",
+	  "ports[1].mt\\x01: unknown key" },
+	{ "{'ports':[1]}", "ports[0]: expected an object" },
+	/* ports[].name */
+	{ "{'ports':[{'device':'0000:01:00.0'}]}", "ports[0].name: required" },
+	{ "{'ports':[{'name':'lan'}]}", "ports[0].device: required" },
+	{ "{'ports':[{'name':'LAN','device':'01:00.0'}]}",
+	  "ports[0].name: \"LAN\" is not a valid name (1 to 15 of a-z 0-9 _ -)" },
+	{ "{'ports':[{'name':'','device':'01:00.0'}]}",
+	  "ports[0].name: \"\" is not a valid name (1 to 15 of a-z 0-9 _ -)" },
+	{ "{'ports':[{'name':'abcdefghijklmnop','device':'01:00.0'}]}",
+	  "ports[0].name: \"abcdefghijklmnop\" is not a valid name (1 to 15 of a-z 0-9 _ -)" },
+	{ "{'ports':[{'name':'a\\'b\\n','device':'01:00.0'}]}",
+	  "ports[0].name: \"a\\\"b\\x0a\" is not a valid name (1 to 15 of a-z 0-9 _ -)" },
+	{ "{'ports':[{'name':'a\\u0000b','device':'01:00.0'}]}",
+	  "ports[0].name: contains a NUL byte" },
+	{ "{'ports':[{'name':7,'device':'01:00.0'}]}", "ports[0].name: expected a string" },
+	{ "{'ports':[" LAN ",{'name':'lan','device':'01:00.1'}]}",
+	  "ports[1].name: \"lan\" is already used by ports[0]" },
+	/* ports[].device */
+	{ "{'ports':[{'name':'lan','device':'eth0'}]}",
+	  "ports[0].device: \"eth0\" is neither a PCI address (0000:01:00.0) nor a vdev (net_...)" },
+	{ "{'ports':[{'name':'lan','device':'0000:01:20.0'}]}",
+	  "ports[0].device: \"0000:01:20.0\" is neither a PCI address (0000:01:00.0) nor a vdev (net_...)" },
+	{ "{'ports':[{'name':'lan','device':'net_tap0,iface=a b'}]}",
+	  "ports[0].device: \"net_tap0,iface=a b\" is neither a PCI address (0000:01:00.0) nor a vdev (net_...)" },
+	{ "{'ports':[" LAN ",{'name':'wan','device':'01:00.0'}]}",
+	  "ports[1].device: \"01:00.0\" is already used by ports[0]" },
+	{ "{'ports':[{'name':'a','device':'net_tap0,iface=x'},{'name':'b','device':'net_tap0,iface=y'}]}",
+	  "ports[1].device: \"net_tap0,iface=y\" is already used by ports[0]" },
+	/* ports[] numbers */
+	{ PORT_WITH("'mtu':70000"), "ports[0].mtu: 70000 is out of range 68..9600" },
+	{ PORT_WITH("'mtu':67"), "ports[0].mtu: 67 is out of range 68..9600" },
+	{ PORT_WITH("'mtu':9601"), "ports[0].mtu: 9601 is out of range 68..9600" },
+	{ PORT_WITH("'mtu':-1"), "ports[0].mtu: -1 is out of range 68..9600" },
+	{ PORT_WITH("'mtu':'1500'"), "ports[0].mtu: expected an integer" },
+	{ PORT_WITH("'mtu':1500.0"), "ports[0].mtu: expected an integer" },
+	{ PORT_WITH("'mtu':true"), "ports[0].mtu: expected an integer" },
+	{ PORT_WITH("'queues':17"), "ports[0].queues: 17 is out of range 0..16" },
+	{ PORT_WITH("'rx_desc':100"), "ports[0].rx_desc: 100 is not 0 or a power of two in 64..8192" },
+	{ PORT_WITH("'rx_desc':32"), "ports[0].rx_desc: 32 is not 0 or a power of two in 64..8192" },
+	{ PORT_WITH("'tx_desc':16384"), "ports[0].tx_desc: 16384 is not 0 or a power of two in 64..8192" },
+	{ PORT_WITH("'tx_desc':'512'"), "ports[0].tx_desc: expected an integer" },
+	/* ports[].mac */
+	{ PORT_WITH("'mac':'01:00:5e:00:00:01'"), "ports[0].mac: \"01:00:5e:00:00:01\" is a multicast address" },
+	{ PORT_WITH("'mac':'02:00:00:00:00'"),
+	  "ports[0].mac: \"02:00:00:00:00\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ PORT_WITH("'mac':'02-00-00-00-00-01'"),
+	  "ports[0].mac: \"02-00-00-00-00-01\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ PORT_WITH("'mac':'00:00:00:00:00:00'"), "ports[0].mac: \"00:00:00:00:00:00\" is the zero address" },
+	/* ports[].ipv4 / ipv6 */
+	{ PORT_WITH("'ipv4':'10.0.0.1/24'"), "ports[0].ipv4: expected an array" },
+	{ PORT_WITH("'ipv4':['10.0.0.0/24']"),
+	  "ports[0].ipv4[0]: \"10.0.0.0/24\" is the network address of its subnet" },
+	{ PORT_WITH("'ipv4':['10.0.0.255/24']"),
+	  "ports[0].ipv4[0]: \"10.0.0.255/24\" is the broadcast address of its subnet" },
+	{ PORT_WITH("'ipv4':['10.0.0.3/30']"),
+	  "ports[0].ipv4[0]: \"10.0.0.3/30\" is the broadcast address of its subnet" },
+	{ PORT_WITH("'ipv4':['10.0.0.1']"),
+	  "ports[0].ipv4[0]: \"10.0.0.1\" needs a prefix length (like \"/24\")" },
+	{ PORT_WITH("'ipv4':['10.0.0.1/33']"),
+	  "ports[0].ipv4[0]: \"10.0.0.1/33\" has a prefix length out of range 1..32" },
+	{ PORT_WITH("'ipv4':['10.0.0.1/0']"),
+	  "ports[0].ipv4[0]: \"10.0.0.1/0\" has a prefix length out of range 1..32" },
+	{ PORT_WITH("'ipv4':['10.0.0.300/24']"),
+	  "ports[0].ipv4[0]: \"10.0.0.300/24\" is not an IPv4 address with a prefix length" },
+	{ PORT_WITH("'ipv4':['10.0.0.1/+24']"),
+	  "ports[0].ipv4[0]: \"10.0.0.1/+24\" is not an IPv4 address with a prefix length" },
+	{ PORT_WITH("'ipv4':['10.0.0.1/024']"),
+	  "ports[0].ipv4[0]: \"10.0.0.1/024\" is not an IPv4 address with a prefix length" },
+	{ PORT_WITH("'ipv4':[' 10.0.0.1/24']"),
+	  "ports[0].ipv4[0]: \" 10.0.0.1/24\" is not an IPv4 address with a prefix length" },
+	{ PORT_WITH("'ipv4':['2001:db8::1/64']"),
+	  "ports[0].ipv4[0]: \"2001:db8::1/64\" is not an IPv4 address with a prefix length" },
+	{ PORT_WITH("'ipv4':['127.0.0.1/8']"), "ports[0].ipv4[0]: \"127.0.0.1/8\" is a loopback address" },
+	{ PORT_WITH("'ipv4':['224.0.0.1/24']"), "ports[0].ipv4[0]: \"224.0.0.1/24\" is a multicast address" },
+	{ PORT_WITH("'ipv4':['0.0.0.0/32']"), "ports[0].ipv4[0]: \"0.0.0.0/32\" is the unspecified address" },
+	{ PORT_WITH("'ipv4':['255.255.255.255/32']"),
+	  "ports[0].ipv4[0]: \"255.255.255.255/32\" is the broadcast address" },
+	{ PORT_WITH("'ipv4':['1.0.0.1/24','1.0.0.2/24','1.0.0.3/24','1.0.0.4/24','1.0.0.5/24',"
+		    "'1.0.0.6/24','1.0.0.7/24','1.0.0.8/24','1.0.0.9/24']"),
+	  "ports[0].ipv4: at most 8 addresses" },
+	{ PORT_WITH("'ipv6':['::/64']"), "ports[0].ipv6[0]: \"::/64\" is the unspecified address" },
+	{ PORT_WITH("'ipv6':['::1/128']"), "ports[0].ipv6[0]: \"::1/128\" is a loopback address" },
+	{ PORT_WITH("'ipv6':['ff02::1/64']"), "ports[0].ipv6[0]: \"ff02::1/64\" is a multicast address" },
+	{ PORT_WITH("'ipv6':['2001:db8::1/129']"),
+	  "ports[0].ipv6[0]: \"2001:db8::1/129\" has a prefix length out of range 1..128" },
+	{ PORT_WITH("'ipv6':['10.0.0.1/24']"),
+	  "ports[0].ipv6[0]: \"10.0.0.1/24\" is not an IPv6 address with a prefix length" },
+	{ PORT_WITH("'ipv6':['2001:db8::1/64','2001:db8::1/48']"),
+	  "ports[0].ipv6[1]: 2001:db8::1 is already used by ports[0]" },
+	{ "{'ports':[" LAN_ADDRS ",{'name':'wan','device':'01:00.1','ipv4':['10.0.0.1/16']}]}",
+	  "ports[1].ipv4[0]: 10.0.0.1 is already used by ports[0]" },
+	/* routes */
+	{ "{" TWO ",'routes':{}}", "routes: expected an array" },
+	{ ROUTE("{'prefix':'10.0.0.1/8','via':'10.0.0.254'}"),
+	  "routes[0].prefix: \"10.0.0.1/8\" has host bits set (did you mean \"10.0.0.0/8\"?)" },
+	{ ROUTE("{'prefix':'2001:db8:1::1/48','port':'lan'}"),
+	  "routes[0].prefix: \"2001:db8:1::1/48\" has host bits set (did you mean \"2001:db8:1::/48\"?)" },
+	{ ROUTE("{'prefix':'10.0.0.0/33','port':'lan'}"),
+	  "routes[0].prefix: \"10.0.0.0/33\" has a prefix length out of range 0..32" },
+	{ ROUTE("{'prefix':'default','port':'lan'}"),
+	  "routes[0].prefix: \"default\" is not an IPv4 or IPv6 prefix" },
+	{ ROUTE("{'port':'lan'}"), "routes[0].prefix: required" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','via':'10.0.0.300'}"),
+	  "routes[0].via: \"10.0.0.300\" is not an IPv4 address" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','via':'0.0.0.0'}"),
+	  "routes[0].via: \"0.0.0.0\" is the unspecified address" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','via':'10.9.9.9'}"),
+	  "routes[0].via: 10.9.9.9 is not on any port's subnet" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','via':'2001:db8::2'}"),
+	  "routes[0].via: 2001:db8::2 is IPv6 but the prefix is IPv4" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','port':'dmz'}"),
+	  "routes[0].port: \"dmz\" is not the name of a port" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','port':'lan','type':'local'}"),
+	  "routes[0].type: \"local\" is not one of unicast, blackhole, unreachable" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','type':'blackhole','via':'10.0.0.254'}"),
+	  "routes[0].via: not allowed for a blackhole route" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','type':'unreachable','port':'lan'}"),
+	  "routes[0].port: not allowed for an unreachable route" },
+	{ ROUTE("{'prefix':'10.1.0.0/16'}"), "routes[0]: a unicast route needs \"via\" or \"port\"" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','port':'lan','mtu':1400}"), "routes[0].mtu: unknown key" },
+	{ ROUTE("{'prefix':'10.1.0.0/16','port':'lan'},{'prefix':'10.2.0.0/16','port':'lan'},"
+		"{'prefix':'10.1.0.0/16','type':'blackhole'}"),
+	  "routes[2].prefix: 10.1.0.0/16 is already in routes[0]" },
+	/* routes before ports in the document are checked after them */
+	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}],'ports':[" LAN ",{'name':'x','device':'01:00.0'}]}",
+	  "ports[1].device: \"01:00.0\" is already used by ports[0]" },
+	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}]," TWO "}",
+	  "routes[0].port: \"dmz\" is not the name of a port" },
+	/* neighbors */
+	{ "{" TWO ",'neighbors':{}}", "neighbors: expected an array" },
+	{ NEIGH("1"), "neighbors[0]: expected an object" },
+	{ NEIGH(NB("wn", "192.0.2.1", MAC2)), "neighbors[0].port: no port named \"wn\"" },
+	{ NEIGH("{'port':7,'address':'192.0.2.1','mac':'" MAC2 "'}"), "neighbors[0].port: expected a string" },
+	{ NEIGH(NB("lan", "10.0.0.2", MAC2) "," NB("wan", "10.9.0.1", MAC2)),
+	  "neighbors[1].address: 10.9.0.1 is not on port wan's subnets" },
+	{ NEIGH(NB("wan", "10.0.0.2", MAC2)), "neighbors[0].address: 10.0.0.2 is not on port wan's subnets" },
+	{ NEIGH(NB("wan", "2001:db8::5", MAC2)), "neighbors[0].address: 2001:db8::5 is not on port wan's subnets" },
+	{ NEIGH(NB("lan", "10.0.0.300", MAC2)), "neighbors[0].address: \"10.0.0.300\" is not an IPv4 address" },
+	{ NEIGH(NB("lan", "10.0.0.2/24", MAC2)), "neighbors[0].address: \"10.0.0.2/24\" is not an IPv4 address" },
+	{ NEIGH(NB("lan", "fe80::1%eth0", MAC2)), "neighbors[0].address: \"fe80::1%eth0\" is not an IPv6 address" },
+	{ NEIGH(NB("lan", "gw", MAC2)), "neighbors[0].address: \"gw\" is not an IPv4 or IPv6 address" },
+	{ NEIGH("{'port':'lan','address':167772162,'mac':'" MAC2 "'}"), "neighbors[0].address: expected a string" },
+	{ NEIGH(NB("lan", "0.0.0.0", MAC2)), "neighbors[0].address: \"0.0.0.0\" is the unspecified address" },
+	{ NEIGH(NB("lan", "255.255.255.255", MAC2)), "neighbors[0].address: \"255.255.255.255\" is the broadcast address" },
+	{ NEIGH(NB("lan", "127.0.0.1", MAC2)), "neighbors[0].address: \"127.0.0.1\" is a loopback address" },
+	{ NEIGH(NB("lan", "::1", MAC2)), "neighbors[0].address: \"::1\" is a loopback address" },
+	{ NEIGH(NB("lan", "ff02::1", MAC2)), "neighbors[0].address: \"ff02::1\" is a multicast address" },
+	{ NEIGH(NB("lan", "10.0.0.1", MAC2)), "neighbors[0].address: 10.0.0.1 is sluice's own address (port lan)" },
+	{ NEIGH(NB("wan", "10.0.0.1", MAC2)), "neighbors[0].address: 10.0.0.1 is sluice's own address (port lan)" },
+	{ NEIGH(NB("lan", "2001:DB8:0::1", MAC2)), "neighbors[0].address: 2001:db8::1 is sluice's own address (port lan)" },
+	{ NEIGH(NB("lan", "10.0.0.0", MAC2)),
+	  "neighbors[0].address: 10.0.0.0 is the network address of port lan's subnet 10.0.0.0/24" },
+	{ NEIGH(NB("lan", "10.0.0.255", MAC2)),
+	  "neighbors[0].address: 10.0.0.255 is the broadcast address of port lan's subnet 10.0.0.0/24" },
+	{ NEIGH(NB("wan", "192.0.2.0", MAC2)),
+	  "neighbors[0].address: 192.0.2.0 is the network address of port wan's subnet 192.0.2.0/30" },
+	{ NEIGH(NB("wan", "192.0.2.3", MAC2)),
+	  "neighbors[0].address: 192.0.2.3 is the broadcast address of port wan's subnet 192.0.2.0/30" },
+	{ NEIGH(NB("lan", "10.0.0.2", "01:00:5e:00:00:01")),
+	  "neighbors[0].mac: \"01:00:5e:00:00:01\" is a multicast address" },
+	{ NEIGH(NB("lan", "10.0.0.2", "ff:ff:ff:ff:ff:ff")),
+	  "neighbors[0].mac: \"ff:ff:ff:ff:ff:ff\" is a multicast address" },
+	{ NEIGH(NB("lan", "10.0.0.2", "00:00:00:00:00:00")), "neighbors[0].mac: \"00:00:00:00:00:00\" is the zero address" },
+	{ NEIGH(NB("lan", "10.0.0.2", "02:00:00:00:00:0g")),
+	  "neighbors[0].mac: \"02:00:00:00:00:0g\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ NEIGH(NB("lan", "10.0.0.2", "02:00:00:00:00:02:03")),
+	  "neighbors[0].mac: \"02:00:00:00:00:02:03\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ NEIGH(NB("lan", "10.0.0.2", "0200.0000.0002")),
+	  "neighbors[0].mac: \"0200.0000.0002\" is not a MAC address like \"02:00:00:00:00:01\"" },
+	{ NEIGH("{'port':'lan','address':'10.0.0.2','mac':'" MAC2 "','state':'permanent'}"),
+	  "neighbors[0].state: unknown key" },
+	{ NEIGH("{}"), "neighbors[0].port: required" },
+	{ NEIGH("{'address':'10.0.0.2','mac':'" MAC2 "'}"), "neighbors[0].port: required" },
+	{ NEIGH("{'port':'lan','mac':'" MAC2 "'}"), "neighbors[0].address: required" },
+	{ NEIGH("{'port':'lan','address':'10.0.0.2'}"), "neighbors[0].mac: required" },
+	{ NEIGH(NB("lan", "10.0.0.2", MAC2) "," NB("lan", "10.0.0.3", MAC2) "," NB("lan", "10.0.0.2", "02:00:00:00:00:03")),
+	  "neighbors[2].address: 10.0.0.2 on port lan is already in neighbors[0]" },
+	{ NEIGH(NB("lan", "fe80::2", MAC2) "," NB("lan", "FE80:0::2", MAC2)),
+	  "neighbors[1].address: fe80::2 on port lan is already in neighbors[0]" },
+	/* the address is checked against its port after the entry's keys */
+	{ NEIGH("{'address':'10.9.0.1','mac':'01:00:00:00:00:01','port':'lan'}"),
+	  "neighbors[0].mac: \"01:00:00:00:00:01\" is a multicast address" },
+	/* neighbors before ports are checked after them, and after the rest */
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "],'ports':[" LAN ",{'name':'x','device':'01:00.0'}]}",
+	  "ports[1].device: \"01:00.0\" is already used by ports[0]" },
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]," TWO "}", "neighbors[0].port: no port named \"dmz\"" },
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]," TWO ",'log':{'level':'loud'}}",
+	  "log.level: \"loud\" is not one of err, warn, info, debug" },
+	{ "{'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "],'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}]," TWO "}",
+	  "neighbors[0].port: no port named \"dmz\"" },
+	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}],'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]," TWO "}",
+	  "routes[0].port: \"dmz\" is not the name of a port" },
+	{ "{'routes':[{'prefix':'10.1.0.0/16','port':'dmz'}]," TWO ",'neighbors':[" NB("dmz", "10.0.0.2", MAC2) "]}",
+	  "neighbors[0].port: no port named \"dmz\"" },
+	/* api */
+	{ "{" ONE ",'api':{'port':'8080'}}", "api.port: expected an integer" },
+	{ "{" ONE ",'api':{'port':0}}", "api.port: 0 is out of range 1..65535" },
+	{ "{" ONE ",'api':{'port':65536}}", "api.port: 65536 is out of range 1..65535" },
+	{ "{" ONE ",'api':{'listen':'localhost'}}",
+	  "api.listen: \"localhost\" is not an IPv4 or IPv6 address" },
+	{ "{" ONE ",'api':{'listen':'0.0.0.0'}}",
+	  "api.token_file: required when api.listen is not a loopback address" },
+	{ "{" ONE ",'api':{'listen':'::'}}",
+	  "api.token_file: required when api.listen is not a loopback address" },
+	{ "{" ONE ",'api':{'token_file':''}}",
+	  "api.token_file: must not be empty (leave it out for no token)" },
+	{ "{" ONE ",'api':{'connection_limit':0}}", "api.connection_limit: 0 is out of range 1..10000" },
+	{ "{" ONE ",'api':{'connection_limit':10001}}",
+	  "api.connection_limit: 10001 is out of range 1..10000" },
+	{ "{" ONE ",'api':{'per_ip_limit':100}}", "api.per_ip_limit: 100 is above api.connection_limit (64)" },
+	{ "{" ONE ",'api':{'timeout':'10'}}", "api.timeout: \"10\" needs a unit (us, ms, s, m, h)" },
+	{ "{" ONE ",'api':{'timeout':10}}", "api.timeout: expected a string" },
+	{ "{" ONE ",'api':{'timeout':'2h'}}", "api.timeout: \"2h\" is out of range 1s..1h" },
+	{ "{" ONE ",'api':{'timeout':'999ms'}}", "api.timeout: \"999ms\" is out of range 1s..1h" },
+	{ "{" ONE ",'api':{'timeout':'1500ms'}}", "api.timeout: \"1500ms\" is not a whole number of seconds" },
+	{ "{" ONE ",'api':{'timeout':'1.5us'}}",
+	  "api.timeout: \"1.5us\" is too large or not a whole number of microseconds" },
+	{ "{" ONE ",'api':{'timeout':'10 s'}}",
+	  "api.timeout: \"10 s\" is not a duration (a number and one of us, ms, s, m, h)" },
+	{ "{" ONE ",'api':{'memory_limit':'16383B'}}",
+	  "api.memory_limit: \"16383B\" is out of range 16KiB..16MiB" },
+	{ "{" ONE ",'api':{'memory_limit':'17MiB'}}",
+	  "api.memory_limit: \"17MiB\" is out of range 16KiB..16MiB" },
+	{ "{" ONE ",'api':{'max_body':'1 MiB'}}",
+	  "api.max_body: \"1 MiB\" is not a size (a number and one of B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)" },
+	{ "{" ONE ",'api':{'max_body':'99999999999999999999'}}",
+	  "api.max_body: \"99999999999999999999\" is too large or not a whole number of bytes" },
+	{ "{" ONE ",'api':[]}", "api: expected an object" },
+	/* log, workers */
+	{ "{" ONE ",'log':{'level':'loud'}}", "log.level: \"loud\" is not one of err, warn, info, debug" },
+	{ "{" ONE ",'log':'info'}", "log: expected an object" },
+	{ "{" ONE ",'workers':{'idle_sleep':'11ms'}}",
+	  "workers.idle_sleep: \"11ms\" is out of range 0us..10ms" },
+	{ "{" ONE ",'workers':{'idle_sleep':'0'}}",
+	  "workers.idle_sleep: \"0\" needs a unit (us, ms, s, m, h)" },
+	{ "{" ONE ",'workers':{'burst':0}}", "workers.burst: 0 is out of range 1..64" },
+	{ "{" ONE ",'workers':{'burst':65}}", "workers.burst: 65 is out of range 1..64" },
+	/* eal */
+	{ "{'eal':{'lcores':'0-2a'}," ONE "}", "eal.lcores: \"0-2a\" may only contain 0-9 , - @ ( )" },
+	{ "{'eal':{'lcores':'0123456789012345678901234567890123456789012345678901234567890123'}," ONE "}",
+	  "eal.lcores: longer than 63 bytes" },
+	{ "{'eal':{'memory':'1GB'}," ONE "}", "eal.memory: \"1GB\" is not a whole number of MiB" },
+	{ "{'eal':{'memory':'2TiB'}," ONE "}", "eal.memory: \"2TiB\" is out of range 0B..1TiB" },
+	{ "{'eal':{'hugepages':'yes'}," ONE "}", "eal.hugepages: \"yes\" is not one of auto, on, off" },
+	{ "{'eal':{'file_prefix':'a b'}," ONE "}", "eal.file_prefix: \"a b\" may only contain A-Z a-z 0-9 _ -" },
+	{ "{'eal':{'args':'-n 4'}," ONE "}", "eal.args: expected an array" },
+	{ "{'eal':{'args':[1]}," ONE "}", "eal.args[0]: expected a string" },
+	{ "{'eal':{'hugepage':'on'}," ONE "}", "eal.hugepage: unknown key" },
+	/* first error in document order wins */
+	{ "{'ports':[{'name':'lan','device':'01:00.0','mtu':1}],'log':{'level':'loud'}}",
+	  "ports[0].mtu: 1 is out of range 68..9600" },
+	{ "{'ports':[{'name':'lan','mtu':1,'device':'eth0'}]}",
+	  "ports[0].mtu: 1 is out of range 68..9600" },
+};
+
+static void test_bad_configs(void **state)
+{
+	unsigned failed = 0;
+
+	(void)state;
+	assert_true(ARRAY_LEN(bad_cases) >= 40);
+	for (size_t i = 0; i < ARRAY_LEN(bad_cases); i++)
+		failed += !error_is(bad_cases[i].json, bad_cases[i].err);
+	assert_int_equal(failed, 0);
+}
+
+/* Long and odd values are escaped and shortened in messages. */
+static void test_error_escaping(void **state)
+{
+	char json[512], want[256];
+
+	(void)state;
+	snprintf(json, sizeof(json), "{'ports':[{'name':'%s','device':'01:00.0'}]}",
+		 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	snprintf(want, sizeof(want), "ports[0].name: \"%.*s...\" is not a valid name (1 to 15 of a-z 0-9 _ -)",
+		 70, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	expect_error(json, want);
+	/*
+	 * A cut never splits a UTF-8 sequence: "x" and 40 two-byte characters
+	 * reach the cut in the middle of the 35th character, which goes.
+	 */
+	{
+		char in[512] = "{'ports':[{'name':'x", out[256] = "ports[0].name: \"x";
+
+		for (int i = 0; i < 40; i++)
+			strcat(in, "\\u00e9");
+		strcat(in, "','device':'01:00.0'}]}");
+		for (int i = 0; i < 34; i++)
+			strcat(out, "\xc3\xa9");
+		strcat(out, "...\" is not a valid name (1 to 15 of a-z 0-9 _ -)");
+		expect_error(in, out);
+	}
+}
+
+/* A short buffer gets a cut message; no buffer is fine too. */
+static void test_error_buffer(void **state)
+{
+	json_t *j = doc("{}");
+	char err[8];
+
+	(void)state;
+	assert_null(sl_config_parse(j, err, sizeof(err)));
+	assert_string_equal(err, "ports: ");
+	assert_null(sl_config_parse(j, NULL, 0));
+	json_decref(j);
+}
+
+/* ------------------------------------------------------------ good configs */
+
+static void test_defaults(void **state)
+{
+	struct sl_config *cfg = parse_ok("{" ONE "}");
+	const struct sl_config_port *p = &cfg->ports[0];
+
+	(void)state;
+	assert_string_equal(cfg->eal.lcores, "");
+	assert_int_equal(cfg->eal.memory_mb, 0);
+	assert_int_equal(cfg->eal.hugepages, SL_HUGEPAGES_AUTO);
+	assert_string_equal(cfg->eal.file_prefix, "");
+	assert_int_equal(cfg->eal.n_args, 0);
+	assert_int_equal(cfg->n_ports, 1);
+	assert_string_equal(p->name, "lan");
+	assert_string_equal(p->device, "0000:01:00.0");
+	assert_true(p->device_is_pci);
+	assert_int_equal(p->mtu, 1500);
+	assert_int_equal(p->queues, 0);
+	assert_int_equal(p->rx_desc, 0);
+	assert_int_equal(p->tx_desc, 0);
+	assert_false(p->has_mac);
+	assert_int_equal(p->n_ipv4, 0);
+	assert_int_equal(p->n_ipv6, 0);
+	assert_int_equal(cfg->n_routes, 0);
+	assert_int_equal(cfg->n_neighbors, 0);
+	assert_string_equal(cfg->api.listen, "127.0.0.1");
+	assert_int_equal(cfg->api.port, 8080);
+	assert_string_equal(cfg->api.token_file, "");
+	assert_int_equal(cfg->api.connection_limit, 64);
+	assert_int_equal(cfg->api.per_ip_limit, 16);
+	assert_int_equal(cfg->api.timeout_s, 10);
+	assert_int_equal(cfg->api.memory_limit, 65536);
+	assert_int_equal(cfg->api.max_body, 1048576);
+	assert_int_equal(cfg->log.level, SL_LOG_INFO);
+	assert_int_equal(cfg->workers.idle_sleep_us, 0);
+	assert_int_equal(cfg->workers.burst, 32);
+	sl_config_free(cfg);
+}
+
+static const char *const minimal_canon =
+	"{\"eal\":{\"lcores\":\"\",\"memory\":\"0B\",\"hugepages\":\"auto\",\"file_prefix\":\"\",\"args\":[]},"
+	"\"ports\":[{\"name\":\"lan\",\"device\":\"0000:01:00.0\",\"mtu\":1500,\"queues\":0,"
+	"\"rx_desc\":0,\"tx_desc\":0,\"ipv4\":[],\"ipv6\":[]}],\"routes\":[],\"neighbors\":[],"
+	"\"api\":{\"listen\":\"127.0.0.1\",\"port\":8080,\"connection_limit\":64,\"per_ip_limit\":16,"
+	"\"timeout\":\"10s\",\"memory_limit\":\"64KiB\",\"max_body\":\"1MiB\"},"
+	"\"log\":{\"level\":\"info\"},\"workers\":{\"idle_sleep\":\"0us\",\"burst\":32}}";
+
+static void test_canonical_minimal(void **state)
+{
+	struct sl_config *cfg = parse_ok("{" ONE "}");
+	char *s = canon(cfg);
+
+	(void)state;
+	assert_string_equal(s, minimal_canon);
+	free(s);
+	sl_config_free(cfg);
+}
+
+static void test_rich_values(void **state)
+{
+	struct sl_config *cfg = parse_ok(rich);
+	static const uint8_t mac[6] = { 0x02, 0xab, 0, 0, 0, 1 };
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(cfg->eal.lcores, "0@0,1@1,2@(1-2)");
+	assert_int_equal(cfg->eal.memory_mb, 1024);
+	assert_int_equal(cfg->eal.hugepages, SL_HUGEPAGES_ON);
+	assert_int_equal(cfg->eal.n_args, 3);
+	assert_string_equal(cfg->eal.args[2], "4");
+	assert_true(cfg->ports[0].device_is_pci);
+	assert_false(cfg->ports[1].device_is_pci);
+	assert_true(cfg->ports[0].has_mac);
+	assert_memory_equal(cfg->ports[0].mac, mac, 6);
+	assert_int_equal(cfg->ports[0].n_ipv4, 3);
+	assert_int_equal(cfg->ports[0].n_ipv6, 2);
+	sl_format_prefix(&cfg->ports[0].ipv6[0], buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::1/64");
+	assert_int_equal(cfg->n_routes, 6);
+	assert_int_equal(cfg->routes[0].port, -1);         /* kept as written */
+	assert_int_equal(sl_config_route_port(cfg, &cfg->routes[0]), 1);
+	assert_int_equal(cfg->routes[1].port, 0);
+	assert_int_equal(sl_config_route_port(cfg, &cfg->routes[2]), 0);
+	assert_int_equal(cfg->routes[3].type, SL_ROUTE_BLACKHOLE);
+	assert_int_equal(cfg->routes[3].prefix.len, 32);
+	assert_int_equal(sl_config_route_port(cfg, &cfg->routes[3]), -1);
+	assert_int_equal(sl_config_route_port(cfg, &cfg->routes[4]), 1);
+	assert_int_equal(cfg->routes[5].type, SL_ROUTE_UNREACHABLE);
+	assert_int_equal(cfg->n_neighbors, 3);
+	assert_int_equal(cfg->neighbors[0].port, 0);
+	assert_int_equal(cfg->neighbors[0].addr.af, SL_AF_INET);
+	assert_int_equal(cfg->neighbors[0].addr.v4, htonl(0x0a00000a));
+	assert_memory_equal(cfg->neighbors[0].mac, ((uint8_t[6]){ 0x02, 0xab, 0xcd, 0, 0, 0x10 }), 6);
+	assert_int_equal(cfg->neighbors[1].port, 1);
+	assert_int_equal(cfg->neighbors[1].addr.af, SL_AF_INET6);
+	sl_format_addr(&cfg->neighbors[1].addr, buf, sizeof(buf));
+	assert_string_equal(buf, "fe80::5");
+	assert_int_equal(cfg->neighbors[2].port, 0);
+	assert_string_equal(cfg->api.listen, "::");
+	assert_int_equal(cfg->api.timeout_s, 90);
+	assert_int_equal(cfg->api.memory_limit, 131072);
+	assert_int_equal(cfg->api.max_body, 2000000);
+	assert_int_equal(cfg->log.level, SL_LOG_DEBUG);
+	assert_int_equal(cfg->workers.idle_sleep_us, 500);
+	assert_int_equal(cfg->workers.burst, 64);
+	sl_config_free(cfg);
+}
+
+static void test_good_edge_cases(void **state)
+{
+	static const char *const good[] = {
+		/* boundaries that are in range */
+		PORT_WITH("'mtu':68,'queues':16,'rx_desc':64,'tx_desc':8192"),
+		PORT_WITH("'mtu':9600,'rx_desc':0"),
+		PORT_WITH("'ipv4':['10.0.0.1/31','10.0.0.2/32','10.1.0.0/31']"),
+		PORT_WITH("'ipv4':['1.0.0.1/24','1.0.0.2/24','1.0.0.3/24','1.0.0.4/24','1.0.0.5/24',"
+			  "'1.0.0.6/24','1.0.0.7/24','1.0.0.8/24']"),
+		PORT_WITH("'ipv6':['fe80::1/10','2001:db8::/64']"),
+		"{'ports':[{'name':'a','device':'0000:ff:1f.7'},{'name':'b','device':'ffff:00:00.0'},"
+		"{'name':'c','device':'net_null0'},{'name':'d','device':'net_null1'},"
+		"{'name':'e','device':'01:00.1'},{'name':'f','device':'0001:01:00.0'},"
+		"{'name':'g','device':'net_tap0,iface=g'},{'name':'abcdefghijklmn_','device':'02:00.0'}]}",
+		"{" ONE ",'api':{'listen':'::1','port':1,'connection_limit':1,'timeout':'1s',"
+		"'memory_limit':'16KiB','max_body':'1KiB'}}",
+		"{" ONE ",'api':{'listen':'::ffff:127.0.0.1','port':65535,'connection_limit':10000,"
+		"'per_ip_limit':10000,'timeout':'1h','memory_limit':'16MiB','max_body':'64MiB'}}",
+		"{" ONE ",'api':{'listen':'10.0.0.1','token_file':'/run/t'}}",
+		"{" ONE ",'workers':{'idle_sleep':'10ms','burst':1}}",
+		"{" ONE ",'workers':{'idle_sleep':'0.01s'}}",
+		"{'eal':{'memory':'0','lcores':'','file_prefix':''}," ONE "}",
+		"{'eal':{'memory':'1TiB','args':[]}," ONE "}",
+		"{'routes':[{'prefix':'10.0.0.0/8','port':'lan'}]," ONE "}",
+		"{" ONE ",'routes':[]}",
+		"{" TWO ",'routes':[{'prefix':'10.1.0.0/16','port':'lan'},{'prefix':'10.1.0.0/17','port':'lan'}]}",
+		/* neighbors: link-local on a port without IPv6, the same address on two ports */
+		NEIGH(NB("wan", "fe80::99", "02:00:00:00:00:99") "," NB("lan", "fe80::2", MAC2) ","
+		      NB("wan", "fe80::2", MAC2) "," NB("lan", "2001:db8::ffff", "0A:1b:2C:3d:4E:5f") ","
+		      NB("wan", "192.0.2.1", "fe:ff:ff:ff:ff:ff") "," NB("lan", "10.0.0.254", MAC2)),
+		/* a /31 has no network or broadcast address; on a /16, x.x.0.255 is a host */
+		"{'ports':[{'name':'p','device':'01:00.0','ipv4':['10.1.0.0/31','10.0.0.1/16']}],"
+		"'neighbors':[" NB("p", "10.1.0.1", MAC2) "," NB("p", "10.0.0.255", MAC2) ","
+		NB("p", "10.0.255.254", MAC2) "," NB("p", "10.0.1.0", MAC2) "]}",
+		"{'neighbors':[" NB("wan", "192.0.2.1", MAC2) "]," TWO "}",
+		"{" TWO ",'neighbors':[]}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(good); i++)
+		sl_config_free(parse_ok(good[i]));
+}
+
+/* The default per-IP limit follows a lower connection limit. */
+static void test_per_ip_default(void **state)
+{
+	struct sl_config *cfg = parse_ok("{" ONE ",'api':{'connection_limit':8}}");
+
+	(void)state;
+	assert_int_equal(cfg->api.per_ip_limit, 8);
+	sl_config_free(cfg);
+}
+
+/* 4096 routes is the limit; the first problem in document order wins. */
+static char *many_routes(unsigned n, int dup_at, int bad_at)
+{
+	size_t cap = 64 + (size_t)n * 48;
+	char *s = malloc(cap);
+	size_t o;
+
+	assert_non_null(s);
+	o = (size_t)snprintf(s, cap, "{'ports':[" LAN "],'routes':[");
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = (int)i == dup_at ? 10 : i;
+
+		o += (size_t)snprintf(s + o, cap - o, "%s{'prefix':'10.%u.%u.0/24','port':'%s'}",
+				      i ? "," : "", k >> 8, k & 255, (int)i == bad_at ? "x" : "lan");
+	}
+	snprintf(s + o, cap - o, "]}");
+	return s;
+}
+
+static void test_route_limits(void **state)
+{
+	struct sl_config *cfg;
+	char *s;
+
+	(void)state;
+	s = many_routes(4096, -1, -1);
+	cfg = parse_ok(s);
+	assert_int_equal(cfg->n_routes, 4096);
+	sl_config_free(cfg);
+	free(s);
+	s = many_routes(4097, -1, -1);
+	expect_error(s, "routes: at most 4096 routes");
+	free(s);
+	s = many_routes(4000, 3000, 3500);
+	expect_error(s, "routes[3000].prefix: 10.0.10.0/24 is already in routes[10]");
+	free(s);
+	s = many_routes(4000, 3000, 2000);
+	expect_error(s, "routes[2000].port: \"x\" is not the name of a port");
+	free(s);
+}
+
+/* 256 neighbors is the limit; @p dup_of >= 0 makes the last entry repeat that one. */
+static char *many_neighbors(unsigned n, int dup_of)
+{
+	size_t cap = 128 + (size_t)n * 80;
+	char *s = malloc(cap);
+	size_t o;
+
+	assert_non_null(s);
+	o = (size_t)snprintf(s, cap, "{'ports':[{'name':'lan','device':'01:00.0','ipv4':['10.0.0.1/16']}],"
+			     "'neighbors':[");
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i == n - 1 && dup_of >= 0 ? (unsigned)dup_of : i;
+
+		o += (size_t)snprintf(s + o, cap - o, "%s{'port':'lan','address':'10.0.%u.%u','mac':'02:00:00:00:%02x:%02x'}",
+				      i ? "," : "", 1 + (k >> 8), k & 255, i >> 8, i & 255);
+	}
+	snprintf(s + o, cap - o, "]}");
+	return s;
+}
+
+static void test_neighbor_limits(void **state)
+{
+	struct sl_config *cfg;
+	char *s;
+
+	(void)state;
+	s = many_neighbors(256, -1);
+	cfg = parse_ok(s);
+	assert_int_equal(cfg->n_neighbors, 256);
+	assert_int_equal(cfg->neighbors[255].addr.v4, htonl(0x0a0001ff));
+	assert_int_equal(cfg->neighbors[255].mac[5], 0xff);
+	sl_config_free(cfg);
+	free(s);
+	s = many_neighbors(257, -1);
+	expect_error(s, "neighbors: at most 256 entries");
+	free(s);
+	s = many_neighbors(256, 5);
+	expect_error(s, "neighbors[255].address: 10.0.1.5 on port lan is already in neighbors[5]");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_error_escaping),
+		cmocka_unit_test(test_error_buffer),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_canonical_minimal),
+		cmocka_unit_test(test_rich_values),
+		cmocka_unit_test(test_good_edge_cases),
+		cmocka_unit_test(test_per_ip_default),
+		cmocka_unit_test(test_route_limits),
+		cmocka_unit_test(test_neighbor_limits),
+	};
+
+	return cmocka_run_group_tests_name("config_schema", tests, NULL, NULL);
+}

@@ -264,8 +264,9 @@ static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m
 			return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 3, 4, mtu);
 	}
 	uint16_t old = *(uint16_t *)&ip->time_to_live;
-	ip->time_to_live--;
-	ip->hdr_checksum = sl_cksum_update16(ip->hdr_checksum, old, *(uint16_t *)&ip->time_to_live);
+	uint16_t new_ = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x0100));
+	*(uint16_t *)&ip->time_to_live = new_;
+	ip->hdr_checksum = sl_cksum_update16(ip->hdr_checksum, old, new_);
 	meta->out_port = nh->port;
 	meta->nh_index = idx;
 	if (unlikely(meta->ip_len > mtu)) {
@@ -354,22 +355,31 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 				   uint16_t n, uint64_t now)
 {
 	struct rte_mbuf *to_punt[n];
-	struct sl_neigh_key key, last;
-	uint64_t word = 0;
+	struct sl_neigh_key key;
+	uint64_t word = 0, last_a0 = 0, last_a1 = 0;
+	uint32_t last_nh = UINT32_MAX;
 	uint16_t keep = 0, np = 0;
-	bool cached = false;
 	(void)now;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
 		const struct sl_nexthop *nh = &w->t->nexthops[meta->nh_index];
-		neigh_key_for(&key, m, nh);
-		/* Bursts are mostly one flow or one gateway: reuse the last answer. */
-		if (!cached || memcmp(&key, &last, sizeof(key)) != 0) {
+		uint64_t a0 = 0, a1 = 0;
+		if (nh->type != SL_NH_GATEWAY) {
+			if (meta->l3_type == SL_L3_IPV4) {
+				a0 = sl_pkt_ipv4(m)->dst_addr;
+			} else {
+				memcpy(&a0, sl_pkt_ipv6(m)->dst_addr, 8);
+				memcpy(&a1, sl_pkt_ipv6(m)->dst_addr + 8, 8);
+			}
+		}
+		if (meta->nh_index != last_nh || a0 != last_a0 || a1 != last_a1) {
+			neigh_key_for(&key, m, nh);
 			word = sl_neigh_lookup(w->neigh, &key);
-			last = key;
-			cached = true;
+			last_nh = meta->nh_index;
+			last_a0 = a0;
+			last_a1 = a1;
 		}
 		if (likely(neigh_usable(word))) {
 			l2_rewrite(m, &w->t->ports[nh->port], word & 0xffffffffffffULL);

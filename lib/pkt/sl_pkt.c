@@ -243,6 +243,15 @@ static inline bool ipv4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4
 		 * correct"): later stages update the checksum incrementally,
 		 * so the one in the data must be right; check it.
 		 */
+		if (likely(hlen == 20)) {
+			const unaligned_uint32_t *w = (const unaligned_uint32_t *)ip;
+			uint64_t sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+			sum = (sum & 0xffffffff) + (sum >> 32);
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			sum = (sum & 0xffff) + (sum >> 16);
+			return sum == 0xffff;
+		}
 		return rte_raw_cksum(ip, hlen) == 0xffff;
 	}
 }

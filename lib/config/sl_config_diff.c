@@ -301,5 +301,16 @@ int sl_config_check_live_change(const struct sl_config *cur,
 		return busy(err, err_len, "api.listen", RESTART);
 	if (cur->api.port != next->api.port)
 		return busy(err, err_len, "api.port", RESTART);
+	/* libmicrohttpd takes its limits at start only; the token is re-read live. */
+	if (cur->api.connection_limit != next->api.connection_limit)
+		return busy(err, err_len, "api.connection_limit", RESTART);
+	if (cur->api.per_ip_limit != next->api.per_ip_limit)
+		return busy(err, err_len, "api.per_ip_limit", RESTART);
+	if (cur->api.timeout_s != next->api.timeout_s)
+		return busy(err, err_len, "api.timeout", RESTART);
+	if (cur->api.memory_limit != next->api.memory_limit)
+		return busy(err, err_len, "api.memory_limit", RESTART);
+	if (cur->api.max_body != next->api.max_body)
+		return busy(err, err_len, "api.max_body", RESTART);
 	return 0;
 }

@@ -229,7 +229,12 @@ static void test_live_change(void **state)
 	expect_live(LIVE_BASE, "{'ports':[{'name':'lan','device':'0000:01:00.0','ipv4':['10.0.0.1/24']},"
 		    "{'name':'wan','device':'net_tap0'}]}", 0, "");
 	expect_live(LIVE_BASE, LIVE_WITH("", ",'routes':[{'prefix':'10.1.0.0/16','port':'lan'}]"), 0, "");
-	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'token_file':'/t','connection_limit':5,'timeout':'1m'}"), 0, "");
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'token_file':'/t'}"), 0, "");
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'connection_limit':5}"), -EBUSY, BUSY("api.connection_limit"));
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'per_ip_limit':5}"), -EBUSY, BUSY("api.per_ip_limit"));
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'timeout':'1m'}"), -EBUSY, BUSY("api.timeout"));
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'memory_limit':'1MiB'}"), -EBUSY, BUSY("api.memory_limit"));
+	expect_live(LIVE_BASE, LIVE_WITH("", ",'api':{'max_body':'2MiB'}"), -EBUSY, BUSY("api.max_body"));
 	expect_live(LIVE_BASE, LIVE_WITH("", ",'log':{'level':'err'},'workers':{'burst':8,'idle_sleep':'1ms'}"), 0, "");
 	expect_live(LIVE_BASE, LIVE_WITH("", ",'neighbors':[" NB("lan", "10.0.0.2", MAC2) "]"), 0, "");
 	expect_live(LIVE_WITH("", ",'neighbors':[" NB("lan", "10.0.0.2", MAC2) "]"),

@@ -16,6 +16,11 @@
 #     which packets come back on the generator's port 1, averaged by testpmd
 #     over WINDOW seconds after WARMUP seconds of traffic.
 #
+#     The harness is "saturating", and its figures are named so: one-way
+#     flowgen outruns sluice's worker, so sluice's figure is its own per-core
+#     rate, not the generator's. (A generator-bound harness near 7 Mpps cannot
+#     be had from testpmd on two CPUs without capping it: doc/performance.md.)
+#
 # Principles: same generator, same packets, same CPUs for every DUT; rounds
 # interleave the DUTs so drift hits all alike; every process is bounded in
 # time and stopped by its PID; nothing is left behind (--in-memory, abstract
@@ -311,7 +316,7 @@ if [ "$harness" = 1 ]; then
     echo "$L3FWD"
     mkdir -p /run/sluice
     clean_runtime
-    say "harness: $runs rounds x ($duts), ${warmup}s warm-up + ${window}s window"
+    say "saturating harness: $runs rounds x ($duts), ${warmup}s warm-up + ${window}s window"
     for r in $(seq "$runs"); do
         for dut in $duts; do
             run_one "$dut" "$r"

@@ -13,6 +13,9 @@ that failed is counted and named, never averaged in as zero; the ratio to
 l3fwd is computed from the medians. bench-results.json is a list of
 {"name", "mpps", "cycles_per_packet"}, null where a figure does not apply
 (a stage has no rate of its own; the harness does not measure cycles).
+Harness entries are named DUT/MODE: the harness is "saturating" (the
+generator outruns sluice, so sluice's figure is its own per-core rate),
+not "generator-bound"; the name says so wherever the figure is quoted.
 
 usage: report.py --harness FILE --out FILE STAGES_JSON...
 Exit status 1 if a DUT has no successful run, or perf_stages gave nothing.
@@ -24,6 +27,7 @@ import sys
 
 DUTS = ["testpmd-io", "l3fwd", "sluice"]
 STAGES = ["parse", "input", "route", "neighbor"]
+MODE = "saturating"  # one-way flowgen: faster than sluice's worker
 TARGET = 0.9  # sluice / l3fwd, the acceptance bar
 BUSY_PCT = 5  # % of one CPU used by others (or stolen) that flags a run
 
@@ -79,13 +83,18 @@ def ran(runs):
 
 
 def harness_rows(runs):
+    """Median forwarded and offered rate per DUT; loss is computed from the
+    medians (with memif's back-pressure the generator counts only what the
+    DUT's RX ring accepted, so loss is what the DUT dropped after taking it)."""
     rows, l3 = [], med(runs["l3fwd"]["fwd"])
     for d in ran(runs):
-        fwd = med(runs[d]["fwd"])
-        mpps = None if fwd is None else fwd / 1e6
-        ratio = None if fwd is None or not l3 else fwd / l3
-        rows.append({"name": "forward/" + d, "mpps": mpps, "cycles_per_packet": None,
-                     "ratio": ratio})
+        fwd, off = med(runs[d]["fwd"]), med(runs[d]["offered"])
+        loss = None if fwd is None or not off else max(0.0, 100.0 * (off - fwd) / off)
+        rows.append({"name": "%s/%s" % (d, MODE),
+                     "mpps": None if fwd is None else fwd / 1e6,
+                     "offered": None if off is None else off / 1e6, "loss": loss,
+                     "cycles_per_packet": None,
+                     "ratio": None if fwd is None or not l3 else fwd / l3})
     return rows
 
 
@@ -94,20 +103,23 @@ def stage_rows(stages):
     for name, s in stages.items():
         for st in STAGES + ["pipeline"]:
             rows.append({"name": "stages/%s/%s" % (name, st), "mpps": None,
+                         "offered": None, "loss": None,
                          "cycles_per_packet": med(s[st]), "ratio": None})
     return rows
 
 
 def print_table(rows):
-    print("%-28s %8s %11s %9s" % ("name", "Mpps", "cycles/pkt", "vs l3fwd"))
+    print("%-28s %8s %8s %6s %11s %9s" % ("name", "Mpps", "offered", "loss%", "cycles/pkt",
+                                          "vs l3fwd"))
     for r in rows:
-        print("%-28s %8s %11s %9s" % (r["name"], fmt(r["mpps"], ".3f"),
-                                       fmt(r["cycles_per_packet"], ".1f"),
-                                       "-" if r["ratio"] is None else "%.2fx" % r["ratio"]))
+        print("%-28s %8s %8s %6s %11s %9s" % (
+            r["name"], fmt(r["mpps"], ".3f"), fmt(r["offered"], ".3f"), fmt(r["loss"], ".2f"),
+            fmt(r["cycles_per_packet"], ".1f"),
+            "-" if r["ratio"] is None else "%.2fx" % r["ratio"]))
 
 
 def print_harness(runs):
-    print("\nharness runs: forwarded/offered Mpps [CPU % used by others, % stolen]:")
+    print("\n%s harness runs: forwarded/offered Mpps [CPU %% used by others, %% stolen]:" % MODE)
     busy = 0
     for d in ran(runs):
         r = runs[d]
@@ -161,10 +173,10 @@ def main():
         if missing:
             print("\nno successful run for: %s (see the logs)" % ", ".join(missing))
             status = 1
-        ratio = {r["name"]: r["ratio"] for r in harness_rows(runs)}.get("forward/sluice")
+        ratio = {r["name"]: r["ratio"] for r in harness_rows(runs)}.get("sluice/" + MODE)
         if ratio is not None:
-            print("\nsluice / l3fwd = %.2f (target >= %.2f): %s" %
-                  (ratio, TARGET, "met" if ratio >= TARGET else "NOT met"))
+            print("\nsluice / l3fwd, %s harness = %.2f (target >= %.2f): %s" %
+                  (MODE, ratio, TARGET, "met" if ratio >= TARGET else "NOT met"))
     return status
 
 

@@ -17,7 +17,7 @@ meson test -C build --suite unit --print-errorlogs -v || status=1
 
 echo "== clang build with ASan/UBSan: unit tests again, then bounded fuzzing (libFuzzer)"
 if [ ! -f build-clang/build.ninja ]; then
-    CC=clang meson setup build-clang -Dfuzz=true -Db_sanitize=address,undefined \
+    CC=clang meson setup build-clang -Dfuzz=true -Db_sanitize=address,undefined -Db_lto=false \
         -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link \
         -Dc_link_args=-fsanitize=fuzzer-no-link >/dev/null || status=1
 fi

@@ -160,6 +160,7 @@ struct sl_neigh_table {
 	uint32_t capacity;
 	struct sl_neigh_entry *entries;
 	uint64_t tsc_hz;
+	uint32_t n_used;         /**< entries in use (management lcore) */
 	bool rcu;                /**< slots freed through the QSBR defer queue */
 };
 
@@ -204,6 +205,17 @@ struct sl_neigh_entry *sl_neigh_get(struct sl_neigh_table *t, const struct sl_ne
 /** Find or create (INCOMPLETE). NULL when the table is full. */
 struct sl_neigh_entry *sl_neigh_get_or_create(struct sl_neigh_table *t,
 					      const struct sl_neigh_key *k, uint64_t now);
+/**
+ * True while unsolicited learning (an ARP request or NS from a host we never
+ * asked for) may add entries: below three quarters of the capacity, so a
+ * host spraying requests from many addresses cannot crowd out the next hops
+ * sluice itself needs to resolve.
+ */
+static inline bool sl_neigh_may_learn(const struct sl_neigh_table *t)
+{
+	return t->n_used < t->capacity / 4 * 3;
+}
+
 /** Publish a MAC and state for readers. */
 void sl_neigh_set(struct sl_neigh_entry *e, const struct rte_ether_addr *mac, uint8_t state);
 /** Remove an entry; its pending packets are dropped as NEIGHBOR_FAILED. */

@@ -238,8 +238,9 @@ static void arp_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *
 		return;
 	sl_neigh_key_v4(&k, meta->in_port, sip);
 	bool for_us = is_our_v4(p, tip);
-	struct sl_neigh_entry *e = for_us ? sl_neigh_get_or_create(c->neigh, &k, now) :
-					    sl_neigh_get(c->neigh, &k);
+	struct sl_neigh_entry *e = sl_neigh_get(c->neigh, &k);
+	if (e == NULL && for_us && sl_neigh_may_learn(c->neigh))
+		e = sl_neigh_get_or_create(c->neigh, &k, now);
 	if (e != NULL)
 		confirm(c, t, e, &sha, now);
 	if (for_us && op == RTE_ARP_OP_REQUEST)
@@ -281,7 +282,9 @@ static void nd_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t
 		struct rte_ether_addr dst = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 		if (lladdr != NULL && on_subnet_v6(p, ip->src_addr, NULL)) {
 			sl_neigh_key_v6(&k, meta->in_port, ip->src_addr);
-			struct sl_neigh_entry *e = sl_neigh_get_or_create(c->neigh, &k, now);
+			struct sl_neigh_entry *e = sl_neigh_get(c->neigh, &k);
+			if (e == NULL && sl_neigh_may_learn(c->neigh))
+				e = sl_neigh_get_or_create(c->neigh, &k, now);
 			if (e != NULL)
 				confirm(c, t, e, lladdr, now);
 			dst = *lladdr;

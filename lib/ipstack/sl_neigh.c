@@ -87,6 +87,7 @@ struct sl_neigh_entry *sl_neigh_get_or_create(struct sl_neigh_table *t,
 	}
 	e = &t->entries[pos];
 	memset(e, 0, sizeof(*e));
+	t->n_used++;
 	e->key = *k;
 	e->in_use = true;
 	e->next_event_tsc = now;
@@ -108,6 +109,7 @@ void sl_neigh_delete(struct sl_neigh_table *t, struct sl_neigh_entry *e, struct 
 		sl_stats_drop(st, e->pending[i], SL_DROP_NEIGHBOR_FAILED);
 	e->n_pending = 0;
 	e->in_use = false;
+	t->n_used--;
 	__atomic_store_n(&e->word, 0, __ATOMIC_RELEASE);
 	int32_t pos = rte_hash_del_key(t->hash, &e->key);
 	/* With lock-free readers and no QSBR, rte_hash leaves the slot to us. */

@@ -83,6 +83,33 @@ static void test_arp_request_for_us(void **state)
 	expect_drops(&cst, NO_DROPS);
 }
 
+/* Unsolicited learning stops at three quarters of the table; answers go on. */
+static void test_learning_bounded(void **state)
+{
+	struct frame f;
+	struct sl_neigh_key k;
+	(void)state;
+
+	for (uint32_t i = 0; i < E.nt->capacity / 4 * 3; i++) {
+		sl_neigh_key_v4(&k, WAN, be32(IP4(10, 2, 1, (uint8_t)i)));
+		assert_non_null(sl_neigh_get_or_create(E.nt, &k, HZ));
+	}
+	assert_false(sl_neigh_may_learn(E.nt));
+	f_arp(&f, mac_bcast, mac_host, 1, mac_host, IP4(10, 1, 0, 7), mac_zero, IP4(10, 1, 0, 1));
+	sl_ipstack_ctl_input(&E.c, tab_a, rx1(&f, LAN), HZ);
+	assert_int_equal(E.n_tx, 1);  /* still answered */
+	expect_arp(&E.tx[0], LAN, mac_host, 2, IP4(10, 1, 0, 1), mac_host, IP4(10, 1, 0, 7));
+	assert_int_equal(neigh_word4(LAN, IP4(10, 1, 0, 7)), 0);  /* not learned */
+	/* One entry freed: learning resumes. */
+	sl_neigh_key_v4(&k, WAN, be32(IP4(10, 2, 1, 0)));
+	sl_neigh_delete(E.nt, sl_neigh_get(E.nt, &k), &cst);
+	assert_true(sl_neigh_may_learn(E.nt));
+	sl_ipstack_ctl_input(&E.c, tab_a, rx1(&f, LAN), HZ);
+	assert_int_equal(neigh_word4(LAN, IP4(10, 1, 0, 7)),
+			 SL_NEIGH_WORD(mac64(mac_host), SL_NEIGH_REACHABLE));
+	expect_drops(&cst, NO_DROPS);
+}
+
 static void test_arp_ignored(void **state)
 {
 	struct frame f;
@@ -490,6 +517,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_arp_request_for_us),
 		T(test_arp_ignored),
+		T(test_learning_bounded),
 		T(test_resolve_arp),
 		T(test_resolve_nd),
 		T(test_timers_fail_and_expire),

@@ -37,16 +37,38 @@ static void count_rx(struct sl_lcore_stats *st, uint16_t port, struct rte_mbuf *
 	st->port[port].rx_bytes += bytes;
 }
 
+/* Send @p k packets out of @p port; count what went, drop what did not. */
+static uint16_t send_port(struct sl_worker *w, const struct sl_dp *dp, uint16_t port,
+			  struct rte_mbuf **out, uint16_t k, uint64_t bytes)
+{
+	struct sl_lcore_stats *st = w->ip.st;
+	uint16_t sent = rte_eth_tx_burst(dp->ip->ports[port].port_id, (uint16_t)w->index, out, k);
+	for (uint16_t i = sent; i < k; i++) {
+		bytes -= rte_pktmbuf_pkt_len(out[i]);
+		st->port[port].tx_dropped++;
+		sl_stats_drop(st, out[i], SL_DROP_TX_FULL);
+	}
+	st->port[port].tx_packets += sent;
+	st->port[port].tx_bytes += bytes;
+	return sent;
+}
+
 /* Send to each egress port in one burst; what a full queue refuses is dropped. */
 static void transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
 		     uint16_t n, uint64_t rx_tsc)
 {
-	struct sl_lcore_stats *st = w->ip.st;
 	struct rte_mbuf *out[SL_BURST_MAX];
 	uint16_t done = 0;
-	uint64_t mask = 0;
-	for (uint16_t i = 0; i < n; i++)
+	uint64_t mask = 0, all_bytes = 0;
+	for (uint16_t i = 0; i < n; i++) {
 		mask |= 1ULL << sl_pkt_meta(pkts[i])->out_port;
+		all_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	}
+	if (n > 0 && (mask & (mask - 1)) == 0) {
+		/* The common case: one egress port, the burst goes as it is. */
+		done = send_port(w, dp, (uint16_t)__builtin_ctzll(mask), pkts, n, all_bytes);
+		mask = 0;
+	}
 	for (uint16_t port = 0; mask != 0; port++, mask >>= 1) {
 		if (!(mask & 1))
 			continue;
@@ -58,18 +80,10 @@ static void transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbu
 				bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			}
 		}
-		uint16_t sent = rte_eth_tx_burst(dp->ip->ports[port].port_id, (uint16_t)w->index, out, k);
-		for (uint16_t i = sent; i < k; i++) {
-			bytes -= rte_pktmbuf_pkt_len(out[i]);
-			st->port[port].tx_dropped++;
-			sl_stats_drop(st, out[i], SL_DROP_TX_FULL);
-		}
-		st->port[port].tx_packets += sent;
-		st->port[port].tx_bytes += bytes;
-		done += sent;
+		done += send_port(w, dp, port, out, k, bytes);
 	}
 	if (done)
-		sl_stats_latency(st, rte_rdtsc() - rx_tsc, done);
+		sl_stats_latency(w->ip.st, rte_rdtsc() - rx_tsc, done);
 }
 
 static uint16_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,

@@ -35,6 +35,25 @@ static void respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_res
 	}
 }
 
+/* A copy of the running config to edit, or NULL with a 500 answered. */
+static struct sl_config *running_copy(struct sl_app *app, struct sl_mgmt_response *resp)
+{
+	struct sl_config *next = sl_config_dup(app->cfg);
+	if (next == NULL)
+		sl_mgmt_respond_problem(resp, 500, "Out of memory", NULL, "cannot copy the configuration");
+	return next;
+}
+
+/* Apply an edited copy (taken); false with the error answered if refused. */
+static bool apply_edit(struct sl_app *app, struct sl_config *next, struct sl_mgmt_response *resp)
+{
+	char err[ERR_LEN] = "";
+	enum sl_apply_result res = sl_app_apply(app, next, false, NULL, err, sizeof(err));
+	if (res != SL_APPLY_OK)
+		respond_apply_error(resp, res, err);
+	return res == SL_APPLY_OK;
+}
+
 static json_t *parse_body(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp)
 {
 	json_error_t jerr;
@@ -80,11 +99,9 @@ static json_t *lcores_json(struct sl_app *app)
 		for (uint16_t k = 0; k < w->n_rxq; k++)
 			json_array_append_new(q, json_pack("{s:s, s:i}", "port",
 				app->ports[w->rxq[k].port].name, "queue", (int)w->rxq[k].queue));
-		uint64_t rx = 0;
-		for (uint16_t p = 0; p < app->n_ports; p++)
-			rx += sl_lcore_stats[w->lcore_id].port[p].rx_packets;
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:f, s:I, s:o}", "id", (int)w->lcore_id,
-			"role", "worker", "busy_ratio", w->busy_ratio, "rx_packets", (json_int_t)rx,
+			"role", "worker", "busy_ratio", w->busy_ratio,
+			"rx_packets", (json_int_t)sl_worker_rx_packets(app, w),
 			"rx_queues", q));
 	}
 	return arr;
@@ -181,11 +198,9 @@ static void h_routes_post(const struct sl_mgmt_request *req, struct sl_mgmt_resp
 		sl_mgmt_respond_invalid(resp, 422, "Invalid route", err);
 		return;
 	}
-	struct sl_config *next = sl_config_dup(app->cfg);
-	if (next == NULL) {
-		sl_mgmt_respond_problem(resp, 500, "Out of memory", NULL, "cannot copy the configuration");
+	struct sl_config *next = running_copy(app, resp);
+	if (next == NULL)
 		return;
-	}
 	rc = sl_config_route_add(next, &r);
 	if (rc < 0) {
 		char txt[64];
@@ -199,11 +214,8 @@ static void h_routes_post(const struct sl_mgmt_request *req, struct sl_mgmt_resp
 						"routes: at most %u", SL_CONFIG_MAX_ROUTES);
 		return;
 	}
-	enum sl_apply_result res = sl_app_apply(app, next, false, NULL, err, sizeof(err));
-	if (res != SL_APPLY_OK) {
-		respond_apply_error(resp, res, err);
+	if (!apply_edit(app, next, resp))
 		return;
-	}
 	sl_mgmt_respond_json(resp, 201, json_pack("{s:o, s:I}", "route",
 		sl_config_route_to_json(app->cfg, &r), "generation", (json_int_t)app->generation));
 }
@@ -212,7 +224,7 @@ static void h_routes_delete(const struct sl_mgmt_request *req, struct sl_mgmt_re
 {
 	struct sl_app *app = arg;
 	struct sl_prefix p;
-	char err[ERR_LEN] = "", txt[64];
+	char txt[64];
 	if (sl_parse_prefix(req->path_rest, &p) < 0) {
 		sl_mgmt_respond_problem(resp, 400, "Bad prefix", "prefix",
 					"prefix: \"%s\" is not an IPv4 or IPv6 prefix", req->path_rest);
@@ -225,17 +237,12 @@ static void h_routes_delete(const struct sl_mgmt_request *req, struct sl_mgmt_re
 					"prefix: no static route for %s", txt);
 		return;
 	}
-	struct sl_config *next = sl_config_dup(app->cfg);
-	if (next == NULL) {
-		sl_mgmt_respond_problem(resp, 500, "Out of memory", NULL, "cannot copy the configuration");
+	struct sl_config *next = running_copy(app, resp);
+	if (next == NULL)
 		return;
-	}
 	sl_config_route_del(next, (unsigned)idx);
-	enum sl_apply_result res = sl_app_apply(app, next, false, NULL, err, sizeof(err));
-	if (res != SL_APPLY_OK) {
-		respond_apply_error(resp, res, err);
+	if (!apply_edit(app, next, resp))
 		return;
-	}
 	sl_mgmt_respond_json(resp, 200, json_pack("{s:s, s:I}", "deleted", txt,
 		"generation", (json_int_t)app->generation));
 }

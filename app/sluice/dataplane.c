@@ -76,7 +76,7 @@ static void apply_ports(struct sl_app *app, const struct sl_config *next)
 	}
 }
 
-static int load_token(const struct sl_config *cfg, char *token, size_t len, char *err, size_t err_len)
+int sl_app_load_token(const struct sl_config *cfg, char *token, size_t len, char *err, size_t err_len)
 {
 	if (cfg->api.token_file[0] == '\0') {
 		token[0] = '\0';
@@ -85,7 +85,7 @@ static int load_token(const struct sl_config *cfg, char *token, size_t len, char
 	int rc = sl_mgmt_token_file_read(cfg->api.token_file, token, len);
 	if (rc == -EPERM)
 		snprintf(err, err_len, "api.token_file: %s must not be readable by group or others "
-			 "(chmod 600)", cfg->api.token_file);
+			 "(mode 0600 or stricter)", cfg->api.token_file);
 	else if (rc < 0)
 		snprintf(err, err_len, "api.token_file: cannot read %s: %s", cfg->api.token_file,
 			 rc == -EINVAL ? "empty or too long" : strerror(-rc));
@@ -105,7 +105,7 @@ enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bo
 		res = SL_APPLY_RESTART;
 		goto reject;
 	}
-	if (load_token(next, token, sizeof(token), err, err_len) < 0)
+	if (sl_app_load_token(next, token, sizeof(token), err, err_len) < 0)
 		goto reject;
 	dp = sl_dp_build(app, next, app->generation + 1, err, err_len);
 	if (dp == NULL)

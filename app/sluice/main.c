@@ -261,12 +261,8 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	if (app->dp == NULL)
 		return fatal(err);
 	sl_ipstack_ctl_sync_static(&app->ctl, app->dp->ip, cfg, rte_rdtsc());
-	if (cfg->api.token_file[0] && sl_mgmt_token_file_read(cfg->api.token_file, app->token,
-							      sizeof(app->token)) < 0) {
-		snprintf(err, sizeof(err), "api.token_file: cannot use %s (it must exist, be non-empty "
-			 "and have mode 0600)", cfg->api.token_file);
+	if (sl_app_load_token(cfg, app->token, sizeof(app->token), err, sizeof(err)) < 0)
 		return fatal(err);
-	}
 	if (start_api(app, cfg) < 0) {
 		snprintf(err, sizeof(err), "api: cannot listen on %s port %u: %s", cfg->api.listen,
 			 cfg->api.port, strerror(errno));

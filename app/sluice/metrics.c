@@ -35,45 +35,45 @@ static const struct port_metric port_metrics[] = {
 	 offsetof(struct sl_port_counters, tx_dropped)},
 };
 
+/* One family with one sample per port, from @p v[port]. */
+static void per_port(struct sl_app *app, struct sl_buf *b, const char *name,
+		     enum sl_metric_type type, const char *help, const uint64_t *v)
+{
+	sl_metrics_family(b, name, type, help);
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		const char *labels[] = {"port", app->ports[i].name, NULL};
+		sl_metrics_sample_u64(b, name, NULL, labels, v[i]);
+	}
+}
+
 static void render_ports(struct sl_app *app, struct sl_buf *b, const struct sl_lcore_stats *sum)
 {
+	uint64_t v[SL_MAX_PORTS];
 	for (unsigned m = 0; m < RTE_DIM(port_metrics); m++) {
-		sl_metrics_family(b, port_metrics[m].name, SL_METRIC_COUNTER, port_metrics[m].help);
-		for (uint16_t i = 0; i < app->n_ports; i++) {
-			const char *labels[] = {"port", app->ports[i].name, NULL};
-			const uint64_t *v = (const uint64_t *)((const char *)&sum->port[i] +
-							       port_metrics[m].offset);
-			sl_metrics_sample_u64(b, port_metrics[m].name, NULL, labels, *v);
-		}
+		for (uint16_t i = 0; i < app->n_ports; i++)
+			v[i] = *(const uint64_t *)((const char *)&sum->port[i] + port_metrics[m].offset);
+		per_port(app, b, port_metrics[m].name, SL_METRIC_COUNTER, port_metrics[m].help, v);
 	}
 	struct sl_port_hw_stats hw[SL_MAX_PORTS];
-	for (uint16_t i = 0; i < app->n_ports; i++)
+	for (uint16_t i = 0; i < app->n_ports; i++) {
 		sl_port_hw_stats_get(&app->ports[i], &hw[i]);
-	sl_metrics_family(b, "sluice_port_receive_drop_total", SL_METRIC_COUNTER,
-			  "Packets the device dropped for lack of RX descriptors or mbufs.");
-	for (uint16_t i = 0; i < app->n_ports; i++) {
-		const char *labels[] = {"port", app->ports[i].name, NULL};
-		sl_metrics_sample_u64(b, "sluice_port_receive_drop_total", NULL, labels,
-				      hw[i].rx_missed + hw[i].rx_nombuf);
+		v[i] = hw[i].rx_missed + hw[i].rx_nombuf;
 	}
-	sl_metrics_family(b, "sluice_port_receive_errs_total", SL_METRIC_COUNTER,
-			  "Erroneous frames the device received.");
+	per_port(app, b, "sluice_port_receive_drop_total", SL_METRIC_COUNTER,
+		 "Packets the device dropped for lack of RX descriptors or mbufs.", v);
+	for (uint16_t i = 0; i < app->n_ports; i++)
+		v[i] = hw[i].rx_errors;
+	per_port(app, b, "sluice_port_receive_errs_total", SL_METRIC_COUNTER,
+		 "Erroneous frames the device received.", v);
 	for (uint16_t i = 0; i < app->n_ports; i++) {
-		const char *labels[] = {"port", app->ports[i].name, NULL};
-		sl_metrics_sample_u64(b, "sluice_port_receive_errs_total", NULL, labels, hw[i].rx_errors);
-	}
-	sl_metrics_family(b, "sluice_port_up", SL_METRIC_GAUGE, "1 if the port's link is up.");
-	for (uint16_t i = 0; i < app->n_ports; i++) {
-		const char *labels[] = {"port", app->ports[i].name, NULL};
 		struct sl_port_link link;
 		sl_port_link_get(&app->ports[i], &link);
-		sl_metrics_sample_u64(b, "sluice_port_up", NULL, labels, link.up);
+		v[i] = link.up;
 	}
-	sl_metrics_family(b, "sluice_port_mtu_bytes", SL_METRIC_GAUGE, "The port's L3 MTU.");
-	for (uint16_t i = 0; i < app->n_ports; i++) {
-		const char *labels[] = {"port", app->ports[i].name, NULL};
-		sl_metrics_sample_u64(b, "sluice_port_mtu_bytes", NULL, labels, app->ports[i].mtu);
-	}
+	per_port(app, b, "sluice_port_up", SL_METRIC_GAUGE, "1 if the port's link is up.", v);
+	for (uint16_t i = 0; i < app->n_ports; i++)
+		v[i] = app->ports[i].mtu;
+	per_port(app, b, "sluice_port_mtu_bytes", SL_METRIC_GAUGE, "The port's L3 MTU.", v);
 }
 
 static void render_drops(struct sl_buf *b, const struct sl_lcore_stats *sum)
@@ -132,12 +132,10 @@ static void render_lcores(struct sl_app *app, struct sl_buf *b)
 	sl_metrics_family(b, "sluice_lcore_receive_packets_total", SL_METRIC_COUNTER,
 			  "Packets a worker received, over all its RX queues.");
 	for (unsigned i = 0; i < app->n_workers; i++) {
-		uint64_t rx = 0;
-		for (uint16_t p = 0; p < app->n_ports; p++)
-			rx += sl_lcore_stats[app->workers[i].lcore_id].port[p].rx_packets;
 		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
 		const char *labels[] = {"lcore", id, "role", "worker", NULL};
-		sl_metrics_sample_u64(b, "sluice_lcore_receive_packets_total", NULL, labels, rx);
+		sl_metrics_sample_u64(b, "sluice_lcore_receive_packets_total", NULL, labels,
+				      sl_worker_rx_packets(app, &app->workers[i]));
 	}
 }
 

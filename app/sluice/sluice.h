@@ -95,6 +95,9 @@ int sl_eal_args_build(const struct sl_config *cfg, int argc, char **argv,
 		      char ***out_argv, bool *no_huge, char *err, size_t err_len);
 
 /* dataplane.c: snapshot compile/publish and the live apply transaction. */
+
+/** Read api.token_file into @p token ("" when none is set); the error names the field. */
+int sl_app_load_token(const struct sl_config *cfg, char *token, size_t len, char *err, size_t err_len);
 struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,
 			  char *err, size_t err_len);
 void sl_dp_free(struct sl_dp *dp);
@@ -132,6 +135,15 @@ void sl_telemetry_register(void);
 
 /* metrics.c */
 void sl_metrics_render(struct sl_app *app, struct sl_buf *b);
+
+/** Packets a worker received over all its RX queues. Thread: any reader. */
+static inline uint64_t sl_worker_rx_packets(const struct sl_app *app, const struct sl_worker *w)
+{
+	uint64_t rx = 0;
+	for (uint16_t p = 0; p < app->n_ports; p++)
+		rx += sl_lcore_stats[w->lcore_id].port[p].rx_packets;
+	return rx;
+}
 
 static inline struct sl_dp *sl_dp_current(struct sl_app *app)
 {

@@ -86,8 +86,8 @@ static void transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbu
 		sl_stats_latency(w->ip.st, rte_rdtsc() - rx_tsc, done);
 }
 
-static uint16_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
-			uint16_t n, uint16_t port, uint64_t now)
+static void process(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
+		    uint16_t n, uint16_t port, uint64_t now)
 {
 	struct sl_lcore_stats *st = w->ip.st;
 	count_rx(st, port, pkts, n, now);
@@ -98,7 +98,6 @@ static uint16_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	/* acl, ratelimit, flow, tunnel and qos stages go here. */
 	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
 	transmit(w, dp, pkts, n, now);
-	return n;
 }
 
 static void idle_sleep(uint32_t us)

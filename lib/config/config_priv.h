@@ -125,6 +125,8 @@ const char *cfg_af_name(int af);
 const char *cfg_af_guess(const char *s);
 /* Why an address cannot be a host or gateway address, or NULL if it can. */
 const char *cfg_special_addr(const struct sl_addr *a);
+/* A string field holding one host or gateway address (not a special one). */
+int cfg_get_host_addr(struct pctx *c, const char *path, const json_t *v, struct sl_addr *out);
 /*
  * "addr/len" for field @p path: @p af 0 takes either family, @p min_len is
  * the shortest length allowed, a bare address is refused if @p need_len.

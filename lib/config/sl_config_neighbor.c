@@ -41,16 +41,8 @@ static int neighbor_port(struct pctx *c, const char *path, const json_t *v, void
 static int neighbor_address(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_neighbor *n = obj;
-	const char *s, *why;
 
-	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
-		return -EINVAL;
-	if (sl_parse_addr(s, &n->addr) != 0)
-		return cfg_fail(c, path, "%s is not an %s address", Q(s), cfg_af_guess(s));
-	why = cfg_special_addr(&n->addr);
-	if (why != NULL)
-		return cfg_fail(c, path, "%s %s", Q(s), why);
-	return 0;
+	return cfg_get_host_addr(c, path, v, &n->addr);
 }
 
 static int neighbor_mac(struct pctx *c, const char *path, const json_t *v, void *obj)

@@ -57,15 +57,9 @@ static int route_prefix(struct pctx *c, const char *path, const json_t *v, void 
 static int route_via(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_route *r = obj;
-	const char *s, *why;
 
-	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
+	if (cfg_get_host_addr(c, path, v, &r->via) != 0)
 		return -EINVAL;
-	if (sl_parse_addr(s, &r->via) != 0)
-		return cfg_fail(c, path, "%s is not an %s address", Q(s), cfg_af_guess(s));
-	why = cfg_special_addr(&r->via);
-	if (why != NULL)
-		return cfg_fail(c, path, "%s %s", Q(s), why);
 	r->has_via = true;
 	return 0;
 }

@@ -335,6 +335,20 @@ const char *cfg_special_addr(const struct sl_addr *a)
 	return a->v6[0] == 0xff ? "is a multicast address" : NULL;
 }
 
+int cfg_get_host_addr(struct pctx *c, const char *path, const json_t *v, struct sl_addr *out)
+{
+	const char *s, *why;
+
+	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
+		return -EINVAL;
+	if (sl_parse_addr(s, out) != 0)
+		return cfg_fail(c, path, "%s is not an %s address", Q(s), cfg_af_guess(s));
+	why = cfg_special_addr(out);
+	if (why != NULL)
+		return cfg_fail(c, path, "%s %s", Q(s), why);
+	return 0;
+}
+
 /* "0".."128" with no sign and no leading zero; -1 if not a number. */
 static int prefix_len_value(const char *s)
 {

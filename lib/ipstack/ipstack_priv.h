@@ -5,6 +5,19 @@
 
 #include "sl_ipstack.h"
 
+/* fe80::/10 */
+static inline bool ipv6_is_link_local(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* :: */
+static inline bool ipv6_is_unspecified(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	return memcmp(a, zero, 16) == 0;
+}
+
 /*
  * Write the Ethernet header for @p port towards @p mac64 (the neighbor word's
  * MAC bits), dropping a VLAN tag if the packet came in with one: the egress

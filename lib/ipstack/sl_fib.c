@@ -19,7 +19,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
-#include "sl_ipstack.h"
+#include "ipstack_priv.h"
 #include "sl_log.h"
 
 #define FIB_TBL8 (1 << 14)
@@ -51,7 +51,7 @@ bool sl_ipstack_port_src4(const struct sl_ipstack_port *p, uint32_t *src_be)
 void sl_ipstack_port_src6(const struct sl_ipstack_port *p, uint8_t src[16])
 {
 	for (unsigned i = 0; i < p->n_ipv6; i++) {
-		if (!(p->ipv6[i].addr.v6[0] == 0xfe && (p->ipv6[i].addr.v6[1] & 0xc0) == 0x80)) {
+		if (!ipv6_is_link_local(p->ipv6[i].addr.v6)) {
 			memcpy(src, p->ipv6[i].addr.v6, 16);
 			return;
 		}

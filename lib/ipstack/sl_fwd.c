@@ -126,8 +126,8 @@ static bool route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m)
 		sl_ipstack_lookup4(w->t, rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr)) :
 		sl_ipstack_lookup6(w->t, sl_pkt_ipv6(m)->dst_addr);
 	/* A link-local peer is on the link the packet came in by. */
-	if (meta->l3_type == SL_L3_IPV6 && sl_pkt_ipv6(m)->dst_addr[0] == 0xfe &&
-	    (sl_pkt_ipv6(m)->dst_addr[1] & 0xc0) == 0x80 && meta->in_port < w->t->n_ports)
+	if (meta->l3_type == SL_L3_IPV6 && ipv6_is_link_local(sl_pkt_ipv6(m)->dst_addr) &&
+	    meta->in_port < w->t->n_ports)
 		idx = w->t->ports[meta->in_port].ll_nh;
 	const struct sl_nexthop *nh = &w->t->nexthops[idx];
 	if (nh->type != SL_NH_CONNECTED && nh->type != SL_NH_GATEWAY)
@@ -278,11 +278,6 @@ static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m
 	return m;
 }
 
-static bool is_link_local(const uint8_t *a)
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
 static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m,
 				 uint32_t idx, uint64_t now)
 {
@@ -290,14 +285,13 @@ static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m
 	struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
 	const struct sl_nexthop *nh = &w->t->nexthops[idx];
 
-	static const uint8_t unspecified[16];
-	if (unlikely(ip->src_addr[0] == 0xff || memcmp(ip->src_addr, unspecified, 16) == 0)) {
+	if (unlikely(ip->src_addr[0] == 0xff || ipv6_is_unspecified(ip->src_addr))) {
 		sl_stats_drop(w->st, m, SL_DROP_IPV6_BAD_SOURCE);
 		return NULL;
 	}
 	if (nh->type == SL_NH_LOCAL)
 		return local6(w, m, now);
-	if (unlikely(is_link_local(ip->dst_addr))) {
+	if (unlikely(ipv6_is_link_local(ip->dst_addr))) {
 		sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
 		return NULL;
 	}
@@ -307,7 +301,7 @@ static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m
 	}
 	if (nh->type != SL_NH_CONNECTED && nh->type != SL_NH_GATEWAY)
 		return reject(w, m, now, SL_DROP_NO_ROUTE, 1, 0, 0);
-	if (unlikely(is_link_local(ip->src_addr)))
+	if (unlikely(ipv6_is_link_local(ip->src_addr)))
 		return reject(w, m, now, SL_DROP_IPV6_BAD_SOURCE, 1, 2, 0);
 	if (unlikely(ip->hop_limits <= 1))
 		return reject(w, m, now, SL_DROP_TTL_EXCEEDED, 3, 0, 0);

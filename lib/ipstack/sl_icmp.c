@@ -11,7 +11,7 @@
 
 #include <rte_icmp.h>
 
-#include "sl_ipstack.h"
+#include "ipstack_priv.h"
 
 #define ICMP4_MAX_TOTAL 576
 #define ICMP6_MAX_TOTAL 1280
@@ -49,10 +49,9 @@ static bool may_answer6(struct rte_mbuf *orig)
 {
 	const struct sl_pkt_meta *meta = sl_pkt_meta(orig);
 	const struct rte_ipv6_hdr *ip = sl_pkt_ipv6(orig);
-	static const uint8_t unspecified[16];
 	if (!(meta->flags & SL_PKT_F_FIRST_FRAG))
 		return false;
-	if (ip->src_addr[0] == 0xff || memcmp(ip->src_addr, unspecified, 16) == 0)
+	if (ip->src_addr[0] == 0xff || ipv6_is_unspecified(ip->src_addr))
 		return false;
 	/* Multicast is never routed here, so no error is ever about it. */
 	if (ip->dst_addr[0] == 0xff)

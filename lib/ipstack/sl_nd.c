@@ -62,11 +62,6 @@ static bool on_subnet_v4(const struct sl_ipstack_port *p, uint32_t a, uint32_t *
 	return false;
 }
 
-static bool is_link_local6(const uint8_t *a)
-{
-	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
-}
-
 static bool is_our_v6(const struct sl_ipstack_port *p, const uint8_t *a)
 {
 	if (memcmp(p->ipv6_ll, a, 16) == 0)
@@ -81,7 +76,7 @@ static bool on_subnet_v6(const struct sl_ipstack_port *p, const uint8_t *a, uint
 {
 	struct sl_addr x = {.af = SL_AF_INET6};
 	memcpy(x.v6, a, 16);
-	if (is_link_local6(a)) {
+	if (ipv6_is_link_local(a)) {
 		if (src)
 			memcpy(src, p->ipv6_ll, 16);
 		return true;
@@ -274,8 +269,7 @@ static void nd_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t
 			lladdr = (const struct rte_ether_addr *)(l4 + off + 2);
 		off += olen * 8u;
 	}
-	static const uint8_t unspecified[16];
-	bool dad = memcmp(ip->src_addr, unspecified, 16) == 0;
+	bool dad = ipv6_is_unspecified(ip->src_addr);
 	if (l4[0] == ND_NS) {
 		if (!is_our_v6(p, target) || dad)
 			return;
@@ -310,7 +304,7 @@ static void pending_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 	uint32_t idx = meta->l3_type == SL_L3_IPV4 ?
 		sl_ipstack_lookup4(t, rte_be_to_cpu_32(sl_pkt_ipv4(m)->dst_addr)) :
 		sl_ipstack_lookup6(t, sl_pkt_ipv6(m)->dst_addr);
-	if (meta->l3_type == SL_L3_IPV6 && is_link_local6(sl_pkt_ipv6(m)->dst_addr) &&
+	if (meta->l3_type == SL_L3_IPV6 && ipv6_is_link_local(sl_pkt_ipv6(m)->dst_addr) &&
 	    meta->out_port < t->n_ports)
 		idx = t->ports[meta->out_port].ll_nh;
 	const struct sl_nexthop *nh = &t->nexthops[idx];

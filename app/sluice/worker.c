@@ -23,20 +23,6 @@
 
 #define IDLE_POLLS_BEFORE_SLEEP 256
 
-static void count_rx(struct sl_lcore_stats *st, uint16_t port, struct rte_mbuf **pkts,
-		     uint16_t n, uint64_t now)
-{
-	uint64_t bytes = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		struct sl_pkt_meta *meta = sl_pkt_meta(pkts[i]);
-		meta->in_port = port;
-		meta->rx_tsc = now;
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-	}
-	st->port[port].rx_packets += n;
-	st->port[port].rx_bytes += bytes;
-}
-
 /* Send @p k packets out of @p port; count what went, drop what did not. */
 static uint16_t send_port(struct sl_worker *w, const struct sl_dp *dp, uint16_t port,
 			  struct rte_mbuf **out, uint16_t k, uint64_t bytes)
@@ -89,10 +75,9 @@ static void transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbu
 static void process(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
 		    uint16_t n, uint16_t port, uint64_t now)
 {
-	struct sl_lcore_stats *st = w->ip.st;
-	count_rx(st, port, pkts, n, now);
-	uint16_t ok = sl_pkt_parse_burst(pkts, n, now);
-	sl_pkt_drop_rejects(st, pkts + ok, (uint16_t)(n - ok));
+	const struct sl_pkt_parse_ctx rx = {.st = w->ip.st, .in_port = port};
+	uint16_t ok = sl_pkt_parse_burst(&rx, pkts, n, now);
+	sl_pkt_drop_rejects(w->ip.st, pkts + ok, (uint16_t)(n - ok));
 	n = sl_ipstack_input_burst(&w->ip, pkts, ok, now);
 	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
 	/* acl, ratelimit, flow, tunnel and qos stages go here. */

@@ -32,6 +32,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "pkt_priv.h"
 #include "sl_pkt.h"
 
 /* Internal "no drop" value: parse helpers return a drop reason or this. */
@@ -371,19 +372,27 @@ static unsigned parse_ipv6(struct rte_mbuf *m, struct sl_pkt_meta *meta, const u
 	return parse_l4(meta, p + meta->l3_len, ip_len - meta->l3_len, limit - meta->l3_len);
 }
 
-bool sl_pkt_parse(struct rte_mbuf *m)
+/* Start @p m's meta: everything but what the rx side stamps is zero. */
+static inline struct sl_pkt_meta *meta_start(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+
+	*meta = (struct sl_pkt_meta){
+		.rx_tsc = rx_tsc,
+		.in_port = in_port,
+		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
+	};
+	return meta;
+}
+
+/* Every case, every precise drop reason: see the principles above. */
+static bool parse_general(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
+{
+	struct sl_pkt_meta *meta = meta_start(m, rx_tsc, in_port);
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t seg_len = m->data_len;
 	unsigned r;
 
-	/* Everything but what the rx path set starts at zero. */
-	*meta = (struct sl_pkt_meta){
-		.rx_tsc = meta->rx_tsc,
-		.in_port = meta->in_port,
-		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
-	};
 	r = parse_eth(meta, p, seg_len);
 	if (likely(r == PASS)) {
 		const uint8_t *l3 = p + meta->l2_len;
@@ -406,6 +415,114 @@ bool sl_pkt_parse(struct rte_mbuf *m)
 }
 
 /*
+ * The common case in one straight pass: one segment, unicast, untagged
+ * IPv4 without options, not a fragment, carrying TCP, UDP, ICMP or a
+ * protocol parse does not look into. Returns false, having changed
+ * nothing, for any packet that is not exactly that, good or bad;
+ * parse_general() then decides. For a packet it takes, the result (meta,
+ * trimmed length) is the one parse_general() gives: the unit tests compare
+ * the two on random mutations.
+ */
+static inline bool parse_fast_ipv4(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ipv4_hdr *ip = (const void *)(p + ETH_HLEN);
+	const uint8_t *l4 = p + ETH_HLEN + IPV4_MIN_HLEN;
+	uint32_t len = m->data_len, tlen, payload;
+	uint16_t l4_len = 0, sport = 0, dport = 0;
+	uint64_t ck;
+
+	if (unlikely(m->nb_segs != 1 || m->pkt_len != len || len < ETH_HLEN + IPV4_MIN_HLEN ||
+		     (p[0] & 0x01) ||
+		     *(const unaligned_uint16_t *)(p + 12) != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+		     ip->version_ihl != 0x45 ||
+		     (ip->fragment_offset &
+		      RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) != 0))
+		return false;
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tlen < IPV4_MIN_HLEN || tlen > len - ETH_HLEN))
+		return false;
+	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	    (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !ipv4_cksum_ok(m, ip, IPV4_MIN_HLEN)))
+		return false;
+
+	payload = tlen - IPV4_MIN_HLEN; /* all of it in this segment */
+	switch (ip->next_proto_id) {
+	case IPPROTO_UDP:
+		if (unlikely(payload < UDP_HLEN || be16(l4 + 4) != payload))
+			return false;
+		l4_len = UDP_HLEN;
+		sport = be16(l4);
+		dport = be16(l4 + 2);
+		break;
+	case IPPROTO_TCP:
+		if (unlikely(payload < TCP_MIN_HLEN))
+			return false;
+		l4_len = (uint16_t)((l4[12] >> 4) * 4);
+		if (unlikely(l4_len < TCP_MIN_HLEN || l4_len > payload))
+			return false;
+		sport = be16(l4);
+		dport = be16(l4 + 2);
+		break;
+	case IPPROTO_ICMP:
+		if (unlikely(payload < ICMP_MIN_LEN))
+			return false;
+		l4_len = ICMP_MIN_LEN;
+		if (l4[0] == RTE_IP_ICMP_ECHO_REQUEST || l4[0] == RTE_IP_ICMP_ECHO_REPLY) {
+			if (unlikely(payload < ICMP_ECHO_LEN))
+				return false;
+			l4_len = ICMP_ECHO_LEN;
+			sport = be16(l4 + 4);
+		}
+		break;
+	case IPPROTO_ICMPV6: /* over IPv4: rare, and parse_general() checks it */
+		return false;
+	default:
+		break;
+	}
+	if (unlikely(tlen < len - ETH_HLEN)) { /* Ethernet padding */
+		m->data_len = (uint16_t)(ETH_HLEN + tlen);
+		m->pkt_len = ETH_HLEN + tlen;
+	}
+	*sl_pkt_meta(m) = (struct sl_pkt_meta){
+		.rx_tsc = rx_tsc,
+		.in_port = in_port,
+		.l2_len = ETH_HLEN,
+		.l3_len = IPV4_MIN_HLEN,
+		.l4_len = l4_len,
+		.ether_type = RTE_ETHER_TYPE_IPV4,
+		.l3_type = SL_L3_IPV4,
+		.l4_proto = ip->next_proto_id,
+		.flags = SL_PKT_F_FIRST_FRAG,
+		.src_port = sport,
+		.dst_port = dport,
+		.ip_len = tlen,
+		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
+	};
+	return true;
+}
+
+static inline bool parse_one(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
+{
+	return likely(parse_fast_ipv4(m, rx_tsc, in_port)) || parse_general(m, rx_tsc, in_port);
+}
+
+bool sl_pkt_parse(struct rte_mbuf *m)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+
+	return parse_one(m, meta->rx_tsc, meta->in_port);
+}
+
+bool sl_pkt_parse_general(struct rte_mbuf *m)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+
+	return parse_general(m, meta->rx_tsc, meta->in_port);
+}
+
+/*
  * Stable partition, one chunk at a time:
  *
  *   before a chunk:  [ passed np ][ rejected nr ][ chunk c ][ unparsed ]
@@ -415,27 +532,33 @@ bool sl_pkt_parse(struct rte_mbuf *m)
  * by cp. While no packet has been rejected (the common case) the passed
  * ones are already in place and nothing is copied.
  */
-uint16_t sl_pkt_parse_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc)
+uint16_t sl_pkt_parse_burst(const struct sl_pkt_parse_ctx *ctx, struct rte_mbuf **pkts,
+			    uint16_t n, uint64_t now_tsc)
 {
 	struct rte_mbuf *pass[BURST_CHUNK], *rej[BURST_CHUNK];
-	uint16_t np = 0, nr = 0;
+	uint16_t np = 0, nr = 0, in_port = ctx->in_port;
+	uint64_t bytes = 0;
 
-	RTE_SET_USED(now_tsc); /* parse keeps no state over time */
-	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++)
+	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		rte_prefetch0(sl_pkt_meta(pkts[i]));
+	}
 	for (unsigned s = 0; s < n; s += BURST_CHUNK) {
 		unsigned c = RTE_MIN(n - s, (unsigned)BURST_CHUNK);
 		uint16_t cp = 0, cr = 0;
 
 		for (unsigned i = s; i < s + c; i++) {
+			struct rte_mbuf *m = pkts[i];
+
 			if (i + PREFETCH_AHEAD < n) {
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 				rte_prefetch0(sl_pkt_meta(pkts[i + PREFETCH_AHEAD]));
 			}
-			if (likely(sl_pkt_parse(pkts[i])))
-				pass[cp++] = pkts[i];
+			bytes += m->pkt_len; /* as received: before padding is trimmed */
+			if (likely(parse_one(m, now_tsc, in_port)))
+				pass[cp++] = m;
 			else
-				rej[cr++] = pkts[i];
+				rej[cr++] = m;
 		}
 		if (likely(nr == 0 && cr == 0)) {
 			np = (uint16_t)(np + cp);
@@ -448,6 +571,8 @@ uint16_t sl_pkt_parse_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc
 		np = (uint16_t)(np + cp);
 		nr = (uint16_t)(nr + cr);
 	}
+	ctx->st->port[in_port].rx_packets += n;
+	ctx->st->port[in_port].rx_bytes += bytes;
 	return np;
 }
 

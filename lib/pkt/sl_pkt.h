@@ -80,8 +80,12 @@ struct sl_pkt_meta {
 /** MAC addresses as ip(8) prints them: lowercase, colon-separated. */
 #define SL_MAC_FMT "%02x:%02x:%02x:%02x:%02x:%02x"
 
-/** Private area size to give rte_pktmbuf_pool_create(). */
-#define SL_PKT_PRIV_SIZE RTE_ALIGN(sizeof(struct sl_pkt_meta), RTE_MBUF_PRIV_ALIGN)
+/**
+ * Private area size to give rte_pktmbuf_pool_create(): whole cache lines, so
+ * that packet data (after the headroom) starts on a cache line and a small
+ * frame's headers share one line.
+ */
+#define SL_PKT_PRIV_SIZE RTE_CACHE_LINE_ROUNDUP(sizeof(struct sl_pkt_meta))
 
 static inline struct sl_pkt_meta *sl_pkt_meta(struct rte_mbuf *m)
 {
@@ -110,12 +114,22 @@ static inline void *sl_pkt_l4(struct rte_mbuf *m)
  */
 bool sl_pkt_parse(struct rte_mbuf *m);
 
+/** Where a burst came from: parse stamps and counts it there. */
+struct sl_pkt_parse_ctx {
+	struct sl_lcore_stats *st; /**< this lcore's counters (port rx_packets/rx_bytes) */
+	uint16_t in_port;          /**< sluice port index of the RX queue, < SL_MAX_PORTS */
+};
+
 /**
- * Stage: parse @p n packets. Returns how many pass; they are packed at the
- * front in their original order and the rejects follow, each with
- * meta->drop_reason set, for the caller to free with sl_pkt_drop_rejects().
+ * Stage: parse @p n packets that arrived together on ctx->in_port at
+ * @p now_tsc. Each gets in_port and rx_tsc in its meta; the port's rx
+ * counters grow by @p n and the bytes as received. Returns how many pass;
+ * they are packed at the front in their original order and the rejects
+ * follow, each with meta->drop_reason set, for the caller to free with
+ * sl_pkt_drop_rejects().
  */
-uint16_t sl_pkt_parse_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc);
+uint16_t sl_pkt_parse_burst(const struct sl_pkt_parse_ctx *ctx, struct rte_mbuf **pkts,
+			    uint16_t n, uint64_t now_tsc);
 
 /** Free and count @p n rejected packets by their meta->drop_reason. */
 void sl_pkt_drop_rejects(struct sl_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n);

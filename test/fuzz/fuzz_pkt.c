@@ -103,7 +103,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 2)
 		pkts[n++] = variant(data, size, 1 + data[0] % (size - 1), flags[data[size - 1] & 3]);
 
-	np = sl_pkt_parse_burst(pkts, n, 0);
+	memset(&st, 0, sizeof(st));
+	const struct sl_pkt_parse_ctx ctx = {.st = &st, .in_port = IN_PORT};
+	np = sl_pkt_parse_burst(&ctx, pkts, n, RX_TSC);
+	if (st.port[IN_PORT].rx_packets != n ||
+	    st.port[IN_PORT].rx_bytes != (uint64_t)size * n)
+		broken("rx counters", size, 0);
 	for (uint16_t i = 0; i < n; i++) {
 		const char *why = check(pkts[i], i < np, data, size);
 

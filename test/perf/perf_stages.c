@@ -97,6 +97,7 @@ struct bench {
 	struct rte_ring *punt;
 	struct rte_mempool *pool;
 	struct sl_ipstack_worker w;
+	struct sl_pkt_parse_ctx rx;   /* the burst arrives on the lan port */
 	struct rte_mbuf *mbufs[BURST];
 	struct rte_mbuf *pkts[BURST];
 	uint8_t tmpl[BURST][FRAME_MAX];
@@ -339,6 +340,7 @@ static int bench_init(struct bench *b, unsigned iterations)
 	sl_ipstack_worker_init(&b->w, b->neigh, b->punt, b->pool,
 			       &sl_lcore_stats[rte_lcore_id()], hz);
 	b->w.t = b->tables;
+	b->rx = (struct sl_pkt_parse_ctx){.st = b->w.st, .in_port = LAN};
 	return 0;
 }
 
@@ -412,7 +414,7 @@ static uint16_t run_staged(struct bench *b, uint64_t now, uint64_t cyc[ST_MAX])
 	uint16_t n;
 
 	t[0] = rte_rdtsc_precise();
-	n = sl_pkt_parse_burst(b->pkts, BURST, now);
+	n = sl_pkt_parse_burst(&b->rx, b->pkts, BURST, now);
 	t[1] = rte_rdtsc_precise();
 	n = n == BURST ? sl_ipstack_input_burst(&b->w, b->pkts, n, now) : 0;
 	t[2] = rte_rdtsc_precise();
@@ -429,7 +431,7 @@ static uint16_t run_staged(struct bench *b, uint64_t now, uint64_t cyc[ST_MAX])
 static uint16_t run_whole(struct bench *b, uint64_t now, uint64_t *cyc)
 {
 	uint64_t t0 = rte_rdtsc_precise();
-	uint16_t n = sl_pkt_parse_burst(b->pkts, BURST, now);
+	uint16_t n = sl_pkt_parse_burst(&b->rx, b->pkts, BURST, now);
 	n = sl_ipstack_input_burst(&b->w, b->pkts, n, now);
 	n = sl_ipstack_route_burst(&b->w, b->pkts, n, now);
 	n = sl_ipstack_neighbor_burst(&b->w, b->pkts, n, now);

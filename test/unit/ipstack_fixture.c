@@ -307,9 +307,10 @@ struct rte_mbuf *mk(const struct frame *f, uint16_t in_port)
 /* Frames @p f[0..n) arriving on @p in_port, parsed (all must pass). */
 void rx(struct rte_mbuf **pkts, const struct frame *f, uint16_t n, uint16_t in_port)
 {
+	const struct sl_pkt_parse_ctx ctx = {.st = &wst, .in_port = in_port};
 	for (uint16_t i = 0; i < n; i++)
 		pkts[i] = mk(&f[i], in_port);
-	assert_int_equal(sl_pkt_parse_burst(pkts, n, RX_TSC), n);
+	assert_int_equal(sl_pkt_parse_burst(&ctx, pkts, n, RX_TSC), n);
 }
 
 struct rte_mbuf *rx1(const struct frame *f, uint16_t in_port)

@@ -218,11 +218,21 @@ static struct rte_mbuf *local6(struct sl_ipstack_worker *w, struct rte_mbuf *m, 
 static bool bad_source4(uint32_t src_be)
 {
 	uint32_t s = rte_be_to_cpu_32(src_be);
-	return s == 0 || s == UINT32_MAX || (s >> 28) == 0xe || (s >> 24) == 127;
+	return (s == 0) | (s == UINT32_MAX) | ((s >> 28) == 0xe) | ((s >> 24) == 127);
 }
 
-static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m,
-				 uint32_t idx, uint64_t now)
+/* TTL - 1, with the header checksum updated to match (RFC 1624). */
+static inline void ttl_dec4(struct rte_ipv4_hdr *ip)
+{
+	uint16_t old = *(uint16_t *)&ip->time_to_live;
+	uint16_t new_ = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x0100));
+	*(uint16_t *)&ip->time_to_live = new_;
+	ip->hdr_checksum = sl_cksum_update16(ip->hdr_checksum, old, new_);
+}
+
+/* Every case, each with its precise drop reason or ICMP error. */
+static __rte_noinline struct rte_mbuf *forward4_slow(struct sl_ipstack_worker *w,
+						     struct rte_mbuf *m, uint32_t idx, uint64_t now)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
@@ -263,10 +273,7 @@ static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
 			return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 3, 4, mtu);
 	}
-	uint16_t old = *(uint16_t *)&ip->time_to_live;
-	uint16_t new_ = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(old) - 0x0100));
-	*(uint16_t *)&ip->time_to_live = new_;
-	ip->hdr_checksum = sl_cksum_update16(ip->hdr_checksum, old, new_);
+	ttl_dec4(ip);
 	meta->out_port = nh->port;
 	meta->nh_index = idx;
 	if (unlikely(meta->ip_len > mtu)) {
@@ -275,6 +282,32 @@ static struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m
 		punt(w, &m, 1);
 		return NULL;
 	}
+	return m;
+}
+
+/*
+ * The common case tested in one branch: a unicast next hop, sane addresses,
+ * TTL left, fits the MTU. Anything else goes to forward4_slow(), which tests
+ * the same things one by one.
+ */
+static inline struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m,
+					uint32_t idx, uint64_t now)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
+	const struct sl_nexthop *nh = &w->t->nexthops[idx];
+	uint32_t d = rte_be_to_cpu_32(ip->dst_addr);
+	bool unusual = (nh->type != SL_NH_GATEWAY) & (nh->type != SL_NH_CONNECTED);
+
+	unusual |= bad_source4(ip->src_addr);
+	unusual |= ((d >> 28) >= 0xe) | ((d >> 24) == 0) | ((d >> 24) == 127);
+	unusual |= ip->time_to_live <= 1;
+	unusual |= meta->ip_len > w->t->ports[nh->port].mtu;
+	if (unlikely(unusual))
+		return forward4_slow(w, m, idx, now);
+	ttl_dec4(ip);
+	meta->out_port = nh->port;
+	meta->nh_index = idx;
 	return m;
 }
 
@@ -349,17 +382,18 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 				   uint16_t n, uint64_t now)
 {
 	struct rte_mbuf *to_punt[n];
-	struct sl_neigh_key key;
-	uint64_t word = 0, last_a0 = 0, last_a1 = 0;
-	uint32_t last_nh = UINT32_MAX;
 	uint16_t keep = 0, np = 0;
+	uint64_t deletes = __atomic_load_n(&w->neigh->deletes, __ATOMIC_ACQUIRE);
 	(void)now;
 
+	if (w->last_neigh.deletes != deletes || w->last_neigh.t != w->t ||
+	    w->last_neigh.gen != w->t->generation)
+		w->last_neigh.e = NULL;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
 		const struct sl_nexthop *nh = &w->t->nexthops[meta->nh_index];
-		uint64_t a0 = 0, a1 = 0;
+		uint64_t a0 = 0, a1 = 0, word = 0;
 		if (nh->type != SL_NH_GATEWAY) {
 			if (meta->l3_type == SL_L3_IPV4) {
 				a0 = sl_pkt_ipv4(m)->dst_addr;
@@ -368,13 +402,20 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 				memcpy(&a1, sl_pkt_ipv6(m)->dst_addr + 8, 8);
 			}
 		}
-		if (meta->nh_index != last_nh || a0 != last_a0 || a1 != last_a1) {
+		if (w->last_neigh.e == NULL || meta->nh_index != w->last_neigh.nh_index ||
+		    a0 != w->last_neigh.a0 || a1 != w->last_neigh.a1) {
+			struct sl_neigh_key key;
 			neigh_key_for(&key, m, nh);
-			word = sl_neigh_lookup(w->neigh, &key);
-			last_nh = meta->nh_index;
-			last_a0 = a0;
-			last_a1 = a1;
+			w->last_neigh.e = sl_neigh_find(w->neigh, &key);
+			w->last_neigh.t = w->t;
+			w->last_neigh.gen = w->t->generation;
+			w->last_neigh.deletes = deletes;
+			w->last_neigh.nh_index = meta->nh_index;
+			w->last_neigh.a0 = a0;
+			w->last_neigh.a1 = a1;
 		}
+		if (likely(w->last_neigh.e != NULL))
+			word = __atomic_load_n(&w->last_neigh.e->word, __ATOMIC_ACQUIRE);
 		if (likely(neigh_usable(word))) {
 			l2_rewrite(m, &w->t->ports[nh->port], word & 0xffffffffffffULL);
 			pkts[keep++] = m;

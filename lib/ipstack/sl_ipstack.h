@@ -162,6 +162,12 @@ struct sl_neigh_table {
 	uint64_t tsc_hz;
 	uint32_t n_used;         /**< entries in use (management lcore) */
 	bool rcu;                /**< slots freed through the QSBR defer queue */
+	/**
+	 * Bumped before every delete. A key keeps its position for as long as
+	 * it lives, so a reader may keep a position it found across bursts
+	 * while this stays the same (see sl_neigh_find()).
+	 */
+	uint64_t deletes;
 };
 
 /**
@@ -192,6 +198,18 @@ static inline void sl_neigh_key_v6(struct sl_neigh_key *k, uint16_t port, const 
  * Worker lookup: the entry's word (MAC + state), 0 when there is no entry.
  * Thread: any (lock-free reader; call between quiescent states).
  */
+/**
+ * The entry of @p k, or NULL. A worker may keep the pointer past its next
+ * quiescent state only while t->deletes (read with acquire before the
+ * lookup) stays the same; the entry's word must be re-read at each use.
+ */
+static inline const struct sl_neigh_entry *sl_neigh_find(const struct sl_neigh_table *t,
+							 const struct sl_neigh_key *k)
+{
+	int32_t pos = rte_hash_lookup(t->hash, k);
+	return pos < 0 ? NULL : &t->entries[pos];
+}
+
 static inline uint64_t sl_neigh_lookup(const struct sl_neigh_table *t, const struct sl_neigh_key *k)
 {
 	int32_t pos = rte_hash_lookup(t->hash, k);
@@ -272,6 +290,19 @@ struct sl_ipstack_worker {
 	uint64_t icmp_tat;                   /**< theoretical arrival time, TSC */
 	uint32_t icmp_rate;                  /**< errors per second; 0 = none */
 	uint32_t icmp_burst;                 /**< bucket depth, errors */
+	/*
+	 * The neighbor the neighbor stage found last, kept across bursts: a
+	 * flow's packets mostly share one. Valid for the tables @p t of
+	 * generation @p gen and neighbor deletes count @p deletes
+	 * (sl_neigh_find()).
+	 */
+	struct {
+		const struct sl_neigh_entry *e; /**< NULL: nothing kept */
+		const struct sl_ipstack_tables *t;
+		uint64_t gen, deletes;
+		uint32_t nh_index;
+		uint64_t a0, a1;                /**< destination, for on-link next hops */
+	} last_neigh;
 };
 
 void sl_ipstack_worker_init(struct sl_ipstack_worker *w, struct sl_neigh_table *neigh,

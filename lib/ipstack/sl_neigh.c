@@ -110,6 +110,8 @@ void sl_neigh_delete(struct sl_neigh_table *t, struct sl_neigh_entry *e, struct 
 	e->n_pending = 0;
 	e->in_use = false;
 	t->n_used--;
+	/* Workers drop positions they kept before they may see this one freed. */
+	__atomic_store_n(&t->deletes, t->deletes + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->word, 0, __ATOMIC_RELEASE);
 	int32_t pos = rte_hash_del_key(t->hash, &e->key);
 	/* With lock-free readers and no QSBR, rte_hash leaves the slot to us. */

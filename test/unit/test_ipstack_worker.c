@@ -625,6 +625,50 @@ static void test_neighbor_burst_states(void **state)
 	free_all(punted, 2);
 }
 
+/*
+ * The neighbor stage keeps the entry it found across bursts: a new MAC shows
+ * in the next burst, and a deleted entry whose slot went to another neighbor
+ * is never used for the old destination.
+ */
+static void test_neighbor_kept_across_bursts(void **state)
+{
+	static const uint8_t mac_new[6] = {0x02, 0, 0, 0, 0x77, 0x01};
+	static const uint8_t mac_other[6] = {0x02, 0, 0, 0, 0x77, 0x02};
+	struct frame f;
+	struct rte_mbuf *pkts[2], *punted[2];
+	(void)state;
+
+	f_udp4(&f, mac_lan, IP4(10, 1, 0, 7), IP4(10, 2, 0, 10), 64, 0, 80);
+	struct sl_neigh_entry *e = neigh_put(WAN, IP4(10, 2, 0, 10), mac_nbr, SL_NEIGH_REACHABLE);
+	struct frame want = f;
+	ttl_dec(&want);
+	for (unsigned round = 0; round < 2; round++) {
+		if (round == 1) /* the MAC changes, the entry stays */
+			sl_neigh_set(e, (const struct rte_ether_addr *)mac_new, SL_NEIGH_REACHABLE);
+		rx(pkts, (const struct frame[]){f, f}, 2, LAN);
+		assert_int_equal(sl_ipstack_route_burst(&E.w, pkts, 2, 0), 2);
+		assert_int_equal(sl_ipstack_neighbor_burst(&E.w, pkts, 2, 0), 2);
+		expect_rewritten(pkts[0], &want, round == 0 ? mac_nbr : mac_new, mac_wan);
+		expect_rewritten(pkts[1], &want, round == 0 ? mac_nbr : mac_new, mac_wan);
+		free_all(pkts, 2);
+	}
+
+	/*
+	 * Deleted; other neighbors are added until one gets its slot (the test
+	 * table frees slots at once; rte_hash hands them out first in, first out).
+	 */
+	sl_neigh_delete(E.nt, e, &cst);
+	unsigned added = 0;
+	while (neigh_put(WAN, IP4(10, 2, 1, added), mac_other, SL_NEIGH_REACHABLE) != e)
+		assert_in_range(++added, 1, 63);
+	rx(pkts, &f, 1, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, pkts, 1, 0), 1);
+	assert_int_equal(sl_ipstack_neighbor_burst(&E.w, pkts, 1, 0), 0);
+	assert_int_equal(rte_ring_dequeue_burst(E.ring, (void **)punted, 2, NULL), 1);
+	assert_true(sl_pkt_meta(punted[0])->flags & SL_PKT_F_NEEDS_NEIGHBOR);
+	free_all(punted, 1);
+}
+
 /* Destinations no router forwards (RFC 1812 5.3.7), even with a default route. */
 static void test_martian_destinations(void **state)
 {
@@ -672,6 +716,7 @@ int main(void)
 		T(test_icmp_ratelimit_fine_clock),
 		T(test_icmp_ratelimit_deep_bucket),
 		T(test_neighbor_burst_states),
+		T(test_neighbor_kept_across_bursts),
 		T(test_martian_destinations),
 	};
 #undef T

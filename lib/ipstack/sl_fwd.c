@@ -72,13 +72,22 @@ uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
 	struct rte_mbuf *to_punt[n];
 	uint16_t keep = 0, np = 0;
 	(void)now;
+	uint16_t mac_port = UINT16_MAX; /* the port whose MAC is in port_mac */
+	uint64_t port_mac = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
-		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		bool group = meta->flags & (SL_PKT_F_L2_BCAST | SL_PKT_F_L2_MCAST);
+		uint64_t dst;
 
-		if (!group && !rte_is_same_ether_addr(&eth->dst_addr, &w->t->ports[meta->in_port].mac)) {
+		if (unlikely(meta->in_port != mac_port)) {
+			mac_port = meta->in_port;
+			port_mac = 0;
+			memcpy(&port_mac, w->t->ports[mac_port].mac.addr_bytes, 6);
+		}
+		/* Parse vouched for 14 bytes: the first 8 are dst and half of src. */
+		memcpy(&dst, rte_pktmbuf_mtod(m, const uint8_t *), 8);
+		if (!group && (dst & 0xffffffffffffULL) != port_mac) {
 			sl_stats_drop(w->st, m, SL_DROP_L2_OTHER_HOST);
 		} else if (meta->l3_type == SL_L3_ARP) {
 			to_punt[np++] = m;
@@ -285,28 +294,41 @@ static __rte_noinline struct rte_mbuf *forward4_slow(struct sl_ipstack_worker *w
 	return m;
 }
 
+/* What forward4() needs of the last next hop it saw: bursts mostly share one. */
+struct nh_seen {
+	uint32_t idx;      /**< UINT32_MAX: none yet */
+	bool unicast;      /**< CONNECTED or GATEWAY */
+	uint16_t port, mtu;
+};
+
 /*
  * The common case tested in one branch: a unicast next hop, sane addresses,
  * TTL left, fits the MTU. Anything else goes to forward4_slow(), which tests
  * the same things one by one.
  */
 static inline struct rte_mbuf *forward4(struct sl_ipstack_worker *w, struct rte_mbuf *m,
-					uint32_t idx, uint64_t now)
+					uint32_t idx, struct nh_seen *seen, uint64_t now)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
-	const struct sl_nexthop *nh = &w->t->nexthops[idx];
-	uint32_t d = rte_be_to_cpu_32(ip->dst_addr);
-	bool unusual = (nh->type != SL_NH_GATEWAY) & (nh->type != SL_NH_CONNECTED);
 
+	if (unlikely(idx != seen->idx)) {
+		const struct sl_nexthop *nh = &w->t->nexthops[idx];
+		seen->idx = idx;
+		seen->unicast = nh->type == SL_NH_GATEWAY || nh->type == SL_NH_CONNECTED;
+		seen->port = nh->port;
+		seen->mtu = seen->unicast ? w->t->ports[nh->port].mtu : 0;
+	}
+	uint32_t d = rte_be_to_cpu_32(ip->dst_addr);
+	bool unusual = !seen->unicast;
 	unusual |= bad_source4(ip->src_addr);
 	unusual |= ((d >> 28) >= 0xe) | ((d >> 24) == 0) | ((d >> 24) == 127);
 	unusual |= ip->time_to_live <= 1;
-	unusual |= meta->ip_len > w->t->ports[nh->port].mtu;
+	unusual |= meta->ip_len > seen->mtu;
 	if (unlikely(unusual))
 		return forward4_slow(w, m, idx, now);
 	ttl_dec4(ip);
-	meta->out_port = nh->port;
+	meta->out_port = seen->port;
 	meta->nh_index = idx;
 	return m;
 }
@@ -367,10 +389,11 @@ uint16_t sl_ipstack_route_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
 	if (n6)
 		rte_fib6_lookup_bulk(w->t->fib6, ip6, nh6, n6);
 	n4 = n6 = 0;
+	struct nh_seen seen = {.idx = UINT32_MAX};
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rte_mbuf *out = sl_pkt_meta(m)->l3_type == SL_L3_IPV4 ?
-			forward4(w, m, (uint32_t)nh4[n4++], now) :
+			forward4(w, m, (uint32_t)nh4[n4++], &seen, now) :
 			forward6(w, m, (uint32_t)nh6[n6++], now);
 		if (out != NULL)
 			pkts[keep++] = out;

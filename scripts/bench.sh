@@ -16,10 +16,12 @@
 #     which packets come back on the generator's port 1, averaged by testpmd
 #     over WINDOW seconds after WARMUP seconds of traffic.
 #
-#     The harness is "saturating", and its figures are named so: one-way
-#     flowgen outruns sluice's worker, so sluice's figure is its own per-core
-#     rate, not the generator's. (A generator-bound harness near 7 Mpps cannot
-#     be had from testpmd on two CPUs without capping it: doc/performance.md.)
+#     The harness is "saturating", and its figures are named so: the one-way
+#     flowgen generator sends as fast as it can, uncapped. Generator and DUT
+#     share the memif rings and the machine, so a DUT that does more work per
+#     packet slows the generator down as well (doc/performance.md, "How the
+#     harness couples generator and DUT"). (A generator-bound harness near
+#     7 Mpps cannot be had from testpmd on two CPUs without capping it.)
 #
 # Principles: same generator, same packets, same CPUs for every DUT; rounds
 # interleave the DUTs so drift hits all alike; every process is bounded in

@@ -14,8 +14,9 @@ l3fwd is computed from the medians. bench-results.json is a list of
 {"name", "mpps", "cycles_per_packet"}, null where a figure does not apply
 (a stage has no rate of its own; the harness does not measure cycles).
 Harness entries are named DUT/MODE: the harness is "saturating" (the
-generator outruns sluice, so sluice's figure is its own per-core rate),
-not "generator-bound"; the name says so wherever the figure is quoted.
+generator sends as fast as it can, uncapped, and its rate depends on how
+much work the DUT does per packet), not "generator-bound" at a fixed rate;
+the name says so wherever the figure is quoted.
 
 usage: report.py --harness FILE --out FILE STAGES_JSON...
 Exit status 1 if a DUT has no successful run, or perf_stages gave nothing.
@@ -27,7 +28,7 @@ import sys
 
 DUTS = ["testpmd-io", "l3fwd", "sluice"]
 STAGES = ["parse", "input", "route", "neighbor"]
-MODE = "saturating"  # one-way flowgen: faster than sluice's worker
+MODE = "saturating"  # one-way flowgen, uncapped
 TARGET = 0.9  # sluice / l3fwd, the acceptance bar
 BUSY_PCT = 5  # % of one CPU used by others (or stolen) that flags a run
 

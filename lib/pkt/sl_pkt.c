@@ -64,6 +64,22 @@ static inline uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* The 32 bits at @p p as they are in memory, any alignment. */
+static inline uint32_t raw32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The 16 bits at @p p as they are in memory (network order), any alignment. */
+static inline uint16_t raw16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /*
  * Keep the first @p keep bytes of @p m (keep < pkt_len). Usually Ethernet
  * padding in a one-segment packet; in a chain, segments left empty are
@@ -245,8 +261,10 @@ static inline bool ipv4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4
 		 * so the one in the data must be right; check it.
 		 */
 		if (likely(hlen == 20)) {
-			const unaligned_uint32_t *w = (const unaligned_uint32_t *)ip;
-			uint64_t sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+			/* Five 32-bit loads (the header may sit at any alignment). */
+			const uint8_t *h = (const uint8_t *)ip;
+			uint64_t sum = (uint64_t)raw32(h) + raw32(h + 4) + raw32(h + 8) +
+				       raw32(h + 12) + raw32(h + 16);
 			sum = (sum & 0xffffffff) + (sum >> 32);
 			sum = (sum & 0xffff) + (sum >> 16);
 			sum = (sum & 0xffff) + (sum >> 16);
@@ -415,97 +433,156 @@ static bool parse_general(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
 }
 
 /*
- * The common case in one straight pass: one segment, unicast, untagged
- * IPv4 without options, not a fragment, carrying TCP, UDP, ICMP or a
- * protocol parse does not look into. Returns false, having changed
- * nothing, for any packet that is not exactly that, good or bad;
- * parse_general() then decides. For a packet it takes, the result (meta,
- * trimmed length) is the one parse_general() gives: the unit tests compare
- * the two on random mutations.
+ * What fast_l4() found, packed in one integer so that it stays in a register
+ * (a small struct went through the stack, and reading it back whole waited
+ * for the narrower stores that wrote it): bit 63 set if the header is the
+ * fast path's, then the source port << 32, the destination port << 16 and
+ * the header length.
  */
-static inline bool parse_fast_ipv4(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
+#define FAST_L4_OK (1ull << 63)
+
+static inline uint64_t fast_l4_found(uint32_t l4_len, uint32_t sport, uint32_t dport)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct rte_ipv4_hdr *ip = (const void *)(p + ETH_HLEN);
-	const uint8_t *l4 = p + ETH_HLEN + IPV4_MIN_HLEN;
-	uint32_t len = m->data_len, tlen, payload;
-	uint16_t l4_len = 0, sport = 0, dport = 0;
-	uint64_t ck;
+	return FAST_L4_OK | (uint64_t)sport << 32 | (uint64_t)dport << 16 | l4_len;
+}
 
-	if (unlikely(m->nb_segs != 1 || m->pkt_len != len || len < ETH_HLEN + IPV4_MIN_HLEN ||
-		     (p[0] & 0x01) ||
-		     *(const unaligned_uint16_t *)(p + 12) != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
-		     ip->version_ihl != 0x45 ||
-		     (ip->fragment_offset &
-		      RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) != 0))
-		return false;
-	tlen = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tlen < IPV4_MIN_HLEN || tlen > len - ETH_HLEN))
-		return false;
-	ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !ipv4_cksum_ok(m, ip, IPV4_MIN_HLEN)))
-		return false;
-
-	payload = tlen - IPV4_MIN_HLEN; /* all of it in this segment */
-	switch (ip->next_proto_id) {
-	case IPPROTO_UDP:
+/*
+ * The L4 header of a fast-path packet: @p payload bytes after the IP header,
+ * all in the first segment. @p icmp is the ICMP protocol of the IP version
+ * (ICMP or ICMPv6) and @p echo_req / @p echo_rep its echo types. 0: not the
+ * fast path's.
+ */
+static __rte_always_inline uint64_t fast_l4(uint8_t proto, const uint8_t *l4, uint32_t payload,
+					    uint8_t icmp, uint8_t echo_req, uint8_t echo_rep)
+{
+	if (likely(proto == IPPROTO_UDP)) {
 		if (unlikely(payload < UDP_HLEN || be16(l4 + 4) != payload))
-			return false;
-		l4_len = UDP_HLEN;
-		sport = be16(l4);
-		dport = be16(l4 + 2);
-		break;
-	case IPPROTO_TCP:
-		if (unlikely(payload < TCP_MIN_HLEN))
-			return false;
-		l4_len = (uint16_t)((l4[12] >> 4) * 4);
-		if (unlikely(l4_len < TCP_MIN_HLEN || l4_len > payload))
-			return false;
-		sport = be16(l4);
-		dport = be16(l4 + 2);
-		break;
-	case IPPROTO_ICMP:
-		if (unlikely(payload < ICMP_MIN_LEN))
-			return false;
-		l4_len = ICMP_MIN_LEN;
-		if (l4[0] == RTE_IP_ICMP_ECHO_REQUEST || l4[0] == RTE_IP_ICMP_ECHO_REPLY) {
-			if (unlikely(payload < ICMP_ECHO_LEN))
-				return false;
-			l4_len = ICMP_ECHO_LEN;
-			sport = be16(l4 + 4);
-		}
-		break;
-	case IPPROTO_ICMPV6: /* over IPv4: rare, and parse_general() checks it */
-		return false;
-	default:
-		break;
+			return 0;
+		return fast_l4_found(UDP_HLEN, be16(l4), be16(l4 + 2));
 	}
-	if (unlikely(tlen < len - ETH_HLEN)) { /* Ethernet padding */
-		m->data_len = (uint16_t)(ETH_HLEN + tlen);
-		m->pkt_len = ETH_HLEN + tlen;
+	if (likely(proto == IPPROTO_TCP)) {
+		uint32_t hlen;
+
+		if (unlikely(payload < TCP_MIN_HLEN))
+			return 0;
+		hlen = (uint32_t)(l4[12] >> 4) * 4;
+		if (unlikely(hlen < TCP_MIN_HLEN || hlen > payload))
+			return 0;
+		return fast_l4_found(hlen, be16(l4), be16(l4 + 2));
+	}
+	if (proto == icmp) {
+		if (unlikely(payload < ICMP_MIN_LEN))
+			return 0;
+		if (l4[0] != echo_req && l4[0] != echo_rep)
+			return fast_l4_found(ICMP_MIN_LEN, 0, 0);
+		if (unlikely(payload < ICMP_ECHO_LEN))
+			return 0;
+		return fast_l4_found(ICMP_ECHO_LEN, be16(l4 + 4), 0);
+	}
+	/*
+	 * The other version's ICMP, and IPv6 extension headers (which
+	 * parse_general() walks), are not the fast path's; ESP, GRE and the
+	 * like pass with l4_len 0: parse does not look inside them.
+	 */
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 || proto == IPPROTO_HOPOPTS ||
+	    proto == IPPROTO_ROUTING || proto == IPPROTO_FRAGMENT || proto == IPPROTO_AH ||
+	    proto == IPPROTO_DSTOPTS)
+		return 0;
+	return fast_l4_found(0, 0, 0);
+}
+
+/*
+ * Trim Ethernet padding and write the whole meta of a fast-path packet in
+ * one store. Inlined into each IP version's branch, so the fields that are
+ * constants there are written as constants.
+ */
+static __rte_always_inline bool fast_finish(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port,
+					    uint16_t ether_type, uint8_t l3_type,
+					    uint16_t l3_len, uint8_t l4_proto, uint64_t f,
+					    uint32_t ip_len, uint32_t len)
+{
+	if (unlikely(!(f & FAST_L4_OK)))
+		return false;
+	if (unlikely(ip_len < len - ETH_HLEN)) { /* Ethernet padding */
+		m->data_len = (uint16_t)(ETH_HLEN + ip_len);
+		m->pkt_len = ETH_HLEN + ip_len;
 	}
 	*sl_pkt_meta(m) = (struct sl_pkt_meta){
 		.rx_tsc = rx_tsc,
 		.in_port = in_port,
 		.l2_len = ETH_HLEN,
-		.l3_len = IPV4_MIN_HLEN,
-		.l4_len = l4_len,
-		.ether_type = RTE_ETHER_TYPE_IPV4,
-		.l3_type = SL_L3_IPV4,
-		.l4_proto = ip->next_proto_id,
+		.l3_len = l3_len,
+		.l4_len = (uint16_t)f,
+		.ether_type = ether_type,
+		.l3_type = l3_type,
+		.l4_proto = l4_proto,
 		.flags = SL_PKT_F_FIRST_FRAG,
-		.src_port = sport,
-		.dst_port = dport,
-		.ip_len = tlen,
+		.src_port = (uint16_t)(f >> 32),
+		.dst_port = (uint16_t)(f >> 16),
+		.ip_len = ip_len,
 		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
 	};
 	return true;
 }
 
+/*
+ * The common cases in one straight pass: one segment, unicast, untagged
+ * IPv4 without options and not a fragment, or IPv6 without extension
+ * headers, carrying TCP, UDP, the version's ICMP or a protocol parse does not
+ * look into. Returns false, having
+ * changed nothing, for any packet that is not exactly that, good or bad;
+ * parse_general() then decides. For a packet it takes, the result (meta,
+ * trimmed length) is the one parse_general() gives: the unit tests compare
+ * the two on random mutations.
+ */
+static __rte_always_inline bool parse_fast(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, ip_len;
+	uint64_t f;
+
+	/* Lengths first: nothing is read before the bytes are known to be there. */
+	if (unlikely(m->nb_segs != 1 || m->pkt_len != len || len < ETH_HLEN + IPV4_MIN_HLEN ||
+		     (p[0] & 0x01)))
+		return false;
+	if (likely(raw16(p + 12) == RTE_BE16(RTE_ETHER_TYPE_IPV4))) {
+		const struct rte_ipv4_hdr *ip = (const void *)(p + ETH_HLEN);
+		uint64_t ck;
+
+		if (unlikely(ip->version_ihl != 0x45 ||
+			     (ip->fragment_offset &
+			      RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) != 0))
+			return false;
+		ip_len = rte_be_to_cpu_16(ip->total_length);
+		if (unlikely(ip_len < IPV4_MIN_HLEN || ip_len > len - ETH_HLEN))
+			return false;
+		ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+		if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+		    (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !ipv4_cksum_ok(m, ip, IPV4_MIN_HLEN)))
+			return false;
+		f = fast_l4(ip->next_proto_id, p + ETH_HLEN + IPV4_MIN_HLEN, ip_len - IPV4_MIN_HLEN,
+			    IPPROTO_ICMP, RTE_IP_ICMP_ECHO_REQUEST, RTE_IP_ICMP_ECHO_REPLY);
+		return fast_finish(m, rx_tsc, in_port, RTE_ETHER_TYPE_IPV4, SL_L3_IPV4,
+				   IPV4_MIN_HLEN, ip->next_proto_id, f, ip_len, len);
+	} else if (raw16(p + 12) == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip = (const void *)(p + ETH_HLEN);
+
+		if (unlikely(len < ETH_HLEN + IPV6_HLEN || (p[ETH_HLEN] >> 4) != 6))
+			return false;
+		ip_len = IPV6_HLEN + rte_be_to_cpu_16(ip->payload_len);
+		if (unlikely(ip_len == IPV6_HLEN || ip_len > len - ETH_HLEN))
+			return false;
+		f = fast_l4(ip->proto, p + ETH_HLEN + IPV6_HLEN, ip_len - IPV6_HLEN, IPPROTO_ICMPV6,
+			    IPV6_ICMP_ECHO_REQUEST, IPV6_ICMP_ECHO_REPLY);
+		return fast_finish(m, rx_tsc, in_port, RTE_ETHER_TYPE_IPV6, SL_L3_IPV6, IPV6_HLEN,
+				   ip->proto, f, ip_len, len);
+	}
+	return false;
+}
+
 static inline bool parse_one(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
 {
-	return likely(parse_fast_ipv4(m, rx_tsc, in_port)) || parse_general(m, rx_tsc, in_port);
+	return likely(parse_fast(m, rx_tsc, in_port)) || parse_general(m, rx_tsc, in_port);
 }
 
 bool sl_pkt_parse(struct rte_mbuf *m)

@@ -433,62 +433,56 @@ static bool parse_general(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
 }
 
 /*
- * What fast_l4() found, packed in one integer so that it stays in a register
- * (a small struct went through the stack, and reading it back whole waited
- * for the narrower stores that wrote it): bit 63 set if the header is the
- * fast path's, then the source port << 32, the destination port << 16 and
- * the header length.
- */
-#define FAST_L4_OK (1ull << 63)
-
-static inline uint64_t fast_l4_found(uint32_t l4_len, uint32_t sport, uint32_t dport)
-{
-	return FAST_L4_OK | (uint64_t)sport << 32 | (uint64_t)dport << 16 | l4_len;
-}
-
-/*
  * The L4 header of a fast-path packet: @p payload bytes after the IP header,
  * all in the first segment. @p icmp is the ICMP protocol of the IP version
- * (ICMP or ICMPv6) and @p echo_req / @p echo_rep its echo types. 0: not the
- * fast path's.
+ * (ICMP or ICMPv6) and @p echo_req / @p echo_rep its echo types. False: not
+ * the fast path's.
  */
-static __rte_always_inline uint64_t fast_l4(uint8_t proto, const uint8_t *l4, uint32_t payload,
-					    uint8_t icmp, uint8_t echo_req, uint8_t echo_rep)
+static __rte_always_inline bool fast_l4(uint8_t proto, const uint8_t *l4, uint32_t payload,
+					uint8_t icmp, uint8_t echo_req, uint8_t echo_rep,
+					uint16_t *l4_len, uint16_t *sport, uint16_t *dport)
 {
 	if (likely(proto == IPPROTO_UDP)) {
 		if (unlikely(payload < UDP_HLEN || be16(l4 + 4) != payload))
-			return 0;
-		return fast_l4_found(UDP_HLEN, be16(l4), be16(l4 + 2));
+			return false;
+		*l4_len = UDP_HLEN;
+		*sport = be16(l4);
+		*dport = be16(l4 + 2);
+		return true;
 	}
 	if (likely(proto == IPPROTO_TCP)) {
 		uint32_t hlen;
 
 		if (unlikely(payload < TCP_MIN_HLEN))
-			return 0;
+			return false;
 		hlen = (uint32_t)(l4[12] >> 4) * 4;
 		if (unlikely(hlen < TCP_MIN_HLEN || hlen > payload))
-			return 0;
-		return fast_l4_found(hlen, be16(l4), be16(l4 + 2));
+			return false;
+		*l4_len = (uint16_t)hlen;
+		*sport = be16(l4);
+		*dport = be16(l4 + 2);
+		return true;
 	}
 	if (proto == icmp) {
 		if (unlikely(payload < ICMP_MIN_LEN))
-			return 0;
-		if (l4[0] != echo_req && l4[0] != echo_rep)
-			return fast_l4_found(ICMP_MIN_LEN, 0, 0);
-		if (unlikely(payload < ICMP_ECHO_LEN))
-			return 0;
-		return fast_l4_found(ICMP_ECHO_LEN, be16(l4 + 4), 0);
+			return false;
+		*l4_len = ICMP_MIN_LEN;
+		if (l4[0] == echo_req || l4[0] == echo_rep) {
+			if (unlikely(payload < ICMP_ECHO_LEN))
+				return false;
+			*l4_len = ICMP_ECHO_LEN;
+			*sport = be16(l4 + 4);
+		}
+		return true;
 	}
 	/*
 	 * The other version's ICMP, and IPv6 extension headers (which
 	 * parse_general() walks), are not the fast path's; ESP, GRE and the
 	 * like pass with l4_len 0: parse does not look inside them.
 	 */
-	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6 || proto == IPPROTO_HOPOPTS ||
-	    proto == IPPROTO_ROUTING || proto == IPPROTO_FRAGMENT || proto == IPPROTO_AH ||
-	    proto == IPPROTO_DSTOPTS)
-		return 0;
-	return fast_l4_found(0, 0, 0);
+	return proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6 && proto != IPPROTO_HOPOPTS &&
+	       proto != IPPROTO_ROUTING && proto != IPPROTO_FRAGMENT && proto != IPPROTO_AH &&
+	       proto != IPPROTO_DSTOPTS;
 }
 
 /*
@@ -498,11 +492,10 @@ static __rte_always_inline uint64_t fast_l4(uint8_t proto, const uint8_t *l4, ui
  */
 static __rte_always_inline bool fast_finish(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port,
 					    uint16_t ether_type, uint8_t l3_type,
-					    uint16_t l3_len, uint8_t l4_proto, uint64_t f,
-					    uint32_t ip_len, uint32_t len)
+					    uint16_t l3_len, uint8_t l4_proto, uint16_t l4_len,
+					    uint16_t sport, uint16_t dport, uint32_t ip_len,
+					    uint32_t len)
 {
-	if (unlikely(!(f & FAST_L4_OK)))
-		return false;
 	if (unlikely(ip_len < len - ETH_HLEN)) { /* Ethernet padding */
 		m->data_len = (uint16_t)(ETH_HLEN + ip_len);
 		m->pkt_len = ETH_HLEN + ip_len;
@@ -512,13 +505,13 @@ static __rte_always_inline bool fast_finish(struct rte_mbuf *m, uint64_t rx_tsc,
 		.in_port = in_port,
 		.l2_len = ETH_HLEN,
 		.l3_len = l3_len,
-		.l4_len = (uint16_t)f,
+		.l4_len = l4_len,
 		.ether_type = ether_type,
 		.l3_type = l3_type,
 		.l4_proto = l4_proto,
 		.flags = SL_PKT_F_FIRST_FRAG,
-		.src_port = (uint16_t)(f >> 32),
-		.dst_port = (uint16_t)(f >> 16),
+		.src_port = sport,
+		.dst_port = dport,
 		.ip_len = ip_len,
 		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
 	};
@@ -539,7 +532,7 @@ static __rte_always_inline bool parse_fast(struct rte_mbuf *m, uint64_t rx_tsc, 
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = m->data_len, ip_len;
-	uint64_t f;
+	uint16_t l4_len = 0, sport = 0, dport = 0;
 
 	/* Lengths first: nothing is read before the bytes are known to be there. */
 	if (unlikely(m->nb_segs != 1 || m->pkt_len != len || len < ETH_HLEN + IPV4_MIN_HLEN ||
@@ -560,10 +553,13 @@ static __rte_always_inline bool parse_fast(struct rte_mbuf *m, uint64_t rx_tsc, 
 		if (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 		    (ck == RTE_MBUF_F_RX_IP_CKSUM_BAD || !ipv4_cksum_ok(m, ip, IPV4_MIN_HLEN)))
 			return false;
-		f = fast_l4(ip->next_proto_id, p + ETH_HLEN + IPV4_MIN_HLEN, ip_len - IPV4_MIN_HLEN,
-			    IPPROTO_ICMP, RTE_IP_ICMP_ECHO_REQUEST, RTE_IP_ICMP_ECHO_REPLY);
+		if (!fast_l4(ip->next_proto_id, p + ETH_HLEN + IPV4_MIN_HLEN,
+			     ip_len - IPV4_MIN_HLEN, IPPROTO_ICMP, RTE_IP_ICMP_ECHO_REQUEST,
+			     RTE_IP_ICMP_ECHO_REPLY, &l4_len, &sport, &dport))
+			return false;
 		return fast_finish(m, rx_tsc, in_port, RTE_ETHER_TYPE_IPV4, SL_L3_IPV4,
-				   IPV4_MIN_HLEN, ip->next_proto_id, f, ip_len, len);
+				   IPV4_MIN_HLEN, ip->next_proto_id, l4_len, sport, dport,
+				   ip_len, len);
 	} else if (raw16(p + 12) == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 		const struct rte_ipv6_hdr *ip = (const void *)(p + ETH_HLEN);
 
@@ -572,10 +568,12 @@ static __rte_always_inline bool parse_fast(struct rte_mbuf *m, uint64_t rx_tsc, 
 		ip_len = IPV6_HLEN + rte_be_to_cpu_16(ip->payload_len);
 		if (unlikely(ip_len == IPV6_HLEN || ip_len > len - ETH_HLEN))
 			return false;
-		f = fast_l4(ip->proto, p + ETH_HLEN + IPV6_HLEN, ip_len - IPV6_HLEN, IPPROTO_ICMPV6,
-			    IPV6_ICMP_ECHO_REQUEST, IPV6_ICMP_ECHO_REPLY);
+		if (!fast_l4(ip->proto, p + ETH_HLEN + IPV6_HLEN, ip_len - IPV6_HLEN,
+			     IPPROTO_ICMPV6, IPV6_ICMP_ECHO_REQUEST, IPV6_ICMP_ECHO_REPLY, &l4_len,
+			     &sport, &dport))
+			return false;
 		return fast_finish(m, rx_tsc, in_port, RTE_ETHER_TYPE_IPV6, SL_L3_IPV6, IPV6_HLEN,
-				   ip->proto, f, ip_len, len);
+				   ip->proto, l4_len, sport, dport, ip_len, len);
 	}
 	return false;
 }

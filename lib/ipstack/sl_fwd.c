@@ -409,12 +409,26 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 	uint64_t deletes = __atomic_load_n(&w->neigh->deletes, __ATOMIC_ACQUIRE);
 	(void)now;
 
+	/*
+	 * A gateway found usable earlier in this burst: the packets after it
+	 * that go the same way take its MAC without another look (the burst
+	 * sees the neighbor as it was when the burst reached it).
+	 */
+	uint32_t gw_nh = UINT32_MAX;
+	uint64_t gw_mac = 0;
+	const struct sl_ipstack_port *gw_port = NULL;
+
 	if (w->last_neigh.deletes != deletes || w->last_neigh.t != w->t ||
 	    w->last_neigh.gen != w->t->generation)
 		w->last_neigh.e = NULL;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
+		if (meta->nh_index == gw_nh) {
+			l2_rewrite(m, gw_port, gw_mac);
+			pkts[keep++] = m;
+			continue;
+		}
 		const struct sl_nexthop *nh = &w->t->nexthops[meta->nh_index];
 		uint64_t a0 = 0, a1 = 0, word = 0;
 		if (nh->type != SL_NH_GATEWAY) {
@@ -440,8 +454,14 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 		if (likely(w->last_neigh.e != NULL))
 			word = __atomic_load_n(&w->last_neigh.e->word, __ATOMIC_ACQUIRE);
 		if (likely(neigh_usable(word))) {
-			l2_rewrite(m, &w->t->ports[nh->port], word & 0xffffffffffffULL);
+			const struct sl_ipstack_port *port = &w->t->ports[nh->port];
+			l2_rewrite(m, port, word & 0xffffffffffffULL);
 			pkts[keep++] = m;
+			if (nh->type == SL_NH_GATEWAY) {
+				gw_nh = meta->nh_index;
+				gw_mac = word & 0xffffffffffffULL;
+				gw_port = port;
+			}
 		} else if (SL_NEIGH_WORD_STATE(word) == SL_NEIGH_FAILED) {
 			sl_stats_drop(w->st, m, SL_DROP_NEIGHBOR_FAILED);
 		} else {

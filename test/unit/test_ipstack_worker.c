@@ -626,6 +626,47 @@ static void test_neighbor_burst_states(void **state)
 }
 
 /*
+ * Packets via one gateway share its MAC within a burst, on-link ones in
+ * between still get their own, and an unresolved one is still punted.
+ */
+static void test_neighbor_gateway_in_burst(void **state)
+{
+	struct frame f[6];
+	struct rte_mbuf *pkts[6], *punted[2];
+	(void)state;
+
+	f_udp4(&f[0], mac_lan, IP4(10, 1, 0, 7), IP4(172, 16, 1, 1), 64, 0, 40); /* gateway */
+	f_udp4(&f[1], mac_lan, IP4(10, 1, 0, 7), IP4(10, 2, 0, 9), 64, 0, 40);   /* on-link */
+	f_udp4(&f[2], mac_lan, IP4(10, 1, 0, 7), IP4(172, 16, 1, 2), 64, 0, 40); /* gateway */
+	f_udp4(&f[3], mac_lan, IP4(10, 1, 0, 7), IP4(10, 2, 0, 12), 64, 0, 40);  /* unresolved */
+	f_eth(&f[4], mac_lan, mac_host, 0x0064, RTE_ETHER_TYPE_IPV4);             /* VLAN 100 */
+	f_ip4(&f[4], IP4(10, 1, 0, 7), IP4(172, 16, 1, 3), IPPROTO_UDP, 64, 0);   /* gateway */
+	f_udp(&f[4], 1, 2);
+	f_payload(&f[4], 30);
+	f_fin(&f[4]);
+	f_udp4(&f[5], mac_lan, IP4(10, 1, 0, 7), IP4(172, 16, 1, 4), 64, 0, 40); /* gateway */
+	neigh_put(WAN, IP4(10, 2, 0, 9), mac_nbr, SL_NEIGH_REACHABLE);
+	neigh_put(WAN, IP4(10, 2, 0, 2), mac_gw, SL_NEIGH_REACHABLE);
+	rx(pkts, f, 6, LAN);
+	struct rte_mbuf *orig[6];
+	memcpy(orig, pkts, sizeof(orig));
+	assert_int_equal(sl_ipstack_route_burst(&E.w, pkts, 6, 0), 6);
+	assert_int_equal(sl_ipstack_neighbor_burst(&E.w, pkts, 6, 0), 5);
+	static const unsigned sent[5] = {0, 1, 2, 4, 5};
+	for (unsigned i = 0; i < 5; i++) {
+		struct frame want = f[sent[i]];
+		ttl_dec(&want);
+		assert_ptr_equal(pkts[i], orig[sent[i]]);
+		expect_rewritten(pkts[i], &want, sent[i] == 1 ? mac_nbr : mac_gw, mac_wan);
+	}
+	assert_int_equal(rte_ring_dequeue_burst(E.ring, (void **)punted, 2, NULL), 1);
+	assert_ptr_equal(punted[0], orig[3]);
+	expect_drops(&wst, NO_DROPS);
+	free_all(pkts, 5);
+	free_all(punted, 1);
+}
+
+/*
  * The neighbor stage keeps the entry it found across bursts: a new MAC shows
  * in the next burst, and a deleted entry whose slot went to another neighbor
  * is never used for the old destination.
@@ -717,6 +758,7 @@ int main(void)
 		T(test_icmp_ratelimit_deep_bucket),
 		T(test_neighbor_burst_states),
 		T(test_neighbor_kept_across_bursts),
+		T(test_neighbor_gateway_in_burst),
 		T(test_martian_destinations),
 	};
 #undef T

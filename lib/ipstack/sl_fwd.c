@@ -415,7 +415,9 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 	 * sees the neighbor as it was when the burst reached it).
 	 */
 	uint32_t gw_nh = UINT32_MAX;
-	uint64_t gw_mac = 0;
+	uint64_t gw_mac = 0, gw_hdr0 = 0;
+	uint32_t gw_hdr1 = 0;
+	uint16_t gw_hdr2 = 0;
 	const struct sl_ipstack_port *gw_port = NULL;
 
 	if (w->last_neigh.deletes != deletes || w->last_neigh.t != w->t ||
@@ -424,6 +426,15 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
+		if (meta->nh_index == gw_nh && meta->l2_len == RTE_ETHER_HDR_LEN) {
+			/* The header is the same for all of them: three stores. */
+			uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+			memcpy(eth, &gw_hdr0, 8);
+			memcpy(eth + 8, &gw_hdr1, 4);
+			memcpy(eth + 12, &gw_hdr2, 2);
+			pkts[keep++] = m;
+			continue;
+		}
 		if (meta->nh_index == gw_nh) {
 			l2_rewrite(m, gw_port, gw_mac);
 			pkts[keep++] = m;
@@ -461,6 +472,11 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 				gw_nh = meta->nh_index;
 				gw_mac = word & 0xffffffffffffULL;
 				gw_port = port;
+				/* The Ethernet header l2_rewrite() just wrote, as 8 + 4 + 2 bytes. */
+				const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+				memcpy(&gw_hdr0, eth, 8);
+				memcpy(&gw_hdr1, eth + 8, 4);
+				memcpy(&gw_hdr2, eth + 12, 2);
 			}
 		} else if (SL_NEIGH_WORD_STATE(word) == SL_NEIGH_FAILED) {
 			sl_stats_drop(w->st, m, SL_DROP_NEIGHBOR_FAILED);

@@ -42,7 +42,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
-runs=3 window=10 warmup=2 build=1 harness=1 duts="testpmd-io l3fwd sluice"
+runs=5 window=10 warmup=2 build=1 harness=1 duts="testpmd-io l3fwd sluice"
 sluice_bin=build/app/sluice/sluice
 while [ $# -gt 0 ]; do
     case "$1" in

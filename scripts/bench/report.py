@@ -34,9 +34,10 @@ BUSY_PCT = 5  # % of one CPU used by others (or stolen) that flags a run
 
 
 def read_harness(path):
-    """{dut: {"fwd": [pps...], "offered": [...], "noise": [(other, steal)...], "failed": [...]}}"""
+    """{dut: {"fwd": [pps...], "offered": [...], "noise": [(other, steal)...], "failed": [...],
+    "round": {round: pps}}}"""
     def new():
-        return {"fwd": [], "offered": [], "noise": [], "failed": []}
+        return {"fwd": [], "offered": [], "noise": [], "failed": [], "round": {}}
     runs = {d: new() for d in DUTS}
     with open(path) as f:
         for line in f:
@@ -48,6 +49,7 @@ def read_harness(path):
                 r["failed"].append(w[3] if len(w) > 3 else "unknown")
             else:
                 r["fwd"].append(int(w[2]))
+                r["round"][w[1]] = int(w[2])
                 r["offered"].append(int(w[3]))
                 r["noise"].append((int(w[4]), int(w[5])) if len(w) > 5 else (None, None))
     return runs
@@ -131,6 +133,12 @@ def print_harness(runs):
             each.append("%.3f/%.3f [%s,%s]%s" % (f / 1e6, o / 1e6, other, steal, " BUSY" if flag else ""))
         fails = " failed: %s" % ", ".join(r["failed"]) if r["failed"] else ""
         print("  %-11s %s%s" % (d, ", ".join(each) or "none", fails))
+    # Rounds interleave the DUTs, so a round's pair shares the machine's state:
+    # their ratios show how far one disturbed round moves the medians.
+    sl, l3 = runs.get("sluice", {}).get("round", {}), runs.get("l3fwd", {}).get("round", {})
+    pairs = ["%.2f" % (sl[k] / l3[k]) for k in sl if k in l3 and l3[k]]
+    if pairs:
+        print("  sluice / l3fwd round by round: %s" % ", ".join(pairs))
     if busy:
         print("  %d run(s) marked BUSY: other processes or the hypervisor took more than %d%% of"
               " a CPU;\n  rerun on a quiet machine before quoting these numbers." % (busy, BUSY_PCT))

@@ -401,24 +401,87 @@ uint16_t sl_ipstack_route_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
 	return keep;
 }
 
+/*
+ * A gateway found usable earlier in the burst: the packets after it that go
+ * the same way take its Ethernet header without another look (the burst sees
+ * the neighbor as it was when the burst reached it).
+ */
+struct gw_seen {
+	uint32_t nh;                          /**< UINT32_MAX: none yet */
+	uint64_t mac;
+	const struct sl_ipstack_port *port;
+	uint64_t hdr0;                        /**< the header as 8 + 4 + 2 bytes */
+	uint32_t hdr1;
+	uint16_t hdr2;
+};
+
+/* Remember @p m's freshly written header as the one for next hop @p nh. */
+static inline void gw_seen_set(struct gw_seen *g, uint32_t nh, uint64_t mac,
+			       const struct sl_ipstack_port *port, const struct rte_mbuf *m)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	g->nh = nh;
+	g->mac = mac;
+	g->port = port;
+	memcpy(&g->hdr0, eth, 8);
+	memcpy(&g->hdr1, eth + 8, 4);
+	memcpy(&g->hdr2, eth + 12, 2);
+}
+
+static inline void gw_seen_write(const struct gw_seen *g, struct rte_mbuf *m)
+{
+	if (unlikely(sl_pkt_meta(m)->l2_len != RTE_ETHER_HDR_LEN)) {
+		l2_rewrite(m, g->port, g->mac); /* drops the VLAN tag too */
+		return;
+	}
+	uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(eth, &g->hdr0, 8);
+	memcpy(eth + 8, &g->hdr1, 4);
+	memcpy(eth + 12, &g->hdr2, 2);
+}
+
+/*
+ * The neighbor word (MAC and state) for @p m via @p nh, 0 if there is no
+ * entry. The entry is kept in w->last_neigh across bursts; only its
+ * position is kept, the word is read anew.
+ */
+static inline uint64_t neighbor_word(struct sl_ipstack_worker *w, struct rte_mbuf *m,
+				     const struct sl_nexthop *nh, uint64_t deletes)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint64_t a0 = 0, a1 = 0;
+	if (nh->type != SL_NH_GATEWAY) {
+		if (meta->l3_type == SL_L3_IPV4) {
+			a0 = sl_pkt_ipv4(m)->dst_addr;
+		} else {
+			memcpy(&a0, sl_pkt_ipv6(m)->dst_addr, 8);
+			memcpy(&a1, sl_pkt_ipv6(m)->dst_addr + 8, 8);
+		}
+	}
+	if (w->last_neigh.e == NULL || meta->nh_index != w->last_neigh.nh_index ||
+	    a0 != w->last_neigh.a0 || a1 != w->last_neigh.a1) {
+		struct sl_neigh_key key;
+		neigh_key_for(&key, m, nh);
+		w->last_neigh.e = sl_neigh_find(w->neigh, &key);
+		w->last_neigh.t = w->t;
+		w->last_neigh.gen = w->t->generation;
+		w->last_neigh.deletes = deletes;
+		w->last_neigh.nh_index = meta->nh_index;
+		w->last_neigh.a0 = a0;
+		w->last_neigh.a1 = a1;
+	}
+	return likely(w->last_neigh.e != NULL) ?
+		__atomic_load_n(&w->last_neigh.e->word, __ATOMIC_ACQUIRE) : 0;
+}
+
 uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
 				   uint16_t n, uint64_t now)
 {
 	struct rte_mbuf *to_punt[n];
+	struct gw_seen gw = {.nh = UINT32_MAX};
 	uint16_t keep = 0, np = 0;
 	uint64_t deletes = __atomic_load_n(&w->neigh->deletes, __ATOMIC_ACQUIRE);
 	(void)now;
-
-	/*
-	 * A gateway found usable earlier in this burst: the packets after it
-	 * that go the same way take its MAC without another look (the burst
-	 * sees the neighbor as it was when the burst reached it).
-	 */
-	uint32_t gw_nh = UINT32_MAX;
-	uint64_t gw_mac = 0, gw_hdr0 = 0;
-	uint32_t gw_hdr1 = 0;
-	uint16_t gw_hdr2 = 0;
-	const struct sl_ipstack_port *gw_port = NULL;
 
 	if (w->last_neigh.deletes != deletes || w->last_neigh.t != w->t ||
 	    w->last_neigh.gen != w->t->generation)
@@ -426,58 +489,19 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
-		if (meta->nh_index == gw_nh && meta->l2_len == RTE_ETHER_HDR_LEN) {
-			/* The header is the same for all of them: three stores. */
-			uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
-			memcpy(eth, &gw_hdr0, 8);
-			memcpy(eth + 8, &gw_hdr1, 4);
-			memcpy(eth + 12, &gw_hdr2, 2);
-			pkts[keep++] = m;
-			continue;
-		}
-		if (meta->nh_index == gw_nh) {
-			l2_rewrite(m, gw_port, gw_mac);
+		if (meta->nh_index == gw.nh) {
+			gw_seen_write(&gw, m);
 			pkts[keep++] = m;
 			continue;
 		}
 		const struct sl_nexthop *nh = &w->t->nexthops[meta->nh_index];
-		uint64_t a0 = 0, a1 = 0, word = 0;
-		if (nh->type != SL_NH_GATEWAY) {
-			if (meta->l3_type == SL_L3_IPV4) {
-				a0 = sl_pkt_ipv4(m)->dst_addr;
-			} else {
-				memcpy(&a0, sl_pkt_ipv6(m)->dst_addr, 8);
-				memcpy(&a1, sl_pkt_ipv6(m)->dst_addr + 8, 8);
-			}
-		}
-		if (w->last_neigh.e == NULL || meta->nh_index != w->last_neigh.nh_index ||
-		    a0 != w->last_neigh.a0 || a1 != w->last_neigh.a1) {
-			struct sl_neigh_key key;
-			neigh_key_for(&key, m, nh);
-			w->last_neigh.e = sl_neigh_find(w->neigh, &key);
-			w->last_neigh.t = w->t;
-			w->last_neigh.gen = w->t->generation;
-			w->last_neigh.deletes = deletes;
-			w->last_neigh.nh_index = meta->nh_index;
-			w->last_neigh.a0 = a0;
-			w->last_neigh.a1 = a1;
-		}
-		if (likely(w->last_neigh.e != NULL))
-			word = __atomic_load_n(&w->last_neigh.e->word, __ATOMIC_ACQUIRE);
+		uint64_t word = neighbor_word(w, m, nh, deletes);
 		if (likely(neigh_usable(word))) {
 			const struct sl_ipstack_port *port = &w->t->ports[nh->port];
 			l2_rewrite(m, port, word & 0xffffffffffffULL);
 			pkts[keep++] = m;
-			if (nh->type == SL_NH_GATEWAY) {
-				gw_nh = meta->nh_index;
-				gw_mac = word & 0xffffffffffffULL;
-				gw_port = port;
-				/* The Ethernet header l2_rewrite() just wrote, as 8 + 4 + 2 bytes. */
-				const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
-				memcpy(&gw_hdr0, eth, 8);
-				memcpy(&gw_hdr1, eth + 8, 4);
-				memcpy(&gw_hdr2, eth + 12, 2);
-			}
+			if (nh->type == SL_NH_GATEWAY)
+				gw_seen_set(&gw, meta->nh_index, word & 0xffffffffffffULL, port, m);
 		} else if (SL_NEIGH_WORD_STATE(word) == SL_NEIGH_FAILED) {
 			sl_stats_drop(w->st, m, SL_DROP_NEIGHBOR_FAILED);
 		} else {

@@ -42,6 +42,12 @@ def test_counters_exact(topo, sluice):
     assert d("sluice_port_receive_bytes_total", port="lan") == 10 * 142
     assert d("sluice_port_transmit_bytes_total", port="wan") == 10 * 142
     assert d("sluice_packet_latency_seconds_count") == 20
+    # Per worker: the 20 packets in all, and polling rounds that kept counting.
+    workers = [dict(k[1]) for k in m1 if k[0] == "sluice_lcore_polls_total"]
+    assert workers
+    assert sum(d("sluice_lcore_receive_packets_total", **w) for w in workers) == 20
+    for w in workers:
+        assert d("sluice_lcore_polls_total", **w) > 0, w
 
 
 # Test that a real Prometheus scrapes sluice and sees the series.

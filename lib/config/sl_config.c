@@ -260,7 +260,10 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_walk(c, key, v, log_fields, ARRAY_LEN(log_fields), &cfg->log);
 	if (strcmp(key, "workers") == 0)
 		return cfg_walk(c, key, v, workers_fields, ARRAY_LEN(workers_fields), &cfg->workers);
-	return cfg_fail(c, key, "unknown key");
+	/* Escaped and cut short like any other path: the key is the sender's text. */
+	char path[PATH_LEN];
+	cfg_join(path, "", key);
+	return cfg_fail(c, path, "unknown key");
 }
 
 /* Sections that name ports, and so are parsed after "ports" wherever they are. */

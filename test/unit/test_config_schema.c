@@ -338,6 +338,28 @@ static void test_error_escaping(void **state)
 	}
 }
 
+/*
+ * An unknown top-level key is the sender's text too: a long one is cut short
+ * like any path, so the message keeps its ": " and its problem, and a '%' in
+ * it is printed, not interpreted.
+ */
+static void test_long_top_level_key(void **state)
+{
+	char key[300], json[400], err[SL_CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	memset(key, '%', sizeof(key) - 1);
+	key[0] = 'r';
+	key[sizeof(key) - 1] = '\0';
+	snprintf(json, sizeof(json), "{'%s':1,'routes':{}}", key);
+	json_t *j = doc(json);
+	assert_null(sl_config_parse(j, err, sizeof(err)));
+	json_decref(j);
+	assert_int_equal(strncmp(err, "r%%%%%%%%", 9), 0);
+	assert_non_null(strstr(err, "...: unknown key"));
+	assert_string_equal(err + strlen(err) - strlen("...: unknown key"), "...: unknown key");
+}
+
 /* A short buffer gets a cut message; no buffer is fine too. */
 static void test_error_buffer(void **state)
 {
@@ -600,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_error_escaping),
+		cmocka_unit_test(test_long_top_level_key),
 		cmocka_unit_test(test_error_buffer),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_canonical_minimal),

@@ -144,14 +144,19 @@ forget() {
     pids=("${keep[@]}")
 }
 
+# reap PID: give it 10 s to exit, then SIGKILL; collect it either way.
+reap() {
+    wait_for 10 eval "! kill -0 $1 2>/dev/null" || kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    forget "$1"
+}
+
 # stop_pid PID: SIGINT, then SIGKILL after 10 s.
 stop_pid() {
     exec 4>&-
     [ -n "$1" ] || return 0
     kill -INT "$1" 2>/dev/null
-    wait_for 10 eval "! kill -0 $1 2>/dev/null" || kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-    forget "$1"
+    reap "$1"
 }
 
 # The generator: memif servers, flowgen, 64-byte frames. Its port 1 only
@@ -178,9 +183,7 @@ gen_start() {
 gen_stop() {
     printf 'stop\nquit\n' >&3 2>/dev/null
     exec 3>&-
-    wait_for 10 eval "! kill -0 $gen_pid 2>/dev/null" || kill -KILL "$gen_pid" 2>/dev/null
-    wait "$gen_pid" 2>/dev/null
-    forget "$gen_pid"
+    reap "$gen_pid"
 }
 
 dut_testpmd_io() {

@@ -210,12 +210,11 @@ static inline const struct sl_neigh_entry *sl_neigh_find(const struct sl_neigh_t
 	return pos < 0 ? NULL : &t->entries[pos];
 }
 
+/** The MAC and state word of @p k, 0 if there is no entry. */
 static inline uint64_t sl_neigh_lookup(const struct sl_neigh_table *t, const struct sl_neigh_key *k)
 {
-	int32_t pos = rte_hash_lookup(t->hash, k);
-	if (pos < 0)
-		return 0;
-	return __atomic_load_n(&t->entries[pos].word, __ATOMIC_ACQUIRE);
+	const struct sl_neigh_entry *e = sl_neigh_find(t, k);
+	return e == NULL ? 0 : __atomic_load_n(&e->word, __ATOMIC_ACQUIRE);
 }
 
 /* Management side. */

@@ -390,6 +390,12 @@ static unsigned parse_ipv6(struct rte_mbuf *m, struct sl_pkt_meta *meta, const u
 	return parse_l4(meta, p + meta->l3_len, ip_len - meta->l3_len, limit - meta->l3_len);
 }
 
+/* The NIC's flow hash, where it gives one. */
+static inline uint32_t rx_hash(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
+}
+
 /* Start @p m's meta: everything but what the rx side stamps is zero. */
 static inline struct sl_pkt_meta *meta_start(struct rte_mbuf *m, uint64_t rx_tsc, uint16_t in_port)
 {
@@ -398,7 +404,7 @@ static inline struct sl_pkt_meta *meta_start(struct rte_mbuf *m, uint64_t rx_tsc
 	*meta = (struct sl_pkt_meta){
 		.rx_tsc = rx_tsc,
 		.in_port = in_port,
-		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
+		.hash = rx_hash(m),
 	};
 	return meta;
 }
@@ -513,7 +519,7 @@ static __rte_always_inline bool fast_finish(struct rte_mbuf *m, uint64_t rx_tsc,
 		.src_port = sport,
 		.dst_port = dport,
 		.ip_len = ip_len,
-		.hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
+		.hash = rx_hash(m),
 	};
 	return true;
 }

@@ -48,6 +48,42 @@ def test_arp_nd_resolution(topo, sluice):
         assert table[key]["state"] == "reachable"
 
 
+def announce(topo, host, mac, addr):
+    """A gratuitous ARP from @host: @addr is now at @mac."""
+    prog = ("from scapy.all import *; conf.verb = 0; "
+            f"sendp(Ether(src='{mac}', dst='ff:ff:ff:ff:ff:ff')/"
+            f"ARP(op=1, hwsrc='{mac}', psrc='{addr}', pdst='{addr}'), iface='eth0')")
+    topo.run(host, "/usr/bin/python3", "-c", prog)
+
+
+def wait_neighbor_mac(sluice, port, addr, mac):
+    for _ in range(50):
+        table = {(n["port"], n["address"]): n for n in sluice.api("/api/v1/neighbors")["neighbors"]}
+        if (table.get((port, addr)) or {}).get("mac", "").lower() == mac:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{addr} on {port} never showed {mac}")
+
+
+# Test that a neighbor that changes its MAC and says so (gratuitous ARP) gets the
+# traffic at the new MAC at once: workers keep the neighbor entry they found
+# between bursts, but read its MAC anew; a host drops frames for its old MAC.
+def test_neighbor_mac_change(topo, sluice):
+    old_mac = topo.mac("h2", "eth0")
+    new_mac = "02:00:00:00:42:02"
+    ping(topo, "h1", "10.2.0.2")
+    try:
+        topo.run("h2", "ip", "link", "set", "eth0", "address", new_mac)
+        announce(topo, "h2", new_mac, "10.2.0.2")
+        wait_neighbor_mac(sluice, "wan", "10.2.0.2", new_mac)
+        ping(topo, "h1", "10.2.0.2")
+    finally:
+        topo.run("h2", "ip", "link", "set", "eth0", "address", old_mac)
+        announce(topo, "h2", old_mac, "10.2.0.2")
+    wait_neighbor_mac(sluice, "wan", "10.2.0.2", old_mac)
+    ping(topo, "h1", "10.2.0.2")
+
+
 # Test that real TCP (iperf3) crosses sluice over IPv4 and IPv6 and every byte is counted.
 def test_iperf3_tcp(topo, sluice):
     for dst in ["10.2.0.2", "fd00:2::2"]:

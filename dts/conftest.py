@@ -85,10 +85,13 @@ class Sluice:
         self.config_path.write_text(json.dumps(config, indent=2))
         self.proc = None
 
-    def start(self, extra_eal=(), wait=True):
+    def start(self, extra_eal=(), wait=True, env=None, wrapper=()):
+        """Start sluice; @env adds environment variables, @wrapper is a
+        command sluice runs under (setpriv ...)."""
         self.log = open(self.log_path, "w")
-        cmd = [SLUICE, *extra_eal, "--", "--config", self.config_path]
-        self.proc = self.topo.popen("dut", *cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        cmd = [*wrapper, SLUICE, *extra_eal, "--", "--config", self.config_path]
+        self.proc = self.topo.popen("dut", *cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, **(env or {})})
         if wait:
             self.wait_ready()
         return self
@@ -188,10 +191,10 @@ class Sluice:
 def sluice_factory(topo, tmp_path):
     started = []
 
-    def make(config=None, lcores=None, start=True, token=None):
+    def make(config=None, lcores=None, start=True, token=None, env=None, wrapper=()):
         s = Sluice(topo, tmp_path, config or demo_config(), lcores=lcores)
         if start:
-            s.start()
+            s.start(env=env, wrapper=wrapper)
         s.token = token
         started.append(s)
         return s

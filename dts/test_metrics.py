@@ -99,3 +99,21 @@ def test_dpdk_telemetry_commands(topo, sluice):
     lan = [r["/sluice/port"] for r in replies if isinstance(r.get("/sluice/port"), dict)][0]
     assert lan["rx_packets"] == m[("sluice_port_receive_packets_total", frozenset({("port", "lan")}))]
     assert lan["tx_packets"] == m[("sluice_port_transmit_packets_total", frozenset({("port", "lan")}))]
+
+
+# Test that API answers are counted by status code, the server's own errors too,
+# and that the pool and neighbor-table sizes the alerts divide by are there.
+def test_api_requests_and_capacities(topo, sluice):
+    c = lambda code: sluice.counter("sluice_api_requests_total", code=code)
+    before_404, before_405 = c("404"), c("405")
+    for _ in range(3):
+        assert sluice.curl("/api/v1/ports/nope")["status"] == 404
+    assert sluice.curl("/api/v1/status", method="DELETE")["status"] == 405
+    assert c("404") - before_404 == 3
+    assert c("405") - before_405 == 1
+    m = sluice.metrics()
+    # Every scrape so far was answered 200 and counted before this one rendered.
+    assert m[("sluice_api_requests_total", frozenset({("code", "200")}))] >= 2
+    assert m[("sluice_neighbors_limit", frozenset())] == 4096
+    size = m[("sluice_mbuf_pool_size", frozenset())]
+    assert 0 < m[("sluice_mbuf_pool_available", frozenset())] <= size

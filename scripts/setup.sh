@@ -11,10 +11,11 @@ PACKAGES=(
     # build
     build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
     dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libwolfssl-dev libmicrohttpd-dev
-    libjansson-dev libcmocka-dev libcurl4-openssl-dev
+    libjansson-dev libcmocka-dev libcurl4-openssl-dev libsystemd-dev
     # running the demo and the end-to-end tests
     iproute2 iputils-ping traceroute iperf3 ethtool tcpdump curl procps
     python3 python3-pytest python3-scapy python3-yaml python3-jsonschema
+    python3-matplotlib systemd
     wireguard-go wireguard-tools prometheus
     # benchmark references (DPDK's example sources) and tools
     dpdk-doc make

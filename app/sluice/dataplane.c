@@ -9,6 +9,7 @@
  * stop and never see a half-built table, so no packet is lost to a change.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,7 +93,7 @@ int sl_app_load_token(const struct sl_config *cfg, char *token, size_t len, char
 	return rc;
 }
 
-enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bool dry_run,
+static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bool dry_run,
 				  json_t **changes, char *err, size_t err_len)
 {
 	char token[sizeof(app->token)];
@@ -149,4 +150,37 @@ reject:
 		*changes = NULL;
 	}
 	return res;
+}
+
+enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bool dry_run,
+				  json_t **changes, char *err, size_t err_len)
+{
+	char status[160];
+
+	if (dry_run)
+		return apply(app, next, true, changes, err, err_len);
+	/* The service manager sees the whole transaction, refused or not. */
+	snprintf(status, sizeof(status), "applying configuration generation %" PRIu64,
+		 app->generation + 1);
+	sl_supervisor_reloading(&app->sup, status);
+	enum sl_apply_result res = apply(app, next, false, changes, err, err_len);
+	sl_app_status_line(app, status, sizeof(status));
+	sl_supervisor_ready(&app->sup, status);
+	return res;
+}
+
+void sl_app_reload_file(struct sl_app *app)
+{
+	char err[512] = "";
+	struct sl_config *next = sl_config_load(app->config_path, err, sizeof(err));
+
+	if (next == NULL) {
+		app->applies_rejected++;
+		SL_LOG(ERR, "config", "reload of %s refused, nothing changed: %s", app->config_path,
+		       err);
+		return;
+	}
+	if (sl_app_apply(app, next, false, NULL, err, sizeof(err)) != SL_APPLY_OK)
+		SL_LOG(ERR, "config", "reload of %s refused, nothing changed: %s", app->config_path,
+		       err);
 }

@@ -37,8 +37,10 @@ struct sl_app sl_app;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	__atomic_store_n(&sl_app.quit, 1, __ATOMIC_RELAXED);
+	if (sig == SIGHUP)
+		__atomic_store_n(&sl_app.reload, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&sl_app.quit, 1, __ATOMIC_RELAXED);
 }
 
 static void usage(FILE *f)
@@ -220,6 +222,40 @@ static void wait_workers_polling(struct sl_app *app)
 	sl_mgmt_sample(app, rte_rdtsc());
 }
 
+/* Links settle within a few seconds of start; readiness does not wait for a
+ * cable that is unplugged (the status line says which are down). */
+#define LINK_WAIT_MS 3000
+
+static bool all_links_up(const struct sl_app *app)
+{
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		struct sl_port_link link;
+		sl_port_link_get(&app->ports[i], &link);
+		if (!link.up)
+			return false;
+	}
+	return true;
+}
+
+/* Start the watchdog and tell the service manager we are ready: ports
+ * started (links up, or the wait is over) and every worker polling. */
+static int supervise(struct sl_app *app)
+{
+	uint64_t polls[SL_MAX_WORKERS];
+	char status[160];
+
+	for (unsigned waited = 0; !all_links_up(app) && waited < LINK_WAIT_MS; waited += 10)
+		rte_delay_us_sleep(10000);
+	sl_mgmt_worker_polls(app, polls);
+	int rc = sl_supervisor_init(&app->sup, app->tsc_hz, app->n_workers, polls, rte_rdtsc(),
+				    NULL, NULL);
+	if (rc < 0)
+		return rc;
+	sl_app_status_line(app, status, sizeof(status));
+	sl_supervisor_ready(&app->sup, status);
+	return 0;
+}
+
 static void shutdown_app(struct sl_app *app)
 {
 	__atomic_store_n(&app->quit, 1, __ATOMIC_RELAXED);
@@ -275,11 +311,14 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	for (unsigned i = 0; i < app->n_workers; i++)
 		rte_eal_remote_launch(sl_worker_main, &app->workers[i], app->workers[i].lcore_id);
 	wait_workers_polling(app);
+	if (supervise(app) < 0)
+		return fatal("supervisor: cannot set up the watchdog");
 	SL_LOG(INFO, "main", "sluice %s running: %u workers, %u ports, API on %s port %u%s",
 	       SLUICE_VERSION, app->n_workers, app->n_ports, cfg->api.listen,
 	       sl_mgmt_server_port(app->http), app->no_huge ? ", without hugepages" : "");
 	sl_mgmt_loop(app);
 	SL_LOG(INFO, "main", "stopping");
+	sl_supervisor_stopping(&app->sup, "stopping: draining workers, closing ports");
 	return 0;
 }
 
@@ -325,6 +364,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = run(&sl_app, cfg, &o);

@@ -164,6 +164,25 @@ static void render_neighbors(struct sl_app *app, struct sl_buf *b)
 		const char *labels[] = {"state", sl_neigh_state_name(s), NULL};
 		sl_metrics_sample_u64(b, "sluice_neighbors", NULL, labels, by_state[s]);
 	}
+	gauge(b, "sluice_neighbors_limit", "Entries the neighbor table holds; unsolicited learning "
+	      "stops at three quarters of it.", (double)t->capacity);
+}
+
+/* Answers of the REST API, /metrics and health endpoints by HTTP status;
+ * only codes that occurred, so the label set stays a handful. */
+static void render_api(struct sl_app *app, struct sl_buf *b)
+{
+	char code[8];
+	sl_metrics_family(b, "sluice_api_requests_total", SL_METRIC_COUNTER,
+			  "HTTP requests the management server answered, by status code.");
+	for (unsigned c = SL_MGMT_STATUS_MIN; c <= SL_MGMT_STATUS_MAX; c++) {
+		uint64_t n = sl_mgmt_server_responses(app->http, c);
+		if (n == 0)
+			continue;
+		snprintf(code, sizeof(code), "%u", c);
+		const char *labels[] = {"code", code, NULL};
+		sl_metrics_sample_u64(b, "sluice_api_requests_total", NULL, labels, n);
+	}
 }
 
 void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
@@ -197,4 +216,7 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	render_neighbors(app, b);
 	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",
 	      (double)rte_mempool_avail_count(app->pool));
+	gauge(b, "sluice_mbuf_pool_size", "Mbufs in the packet pool, free or in use.",
+	      (double)app->pool->size);
+	render_api(app, b);
 }

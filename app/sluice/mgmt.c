@@ -4,11 +4,15 @@
  *
  *   serve HTTP (waits at most 1 ms) -> drain the punt ring (ARP, ND,
  *   packets waiting for a neighbor) -> every 100 ms: neighbor timers and
- *   busy-ratio samples
+ *   busy-ratio samples -> feed the systemd watchdog when due (only while
+ *   every worker polls) -> a SIGHUP: re-read the config file
  *
  * Everything that mutates configuration or the neighbor table runs here,
  * on this one thread, so none of it needs a lock.
  */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
@@ -67,6 +71,25 @@ void sl_mgmt_sample(struct sl_app *app, uint64_t now)
 	app->last_sample_tsc = now;
 }
 
+void sl_mgmt_worker_polls(const struct sl_app *app, uint64_t *out)
+{
+	for (unsigned i = 0; i < app->n_workers; i++)
+		out[i] = __atomic_load_n(&sl_lcore_stats[app->workers[i].lcore_id].polls,
+					 __ATOMIC_RELAXED);
+}
+
+void sl_app_status_line(const struct sl_app *app, char *out, size_t len)
+{
+	unsigned up = 0;
+	for (uint16_t i = 0; i < app->n_ports; i++) {
+		struct sl_port_link link;
+		sl_port_link_get(&app->ports[i], &link);
+		up += link.up;
+	}
+	snprintf(out, len, "running: %u workers, %u of %u ports up, config generation %" PRIu64,
+		 app->n_workers, up, app->n_ports, app->generation);
+}
+
 bool sl_app_ready(const struct sl_app *app, json_t **checks)
 {
 	bool ports_up = true;
@@ -87,10 +110,17 @@ void sl_mgmt_loop(struct sl_app *app)
 	uint64_t period = app->tsc_hz * TIMER_PERIOD_MS / 1000;
 	uint64_t next_timer = rte_rdtsc() + period;
 	uint64_t next_sample = rte_rdtsc() + app->tsc_hz;
+	uint64_t polls[SL_MAX_WORKERS];
 
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
 		sl_mgmt_server_poll(app->http, 1);
 		uint64_t now = rte_rdtsc();
+		if (sl_supervisor_watchdog_on(&app->sup)) {
+			sl_mgmt_worker_polls(app, polls);
+			sl_supervisor_tick(&app->sup, polls, now);
+		}
+		if (__atomic_exchange_n(&app->reload, 0, __ATOMIC_RELAXED))
+			sl_app_reload_file(app);
 		drain_punts(app, now);
 		if (now >= next_timer) {
 			sl_ipstack_ctl_timers(&app->ctl, app->dp->ip, now);

@@ -23,6 +23,7 @@
 #include "sl_ipstack.h"
 #include "sl_mgmt.h"
 #include "sl_port.h"
+#include "sl_supervisor.h"
 
 #define SL_MAX_WORKERS 32
 #define SL_MAX_RXQ_PER_WORKER 16
@@ -79,6 +80,7 @@ struct sl_app {
 	char token[256];            /**< bearer token; never logged */
 	bool workers_polling;
 	uint64_t last_sample_tsc;
+	struct sl_supervisor sup;   /**< systemd notify and watchdog */
 
 	uint16_t n_ports;
 	struct sl_port ports[SL_MAX_PORTS];
@@ -86,6 +88,7 @@ struct sl_app {
 	struct sl_worker workers[SL_MAX_WORKERS];
 
 	volatile int quit;          /**< set by SIGINT/SIGTERM */
+	volatile int reload;        /**< set by SIGHUP: re-read the config file */
 };
 
 extern struct sl_app sl_app;
@@ -124,6 +127,12 @@ int sl_worker_main(void *arg);
 void sl_mgmt_loop(struct sl_app *app);
 void sl_mgmt_tx(void *arg, uint16_t port, struct rte_mbuf *m);
 void sl_mgmt_sample(struct sl_app *app, uint64_t now);
+/** Every worker's polls counter, in worker order, into @p out. */
+void sl_mgmt_worker_polls(const struct sl_app *app, uint64_t *out);
+/** The one-line state for the service manager ("running: ..."). */
+void sl_app_status_line(const struct sl_app *app, char *out, size_t len);
+/** Re-read the config file and apply it (SIGHUP); the outcome is logged. */
+void sl_app_reload_file(struct sl_app *app);
 bool sl_app_ready(const struct sl_app *app, json_t **checks);
 
 /* api.c */

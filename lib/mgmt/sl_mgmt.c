@@ -72,6 +72,8 @@ struct sl_mgmt_server {
 	size_t max_body;                /* bytes */
 	void *handler_arg;
 	uint16_t port;                  /* bound port, host order */
+	/* Responses queued, by status (response_sanitize keeps it in range). */
+	uint64_t responses[SL_MGMT_STATUS_MAX - SL_MGMT_STATUS_MIN + 1];
 };
 
 /* One request; lives from uri_log() to completed(). */
@@ -606,8 +608,9 @@ static void log_request(const char *method, const char *path, unsigned status)
 
 /* Hand @p resp to MHD (its body buffer moves to MHD) and log the outcome. A
  * header MHD refuses (CR/LF from a handler) turns into a 500. */
-static enum MHD_Result send_response(struct MHD_Connection *conn, const char *method,
-				     const char *path, struct sl_mgmt_response *resp)
+static enum MHD_Result send_response(struct sl_mgmt_server *s, struct MHD_Connection *conn,
+				     const char *method, const char *path,
+				     struct sl_mgmt_response *resp)
 {
 	response_sanitize(resp);
 	struct MHD_Response *r = response_create(resp);
@@ -619,16 +622,19 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const char *me
 		response_init(resp);
 		sl_mgmt_respond_problem(resp, 500, "Internal Server Error", NULL,
 					"handler produced an invalid header");
-		return send_response(conn, method, path, resp);
+		return send_response(s, conn, method, path, resp);
 	}
 	enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
 	MHD_destroy_response(r);
+	if (ret == MHD_YES)
+		s->responses[resp->status - SL_MGMT_STATUS_MIN]++;
 	log_request(method, path, resp->status);
 	return ret;
 }
 
-static enum MHD_Result send_problem(struct MHD_Connection *conn, const char *method,
-				    const char *path, unsigned status, const char *title,
+static enum MHD_Result send_problem(struct sl_mgmt_server *s, struct MHD_Connection *conn,
+				    const char *method, const char *path, unsigned status,
+				    const char *title,
 				    const char *allow, const char *detail)
 {
 	struct sl_mgmt_response resp;
@@ -637,7 +643,7 @@ static enum MHD_Result send_problem(struct MHD_Connection *conn, const char *met
 	sl_mgmt_respond_problem(&resp, status, title, NULL, "%s", detail);
 	if (allow != NULL)
 		snprintf(resp.allow, sizeof(resp.allow), "%s", allow);
-	return send_response(conn, method, path, &resp);
+	return send_response(s, conn, method, path, &resp);
 }
 
 /* NULL when the request carries the right bearer token, else why not. */
@@ -653,7 +659,8 @@ static const char *auth_failure(struct sl_mgmt_server *s, struct MHD_Connection 
 	return sl_mgmt_token_equal(h, s->token) ? NULL : "invalid bearer token";
 }
 
-static enum MHD_Result reject_unauthorized(struct MHD_Connection *conn, const char *method,
+static enum MHD_Result reject_unauthorized(struct sl_mgmt_server *s,
+					   struct MHD_Connection *conn, const char *method,
 					   const char *path, const char *why)
 {
 	/* A client guessing tokens must not be able to flood the log. */
@@ -665,7 +672,7 @@ static enum MHD_Result reject_unauthorized(struct MHD_Connection *conn, const ch
 		const char *kv[] = { "peer", peer, "path", path, "reason", why, NULL };
 		sl_log_kv(SL_LOG_INFO, COMPONENT, kv, "unauthorized request");
 	}
-	return send_problem(conn, method, path, 401, "Unauthorized", NULL, why);
+	return send_problem(s, conn, method, path, 401, "Unauthorized", NULL, why);
 }
 
 /* A declared Content-Length above the limit, checked before any body byte
@@ -687,7 +694,7 @@ static enum MHD_Result too_large(struct sl_mgmt_server *s, struct MHD_Connection
 	char detail[64];
 
 	snprintf(detail, sizeof(detail), "request body exceeds %zu bytes", s->max_body);
-	return send_problem(conn, method, path, 413, "Content Too Large", NULL, detail);
+	return send_problem(s, conn, method, path, 413, "Content Too Large", NULL, detail);
 }
 
 /* First call, headers only: route, authenticate, check the declared size. */
@@ -700,21 +707,21 @@ static enum MHD_Result begin_request(struct sl_mgmt_server *s, struct MHD_Connec
 	sl_mgmt_route_match(s->routes, s->n_routes, method, st->path, st->rest, &m);
 	if (m.kind == MGMT_MATCH_NONE) {
 		snprintf(detail, sizeof(detail), "no route for %.256s", st->path);
-		return send_problem(conn, method, st->path, 404, "Not Found", NULL, detail);
+		return send_problem(s, conn, method, st->path, 404, "Not Found", NULL, detail);
 	}
 	if (m.kind == MGMT_MATCH_BAD_PATH)
-		return send_problem(conn, method, st->path, 400, "Bad Request", NULL,
+		return send_problem(s, conn, method, st->path, 400, "Bad Request", NULL,
 				    "malformed percent-encoding in path");
 	if (m.auth && s->token != NULL) {
 		const char *why = auth_failure(s, conn);
 		if (why != NULL)
-			return reject_unauthorized(conn, method, st->path, why);
+			return reject_unauthorized(s, conn, method, st->path, why);
 	}
 	if (m.kind == MGMT_MATCH_METHOD) {
 		sl_mgmt_allow_format(m.allow, allow, sizeof(allow));
 		snprintf(detail, sizeof(detail), "method %.16s is not allowed; allowed: %s",
 			 method, allow);
-		return send_problem(conn, method, st->path, 405, "Method Not Allowed", allow,
+		return send_problem(s, conn, method, st->path, 405, "Method Not Allowed", allow,
 				    detail);
 	}
 	if (declared_too_large(conn, s->max_body))
@@ -735,7 +742,7 @@ static enum MHD_Result finish_request(struct sl_mgmt_server *s, struct MHD_Conne
 	if (st->too_large)
 		return too_large(s, conn, method, st->path);
 	if (st->body.oom)
-		return send_problem(conn, method, st->path, 500, "Internal Server Error", NULL,
+		return send_problem(s, conn, method, st->path, 500, "Internal Server Error", NULL,
 				    "out of memory reading the request body");
 	struct sl_mgmt_request req = {
 		.method = st->method,
@@ -747,7 +754,7 @@ static enum MHD_Result finish_request(struct sl_mgmt_server *s, struct MHD_Conne
 	};
 	response_init(&resp);
 	st->route->handler(&req, &resp, s->handler_arg);
-	return send_response(conn, method, st->path, &resp);
+	return send_response(s, conn, method, st->path, &resp);
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -916,6 +923,13 @@ struct sl_mgmt_server *sl_mgmt_server_start(const struct sl_mgmt_server_params *
 uint16_t sl_mgmt_server_port(const struct sl_mgmt_server *s)
 {
 	return s ? s->port : 0;
+}
+
+uint64_t sl_mgmt_server_responses(const struct sl_mgmt_server *s, unsigned status)
+{
+	if (s == NULL || status < SL_MGMT_STATUS_MIN || status > SL_MGMT_STATUS_MAX)
+		return 0;
+	return s->responses[status - SL_MGMT_STATUS_MIN];
 }
 
 int sl_mgmt_server_set_token(struct sl_mgmt_server *s, const char *token)

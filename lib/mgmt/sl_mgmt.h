@@ -122,6 +122,15 @@ struct sl_mgmt_server;
 struct sl_mgmt_server *sl_mgmt_server_start(const struct sl_mgmt_server_params *p);
 /** The bound port (useful with port 0). */
 uint16_t sl_mgmt_server_port(const struct sl_mgmt_server *s);
+
+/** Range of HTTP status codes the server can answer with. */
+#define SL_MGMT_STATUS_MIN 100
+#define SL_MGMT_STATUS_MAX 599
+/**
+ * Responses queued with @p status since start (every route, errors from the
+ * server itself included); 0 outside SL_MGMT_STATUS_MIN..MAX.
+ */
+uint64_t sl_mgmt_server_responses(const struct sl_mgmt_server *s, unsigned status);
 /** Replace the token (NULL disables auth). The string is copied. */
 int sl_mgmt_server_set_token(struct sl_mgmt_server *s, const char *token);
 /** Serve whatever is ready, waiting at most @p timeout_ms for activity. */

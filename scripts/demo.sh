@@ -3,8 +3,10 @@
 # The embedded demo: two Linux hosts on different subnets, sluice routing
 # between them, no NIC needed (veths in network namespaces, net_af_packet).
 # Installs and builds what is missing, reserves hugepages (or falls back to
-# --no-huge), drives ping (IPv4, IPv6) and an iperf3 TCP run through sluice,
-# prints a report from the REST API and /metrics, and stops cleanly.
+# --no-huge), starts a Prometheus that scrapes sluice with the shipped alert
+# rules, drives ping (IPv4, IPv6) and an iperf3 TCP run through sluice, prints
+# a report from the REST API and /metrics, renders the Grafana dashboard's
+# panels from that Prometheus into a PNG, and stops cleanly.
 #
 # usage: scripts/demo.sh [--keep]     (--keep leaves sluice running)
 set -euo pipefail
@@ -15,6 +17,7 @@ keep=0
 
 P=sl
 API=http://127.0.0.1:8080
+PROM=http://127.0.0.1:9090
 run_dir=/run/sluice-demo
 ns() { ip netns exec "$P-$1" "${@:2}"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -26,6 +29,9 @@ say "hugepages: $mode"
 cleanup() {
     if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid"; wait "$pid" || true
+    fi
+    if [ -n "${prom_pid:-}" ] && kill -0 "$prom_pid" 2>/dev/null; then
+        kill -TERM "$prom_pid"; wait "$prom_pid" || true
     fi
     scripts/topology.sh down "$P"
 }
@@ -47,6 +53,26 @@ for _ in $(seq 100); do
 done
 ns dut curl -sf "$API/readyz" >/dev/null || { echo "demo: sluice not ready" >&2; exit 1; }
 say "sluice is ready (pid $pid, log $run_dir/sluice.log)"
+
+# Prometheus as an operator runs it: scraping /metrics, with the alert rules.
+rm -rf "$run_dir/prometheus-data"
+cat >"$run_dir/prometheus.yml" <<EOF
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: ["$root/doc/prometheus/sluice-rules.yml"]
+scrape_configs:
+  - job_name: sluice
+    static_configs: [{targets: ["127.0.0.1:8080"]}]
+EOF
+ip netns exec "$P-dut" prometheus --config.file="$run_dir/prometheus.yml" \
+    --storage.tsdb.path="$run_dir/prometheus-data" --web.listen-address=127.0.0.1:9090 \
+    >"$run_dir/prometheus.log" 2>&1 &
+prom_pid=$!
+for _ in $(seq 150); do     # its first scrape of sluice, so the traffic below is on record
+    ns dut curl -s "$PROM/api/v1/query?query=up" 2>/dev/null | grep -q '"value":\[[0-9.]*,"1"\]' && break
+    sleep 0.2
+done
+say "prometheus scrapes sluice every second (pid $prom_pid, $PROM in $P-dut)"
+t0=$(date +%s)
 
 say "ping h1 -> h2 (IPv4 and IPv6)"
 ns h1 ping -c 3 -i 0.2 10.2.0.2
@@ -71,12 +97,29 @@ say "selected metrics"
 ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count)' \
     | grep -v ' 0$'
 
+say "alerts firing (Prometheus with doc/prometheus/sluice-rules.yml)"
+ns dut curl -s "$PROM/api/v1/alerts" | /usr/bin/python3 -c '
+import json, sys
+alerts = [a for a in json.load(sys.stdin)["data"]["alerts"] if a["state"] == "firing"]
+print("\n".join(a["labels"]["alertname"] + ": " + a["annotations"]["summary"] for a in alerts)
+      or "none")'
+
+say "dashboard preview"
+sleep 3   # a few more scrapes after the last traffic
+range=$(( $(date +%s) - t0 + 5 ))
+ns dut /usr/bin/python3 scripts/dashboard-preview.py --prometheus "$PROM" \
+    --dashboard doc/grafana/sluice.json --out "$run_dir/dashboard.png" \
+    --range "${range}s" --step 1s --rate-interval 5s \
+    --title "sluice demo: the shipped dashboard, from the demo's Prometheus"
+echo "dashboard preview (the panels of doc/grafana/sluice.json): $run_dir/dashboard.png"
+
 if [ $keep = 1 ]; then
     say "sluice keeps running (pid $pid). Reach it from its namespace:"
     echo "  ip netns exec $P-dut $root/build/app/sluicectl/sluicectl status"
     echo "  ip netns exec $P-dut curl -s $API/metrics"
     echo "  ip netns exec $P-h1 ping 10.2.0.2"
-    echo "Stop it with: kill $pid; $root/scripts/topology.sh down $P"
+    echo "  ip netns exec $P-dut curl -s '$PROM/api/v1/query?query=up'    (Prometheus)"
+    echo "Stop it with: kill $pid $prom_pid; $root/scripts/topology.sh down $P"
     exit 0
 fi
 say "stopping sluice (SIGTERM)"

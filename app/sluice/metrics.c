@@ -137,6 +137,16 @@ static void render_lcores(struct sl_app *app, struct sl_buf *b)
 		sl_metrics_sample_u64(b, "sluice_lcore_receive_packets_total", NULL, labels,
 				      sl_worker_rx_packets(app, &app->workers[i]));
 	}
+	sl_metrics_family(b, "sluice_lcore_busy_seconds_total", SL_METRIC_COUNTER,
+			  "Time a worker spent on loop iterations that had packets (TSC); divided by "
+			  "the packets it received, the worker's cost per packet.");
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
+		const char *labels[] = {"lcore", id, "role", "worker", NULL};
+		sl_metrics_sample(b, "sluice_lcore_busy_seconds_total", NULL, labels,
+				  (double)sl_lcore_stats[app->workers[i].lcore_id].busy_cycles /
+				  (double)app->tsc_hz);
+	}
 	sl_metrics_family(b, "sluice_lcore_polls_total", SL_METRIC_COUNTER,
 			  "Polling rounds of a worker over all its RX queues; received packets "
 			  "divided by rounds is the mean burst.");

@@ -1,24 +1,46 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Summarise one scripts/bench.sh run: a table on stdout and bench-results.json.
 
-Inputs: the JSON of each perf_stages run, and the harness's lines
-"DUT ROUND FORWARDED_PPS OFFERED_PPS OTHER_CPU_% STEAL_%" (or "DUT ROUND
-fail WHY"). OTHER_CPU is what processes other than the generator and the
-DUT used during the window, STEAL what the hypervisor took, both in percent
-of one CPU: a run with either above BUSY_PCT is flagged, because on a
-2-CPU machine anything else running takes cycles from the harness.
+Inputs
+  - the JSON of each perf_stages run (cycles per packet per stage);
+  - the saturating harness's lines
+      DUT ROUND FORWARDED_PPS OFFERED_PPS OTHER_% STEAL_% RTT_BEFORE RTT_AFTER SLOWEST FASTEST
+  - the fixed-rate harness's lines
+      DUT ROUND OFFERED_PPS RECEIVED_PPS BUSY_CYCLES BUSY_PACKETS OTHER_% STEAL_% RTT_BEFORE RTT_AFTER
+  ("DUT ROUND fail WHY" for a round that produced nothing). OTHER is what
+  processes other than the generator and the DUT used during the window and
+  STEAL what the hypervisor took, in % of one CPU; RTT is the cache-line
+  round trip between the generator's and the DUT's CPU (test/perf/cpu_probe)
+  just before and just after the round, in ns; SLOWEST and FASTEST are the
+  round's slowest and fastest second.
 
-Principles: every figure is the median of the runs that produced one; a run
-that failed is counted and named, never averaged in as zero; the ratio to
-l3fwd is computed from the medians. bench-results.json is a list of
-{"name", "mpps", "cycles_per_packet"}, null where a figure does not apply
-(a stage has no rate of its own; the harness does not measure cycles).
-Harness entries are named DUT/MODE: the harness is "saturating" (the
-generator sends as fast as it can, uncapped, and its rate depends on how
-much work the DUT does per packet), not "generator-bound" at a fixed rate;
-the name says so wherever the figure is quoted.
+What makes a figure a measurement
+  A DUT's rounds must agree: their spread (max / min - 1) at most AGREE (5 %).
+  A round is disturbed when others used more than BUSY_PCT of a CPU, the
+  hypervisor stole more than BUSY_PCT, the two vCPUs were far apart
+  (cache-line round trip above FAR_NS: the host ran them on distant cores;
+  doc/performance.md shows this is what switches the harness between its
+  two speeds), or its rate changed inside the round (slowest and fastest
+  second more than AGREE apart: the switch happened between the probes).
+  Figures are medians of the undisturbed rounds (scripts/bench.sh runs
+  rounds until each DUT has enough of them). A headline ratio is printed only
+  when no round saw other load or steal (a quiet machine), every DUT has
+  MIN_ROUNDS undisturbed rounds, and they agree; otherwise the report says
+  what was not quiet, or which DUT fell short or disagreed and what it saw.
 
-usage: report.py --harness FILE --out FILE STAGES_JSON...
+  The fixed-rate figure is the DUT's own cost: the cycles of its loop
+  iterations that had packets, per packet, at a rate below every DUT's
+  capacity, so it does not depend on how fast the generator could go (it
+  still depends on where the host runs the vCPUs: memif's copies cross
+  between them).
+  sluice / l3fwd is given as l3fwd's cycles divided by sluice's (above 1:
+  sluice needs fewer).
+
+bench-results.json: a list of {"name", "mpps", "cycles_per_packet", "spread"}
+(null where a figure does not apply; spread is the counted rounds' max / min
+- 1; the counted rounds are the undisturbed ones, or all when none was).
+
+usage: report.py --harness FILE [--fixed FILE --rate PPS] --out FILE STAGES_JSON...
 Exit status 1 if a DUT has no successful run, or perf_stages gave nothing.
 """
 import argparse
@@ -26,39 +48,104 @@ import json
 import statistics
 import sys
 
-DUTS = ["testpmd-io", "l3fwd", "sluice"]
+# The references first, then sluice and any further sluice configurations
+# ("sluice@conf/bench-nat.json"), in the order the run had them.
+REFERENCES = ["testpmd-io", "l3fwd", "sluice"]
 STAGES = ["parse", "input", "route", "neighbor"]
-MODE = "saturating"  # one-way flowgen, uncapped
-TARGET = 0.9  # sluice / l3fwd, the acceptance bar
-BUSY_PCT = 5  # % of one CPU used by others (or stolen) that flags a run
+TARGET = 0.9     # sluice / l3fwd, the acceptance bar (saturating rate, and cost)
+BUSY_PCT = 5     # % of one CPU used by others (or stolen) that disturbs a round
+AGREE = 0.05     # rounds of one DUT agree when max / min - 1 is at most this
+FAR_NS = 200     # cache-line round trip above which the vCPUs are far apart
+MAX_LOSS = 0.001  # fixed rate: a DUT that lost more did not keep up
+MIN_ROUNDS = 3   # undisturbed rounds each DUT needs for a headline (bench.sh --runs)
 
 
-def read_harness(path):
-    """{dut: {"fwd": [pps...], "offered": [...], "noise": [(other, steal)...], "failed": [...],
-    "round": {round: pps}}}"""
-    def new():
-        return {"fwd": [], "offered": [], "noise": [], "failed": [], "round": {}}
-    runs = {d: new() for d in DUTS}
+def med(values):
+    return statistics.median(values) if values else None
+
+
+def spread(values):
+    return max(values) / min(values) - 1 if values and min(values) > 0 else None
+
+
+def fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def num(word):
+    return None if word in ("-", "None", "null") else float(word)
+
+
+class Round:
+    """One round of one DUT: its figure and what the machine did meanwhile."""
+
+    def __init__(self, number, value, other, steal, rtts, extra=None):
+        self.number = number
+        self.value = value
+        self.other, self.steal = other, steal
+        self.rtts = [r for r in rtts if r is not None]
+        self.extra = extra or {}
+
+    def noisy(self):
+        """Other load or steal: the machine was not quiet during the round."""
+        return ((self.other is not None and self.other > BUSY_PCT) or
+                (self.steal is not None and self.steal > BUSY_PCT))
+
+    def disturbances(self):
+        why = []
+        if self.other is not None and self.other > BUSY_PCT:
+            why.append("busy CPU (others used %d%% of a CPU)" % self.other)
+        if self.steal is not None and self.steal > BUSY_PCT:
+            why.append("steal %d%%" % self.steal)
+        far = [r for r in self.rtts if r > FAR_NS]
+        if far:
+            why.append("vCPUs far apart (cache-line round trip %s ns)" %
+                       "/".join("%.0f" % r for r in self.rtts))
+        secs = self.extra.get("seconds")
+        if secs and min(secs) > 0 and max(secs) / min(secs) - 1 > AGREE:
+            why.append("rate changed inside the round (%.2f to %.2f Mpps from one second to"
+                       " another)" % (min(secs) / 1e6, max(secs) / 1e6))
+        return why
+
+
+def duts(runs):
+    return [d for d in REFERENCES if d in runs] + [d for d in runs if d not in REFERENCES]
+
+
+def read_rounds(path, kind):
+    """{dut: {"rounds": [Round], "failed": [why]}} from a harness file."""
+    out = {}
+    if not path:
+        return out
     with open(path) as f:
         for line in f:
             w = line.split()
             if len(w) < 3:
                 continue
-            r = runs.setdefault(w[0], new())
+            d = out.setdefault(w[0], {"rounds": [], "failed": []})
             if w[2] == "fail":
-                r["failed"].append(w[3] if len(w) > 3 else "unknown")
+                d["failed"].append(w[3] if len(w) > 3 else "unknown")
+                continue
+            if kind == "saturating":
+                fwd, off = int(w[2]), int(w[3])
+                other, steal = (int(w[4]), int(w[5])) if len(w) > 5 else (None, None)
+                rtts = [num(x) for x in w[6:8]]
+                secs = [int(x) for x in w[8:10]]
+                d["rounds"].append(Round(w[1], fwd, other, steal, rtts,
+                                         {"offered": off, "seconds": secs}))
             else:
-                r["fwd"].append(int(w[2]))
-                r["round"][w[1]] = int(w[2])
-                r["offered"].append(int(w[3]))
-                r["noise"].append((int(w[4]), int(w[5])) if len(w) > 5 else (None, None))
-    return runs
+                off, rcv, cyc, pkts = int(w[2]), int(w[3]), int(w[4]), int(w[5])
+                other, steal = int(w[6]), int(w[7])
+                rtts = [num(x) for x in w[8:10]]
+                cpp = cyc / pkts if pkts else None
+                d["rounds"].append(Round(w[1], cpp, other, steal, rtts,
+                                         {"offered": off, "received": rcv}))
+    return out
 
 
 def read_stages(paths):
     """{scenario: {"frame": bytes, stage: [cycles...], "pipeline": [...], "p90": [...]}}"""
-    out, tsc = {}, None
-    stamps = []
+    out, tsc, stamps = {}, None, []
     for p in paths:
         with open(p) as f:
             doc = json.load(f)
@@ -73,31 +160,138 @@ def read_stages(paths):
     return out, tsc, stamps
 
 
-def med(values):
-    return statistics.median(values) if values else None
+def good(rounds):
+    """The rounds that count: a figure, and nothing disturbed them."""
+    return [r for r in rounds if r.value is not None and not r.disturbances()]
 
 
-def fmt(v, spec):
-    return "-" if v is None else format(v, spec)
+def complete_rounds(runs):
+    """Round numbers in which every DUT had an undisturbed round."""
+    numbers = None
+    for d in duts(runs):
+        mine = {r.number for r in good(runs[d]["rounds"])}
+        numbers = mine if numbers is None else numbers & mine
+    return sorted(numbers or [], key=int)
 
 
-def ran(runs):
-    return [d for d in DUTS if runs[d]["fwd"] or runs[d]["failed"]]
+def pair_ratios(runs, what, numbers):
+    """sluice against l3fwd within each round (saturating: sluice's rate over
+    l3fwd's; fixed: l3fwd's cycles over sluice's; above 1 favours sluice)."""
+    if "sluice" not in runs or "l3fwd" not in runs:
+        return []
+    sl = {r.number: r.value for r in runs["sluice"]["rounds"]}
+    l3 = {r.number: r.value for r in runs["l3fwd"]["rounds"]}
+    return [(sl[k] / l3[k]) if what == "saturating" else (l3[k] / sl[k]) for k in numbers]
 
 
-def harness_rows(runs):
-    """Median forwarded and offered rate per DUT; loss is computed from the
-    medians (with memif's back-pressure the generator counts only what the
-    DUT's RX ring accepted, so loss is what the DUT dropped after taking it)."""
-    rows, l3 = [], med(runs["l3fwd"]["fwd"])
-    for d in ran(runs):
-        fwd, off = med(runs[d]["fwd"]), med(runs[d]["offered"])
-        loss = None if fwd is None or not off else max(0.0, 100.0 * (off - fwd) / off)
-        rows.append({"name": "%s/%s" % (d, MODE),
-                     "mpps": None if fwd is None else fwd / 1e6,
-                     "offered": None if off is None else off / 1e6, "loss": loss,
-                     "cycles_per_packet": None,
-                     "ratio": None if fwd is None or not l3 else fwd / l3})
+def verdict(runs, what):
+    """(headline, [reasons], [notes]). The headline, sluice against l3fwd, is
+    the median of their ratio within each round in which every DUT was
+    undisturbed. It needs: a quiet machine in every round (other load and
+    steal are not selected away: they make the run suspect), MIN_ROUNDS such
+    rounds, and those rounds' ratios agreeing within AGREE. A DUT's own
+    rounds drift with the host more than the ratio does; their spread is
+    reported beside it."""
+    reasons, notes = [], []
+    noisy = ["%s round %s: %s" % (d, r.number, ", ".join(r.disturbances()))
+             for d in duts(runs) for r in runs[d]["rounds"] if r.noisy()]
+    if noisy:
+        reasons.append("the machine was not quiet (%d round(s)): %s" % (len(noisy),
+                                                                     "; ".join(noisy)))
+    numbers = complete_rounds(runs)
+    if len(numbers) < MIN_ROUNDS:
+        why = "; ".join("%s round %s: %s" % (d, r.number, ", ".join(r.disturbances()))
+                        for d in duts(runs) for r in runs[d]["rounds"] if r.disturbances())
+        reasons.append("%d round(s) with every DUT undisturbed, %d needed%s" % (
+            len(numbers), MIN_ROUNDS, " - " + why if why else ""))
+    ratios = pair_ratios(runs, what, numbers)
+    sp = spread(ratios)
+    if ratios and len(numbers) >= MIN_ROUNDS and sp > AGREE:
+        reasons.append("sluice / l3fwd disagrees between rounds (%s: spread %.0f%%) with no"
+                       " disturbance seen" % (", ".join("%.2f" % x for x in ratios), 100 * sp))
+    for d in duts(runs):
+        vals = [r.value for r in runs[d]["rounds"] if r.number in numbers]
+        if vals and spread(vals) > AGREE:
+            notes.append("%s's own rounds spread %.0f%% (%s to %s %s): the host's level drifts"
+                         " between rounds; within a round the DUTs compare steadily" % (
+                             d, 100 * spread(vals), fmt_value(min(vals), what),
+                             fmt_value(max(vals), what), unit(what)))
+    head = statistics.median(ratios) if ratios and not reasons else None
+    return head, reasons, notes
+
+
+def fmt_value(v, what):
+    return "%.2f" % (v / 1e6) if what == "saturating" else "%.1f" % v
+
+
+def unit(what):
+    return "Mpps" if what == "saturating" else "cycles/packet"
+
+
+def print_rounds(runs, what, rate=None):
+    title = ("saturating harness, forwarded Mpps per round" if what == "saturating" else
+             "fixed-rate harness at %.1f Mpps offered, DUT busy cycles per packet per round"
+             % (rate / 1e6))
+    print("\n%s [others %%CPU, steal %%, cache-line round trip before/after ns]:" % title)
+    for d in duts(runs):
+        r = runs[d]
+        each = []
+        for x in r["rounds"]:
+            mark = " DISTURBED" if x.disturbances() else ""
+            lost = ""
+            if what == "fixed" and x.extra["offered"]:
+                loss = 1 - x.extra["received"] / x.extra["offered"]
+                lost = " loss %.2f%%" % (100 * loss) if loss > MAX_LOSS else ""
+            each.append("%s [%s,%s,%s]%s%s" % (
+                fmt(x.value / 1e6 if what == "saturating" and x.value else x.value,
+                    ".2f" if what == "saturating" else ".1f"),
+                x.other, x.steal, "/".join("%.0f" % t for t in x.rtts) or "-", mark, lost))
+        g = good(r["rounds"])
+        sp = spread([x.value for x in g])
+        fails = "; failed: %s" % ", ".join(r["failed"]) if r["failed"] else ""
+        print("  %-11s %s\n  %-11s %d undisturbed, spread %s%s" % (
+            d, ", ".join(each) or "none", "", len(g),
+            fmt(None if sp is None else 100 * sp, ".1f") + "%", fails))
+    # Rounds interleave the DUTs: a round's pair shares the machine's state.
+    sl = {x.number: x.value for x in runs.get("sluice", {}).get("rounds", []) if x.value}
+    l3 = {x.number: x.value for x in runs.get("l3fwd", {}).get("rounds", []) if x.value}
+    if what == "saturating":
+        pairs = ["%.2f" % (sl[k] / l3[k]) for k in sl if k in l3]
+    else:
+        pairs = ["%.2f" % (l3[k] / sl[k]) for k in sl if k in l3]
+    if pairs:
+        print("  sluice / l3fwd round by round: %s" % ", ".join(pairs))
+
+
+def harness_rows(runs, what, rate=None):
+    """Medians over the rounds in which every DUT was undisturbed (over every
+    round with a figure when there is none)."""
+    rows = []
+    numbers = set(complete_rounds(runs))
+
+    def counted(rounds):
+        return ([r for r in rounds if r.number in numbers] or
+                [r for r in rounds if r.value is not None])
+    l3 = runs.get("l3fwd")
+    l3v = med([x.value for x in counted(l3["rounds"])]) if l3 else None
+    for d in duts(runs):
+        rounds = counted(runs[d]["rounds"])
+        vals = [x.value for x in rounds]
+        m = med(vals)
+        if what == "saturating":
+            offered = med([x.extra["offered"] for x in rounds])
+            rows.append({"name": "%s/saturating" % d, "mpps": None if m is None else m / 1e6,
+                         "offered": None if offered is None else offered / 1e6,
+                         "cycles_per_packet": None, "spread": spread(vals),
+                         "ratio": None if m is None or not l3v else m / l3v})
+        else:
+            rcv = med([x.extra["received"] for x in rounds])
+            off = med([x.extra["offered"] for x in rounds])
+            rows.append({"name": "%s/fixed-%gMpps" % (d, rate / 1e6),
+                         "mpps": None if rcv is None else rcv / 1e6,
+                         "offered": None if off is None else off / 1e6,
+                         "cycles_per_packet": m, "spread": spread(vals),
+                         "ratio": None if m is None or not l3v else l3v / m})
     return rows
 
 
@@ -105,43 +299,21 @@ def stage_rows(stages):
     rows = []
     for name, s in stages.items():
         for st in STAGES + ["pipeline"]:
-            rows.append({"name": "stages/%s/%s" % (name, st), "mpps": None,
-                         "offered": None, "loss": None,
-                         "cycles_per_packet": med(s[st]), "ratio": None})
+            vals = s[st]
+            rows.append({"name": "stages/%s/%s" % (name, st), "mpps": None, "offered": None,
+                         "cycles_per_packet": med(vals), "spread": spread(vals), "ratio": None})
     return rows
 
 
 def print_table(rows):
-    print("%-28s %8s %8s %6s %11s %9s" % ("name", "Mpps", "offered", "loss%", "cycles/pkt",
+    print("%-28s %8s %8s %11s %7s %9s" % ("name", "Mpps", "offered", "cycles/pkt", "spread",
                                           "vs l3fwd"))
     for r in rows:
-        print("%-28s %8s %8s %6s %11s %9s" % (
-            r["name"], fmt(r["mpps"], ".3f"), fmt(r["offered"], ".3f"), fmt(r["loss"], ".2f"),
+        print("%-28s %8s %8s %11s %7s %9s" % (
+            r["name"], fmt(r["mpps"], ".3f"), fmt(r["offered"], ".3f"),
             fmt(r["cycles_per_packet"], ".1f"),
+            "-" if r["spread"] is None else "%.1f%%" % (100 * r["spread"]),
             "-" if r["ratio"] is None else "%.2fx" % r["ratio"]))
-
-
-def print_harness(runs):
-    print("\n%s harness runs: forwarded/offered Mpps [CPU %% used by others, %% stolen]:" % MODE)
-    busy = 0
-    for d in ran(runs):
-        r = runs[d]
-        each = []
-        for f, o, (other, steal) in zip(r["fwd"], r["offered"], r["noise"]):
-            flag = other is not None and (other > BUSY_PCT or steal > BUSY_PCT)
-            busy += flag
-            each.append("%.3f/%.3f [%s,%s]%s" % (f / 1e6, o / 1e6, other, steal, " BUSY" if flag else ""))
-        fails = " failed: %s" % ", ".join(r["failed"]) if r["failed"] else ""
-        print("  %-11s %s%s" % (d, ", ".join(each) or "none", fails))
-    # Rounds interleave the DUTs, so a round's pair shares the machine's state:
-    # their ratios show how far one disturbed round moves the medians.
-    sl, l3 = runs.get("sluice", {}).get("round", {}), runs.get("l3fwd", {}).get("round", {})
-    pairs = ["%.2f" % (sl[k] / l3[k]) for k in sl if k in l3 and l3[k]]
-    if pairs:
-        print("  sluice / l3fwd round by round: %s" % ", ".join(pairs))
-    if busy:
-        print("  %d run(s) marked BUSY: other processes or the hypervisor took more than %d%% of"
-              " a CPU;\n  rerun on a quiet machine before quoting these numbers." % (busy, BUSY_PCT))
 
 
 def print_stages(stages, tsc, stamps):
@@ -156,36 +328,68 @@ def print_stages(stages, tsc, stamps):
           ", ".join(str(x) for x in stamps))
 
 
+def headline(kind, head, reasons, notes, n_rounds):
+    label = ("forwarding rate, saturating harness" if kind == "saturating" else
+             "cost per packet at a fixed rate (l3fwd's cycles / sluice's)")
+    if head is None:
+        print("\nsluice / l3fwd, %s: no headline - the rounds are not a measurement:" % label)
+        for r in reasons:
+            print("  " + r)
+        return
+    print("\nsluice / l3fwd, %s = %.2f (median of %d rounds; target >= %.2f): %s" %
+          (label, head, n_rounds, TARGET, "met" if head >= TARGET else "NOT met"))
+    for n in notes:
+        print("  note: " + n)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
+    ap.add_argument("--fixed")
+    ap.add_argument("--rate", type=float, default=0)
     ap.add_argument("--out", required=True)
     ap.add_argument("stages", nargs="+")
     a = ap.parse_args()
 
-    runs = read_harness(a.harness)
+    sat = read_rounds(a.harness, "saturating")
+    fixed = read_rounds(a.fixed, "fixed") if a.fixed and a.rate else {}
     stages, tsc, stamps = read_stages(a.stages)
-    measured = bool(ran(runs))
-    rows = (harness_rows(runs) if measured else []) + stage_rows(stages)
+    rows = []
+    if sat:
+        rows += harness_rows(sat, "saturating")
+    if fixed:
+        rows += harness_rows(fixed, "fixed", a.rate)
+    rows += stage_rows(stages)
     print_table(rows)
-    if measured:
-        print_harness(runs)
+    if sat:
+        print_rounds(sat, "saturating")
+    if fixed:
+        print_rounds(fixed, "fixed", a.rate)
     print_stages(stages, tsc, stamps)
     with open(a.out, "w") as f:
-        json.dump([{k: r[k] for k in ("name", "mpps", "cycles_per_packet")} for r in rows],
-                  f, indent=2)
+        json.dump([{k: r[k] for k in ("name", "mpps", "cycles_per_packet", "spread")}
+                   for r in rows], f, indent=2)
         f.write("\n")
 
     status = 0 if stages else 1
-    if measured:
-        missing = [d for d in ran(runs) if not runs[d]["fwd"]]
+    for runs in (sat, fixed):
+        missing = [d for d in runs if not any(x.value for x in runs[d]["rounds"])]
         if missing:
-            print("\nno successful run for: %s (see the logs)" % ", ".join(missing))
+            print("\nno successful round for: %s (see the logs)" % ", ".join(missing))
             status = 1
-        ratio = {r["name"]: r["ratio"] for r in harness_rows(runs)}.get("sluice/" + MODE)
-        if ratio is not None:
-            print("\nsluice / l3fwd, %s harness = %.2f (target >= %.2f): %s" %
-                  (MODE, ratio, TARGET, "met" if ratio >= TARGET else "NOT met"))
+    if sat:
+        head, reasons, notes = verdict(sat, "saturating")
+        headline("saturating", head, reasons, notes, len(complete_rounds(sat)))
+    if fixed:
+        # A fixed-rate round counts only if the DUT carried the offered rate.
+        for d in fixed:
+            for x in fixed[d]["rounds"]:
+                if x.extra["offered"] and 1 - x.extra["received"] / x.extra["offered"] > MAX_LOSS:
+                    x.value = None
+                    fixed[d]["failed"].append("round %s lost %.2f%%" % (
+                        x.number, 100 * (1 - x.extra["received"] / x.extra["offered"])))
+        head, reasons, notes = verdict(fixed, "fixed")
+        headline("fixed", head, reasons, notes, len(complete_rounds(fixed)))
     return status
 
 

@@ -7,12 +7,15 @@ Inputs
       DUT ROUND FORWARDED_PPS OFFERED_PPS OTHER_% STEAL_% RTT_BEFORE RTT_AFTER SLOWEST FASTEST
   - the fixed-rate harness's lines
       DUT ROUND OFFERED_PPS RECEIVED_PPS BUSY_CYCLES BUSY_PACKETS OTHER_% STEAL_% RTT_BEFORE RTT_AFTER
+          LOOPS_MIN LOOPS_MAX
   ("DUT ROUND fail WHY" for a round that produced nothing). OTHER is what
   processes other than the generator and the DUT used during the window and
   STEAL what the hypervisor took, in % of one CPU; RTT is the cache-line
   round trip between the generator's and the DUT's CPU (test/perf/cpu_probe)
   just before and just after the round, in ns; SLOWEST and FASTEST are the
-  round's slowest and fastest second.
+  round's slowest and fastest second; LOOPS are the fixed-rate generator's
+  slowest and fastest second in loop iterations (each polls a ring the DUT's
+  CPU writes, so it runs at about half speed while the vCPUs are far apart).
 
 What makes a figure a measurement
   A DUT's rounds must agree: their spread (max / min - 1) at most AGREE (5 %).
@@ -57,6 +60,7 @@ BUSY_PCT = 5     # % of one CPU used by others (or stolen) that disturbs a round
 AGREE = 0.05     # rounds of one DUT agree when max / min - 1 is at most this
 FAR_NS = 200     # cache-line round trip above which the vCPUs are far apart
 MAX_LOSS = 0.001  # fixed rate: a DUT that lost more did not keep up
+LOOP_CHANGE = 0.25  # fixed rate: generator loop speed change that marks a move
 MIN_ROUNDS = 3   # undisturbed rounds each DUT needs for a headline (bench.sh --runs)
 
 
@@ -91,16 +95,35 @@ class Round:
         return ((self.other is not None and self.other > BUSY_PCT) or
                 (self.steal is not None and self.steal > BUSY_PCT))
 
+    def placement(self):
+        """"near" or "far" (the cache-line round trip on the same side of
+        FAR_NS before and after, nothing changing inside), "mixed", or None
+        when the machine was not quiet."""
+        if self.noisy():
+            return None
+        if self.disturbances():
+            return "mixed"
+        if self.rtts and all(r < FAR_NS for r in self.rtts):
+            return "near"
+        if self.rtts and all(r >= FAR_NS for r in self.rtts):
+            return "far"
+        return "mixed"
+
     def disturbances(self):
+        """Why the round belongs to no placement: other load, steal, or a
+        placement that changed between the probes or inside the round."""
         why = []
         if self.other is not None and self.other > BUSY_PCT:
             why.append("busy CPU (others used %d%% of a CPU)" % self.other)
         if self.steal is not None and self.steal > BUSY_PCT:
             why.append("steal %d%%" % self.steal)
-        far = [r for r in self.rtts if r > FAR_NS]
-        if far:
-            why.append("vCPUs far apart (cache-line round trip %s ns)" %
+        if self.rtts and min(self.rtts) < FAR_NS <= max(self.rtts):
+            why.append("vCPUs moved (cache-line round trip %s ns)" %
                        "/".join("%.0f" % r for r in self.rtts))
+        loops = self.extra.get("loops")
+        if loops and min(loops) > 0 and max(loops) / min(loops) - 1 > LOOP_CHANGE:
+            why.append("placement changed inside the round (the generator's loop ran %d to %d"
+                       " times a second)" % (min(loops), max(loops)))
         secs = self.extra.get("seconds")
         if secs and min(secs) > 0 and max(secs) / min(secs) - 1 > AGREE:
             why.append("rate changed inside the round (%.2f to %.2f Mpps from one second to"
@@ -139,7 +162,8 @@ def read_rounds(path, kind):
                 rtts = [num(x) for x in w[8:10]]
                 cpp = cyc / pkts if pkts else None
                 d["rounds"].append(Round(w[1], cpp, other, steal, rtts,
-                                         {"offered": off, "received": rcv}))
+                                         {"offered": off, "received": rcv,
+                                          "loops": [int(x) for x in w[10:12]]}))
     return out
 
 
@@ -160,18 +184,26 @@ def read_stages(paths):
     return out, tsc, stamps
 
 
-def good(rounds):
-    """The rounds that count: a figure, and nothing disturbed them."""
-    return [r for r in rounds if r.value is not None and not r.disturbances()]
+def good(rounds, cls):
+    """The rounds that count in placement @p cls."""
+    return [r for r in rounds if r.value is not None and r.placement() == cls]
 
 
-def complete_rounds(runs):
-    """Round numbers in which every DUT had an undisturbed round."""
+def complete_rounds(runs, cls):
+    """Round numbers in which every DUT had a round in placement @p cls."""
     numbers = None
     for d in duts(runs):
-        mine = {r.number for r in good(runs[d]["rounds"])}
+        mine = {r.number for r in good(runs[d]["rounds"], cls)}
         numbers = mine if numbers is None else numbers & mine
     return sorted(numbers or [], key=int)
+
+
+def chosen_class(runs):
+    """The placement with MIN_ROUNDS complete rounds, near first; None if neither."""
+    for cls in ("near", "far"):
+        if len(complete_rounds(runs, cls)) >= MIN_ROUNDS:
+            return cls
+    return None
 
 
 def pair_ratios(runs, what, numbers):
@@ -185,30 +217,34 @@ def pair_ratios(runs, what, numbers):
 
 
 def verdict(runs, what):
-    """(headline, [reasons], [notes]). The headline, sluice against l3fwd, is
-    the median of their ratio within each round in which every DUT was
-    undisturbed. It needs: a quiet machine in every round (other load and
-    steal are not selected away: they make the run suspect), MIN_ROUNDS such
-    rounds, and those rounds' ratios agreeing within AGREE. A DUT's own
-    rounds drift with the host more than the ratio does; their spread is
-    reported beside it."""
+    """(headline, [reasons], [notes], placement, round numbers). The headline,
+    sluice against l3fwd, is the median of their ratio within each round in
+    which every DUT ran in the same placement of the vCPUs (near first, else
+    far: the two give different figures, doc/performance.md). It needs a quiet
+    machine in every round (other load and steal are not selected away: they
+    make the run suspect), MIN_ROUNDS such rounds, and their ratios agreeing
+    within AGREE. A DUT's own spread over them is reported beside it."""
     reasons, notes = [], []
     noisy = ["%s round %s: %s" % (d, r.number, ", ".join(r.disturbances()))
              for d in duts(runs) for r in runs[d]["rounds"] if r.noisy()]
     if noisy:
         reasons.append("the machine was not quiet (%d round(s)): %s" % (len(noisy),
                                                                      "; ".join(noisy)))
-    numbers = complete_rounds(runs)
-    if len(numbers) < MIN_ROUNDS:
-        why = "; ".join("%s round %s: %s" % (d, r.number, ", ".join(r.disturbances()))
-                        for d in duts(runs) for r in runs[d]["rounds"] if r.disturbances())
-        reasons.append("%d round(s) with every DUT undisturbed, %d needed%s" % (
-            len(numbers), MIN_ROUNDS, " - " + why if why else ""))
+    cls = chosen_class(runs)
+    numbers = complete_rounds(runs, cls) if cls else []
+    if cls is None:
+        mixed = "; ".join("%s round %s: %s" % (d, r.number, ", ".join(r.disturbances()))
+                          for d in duts(runs) for r in runs[d]["rounds"]
+                          if r.placement() == "mixed")
+        reasons.append("no placement had %d rounds with every DUT in it (near: %d, far: %d)%s"
+                       % (MIN_ROUNDS, len(complete_rounds(runs, "near")),
+                          len(complete_rounds(runs, "far")), " - " + mixed if mixed else ""))
     ratios = pair_ratios(runs, what, numbers)
     sp = spread(ratios)
-    if ratios and len(numbers) >= MIN_ROUNDS and sp > AGREE:
-        reasons.append("sluice / l3fwd disagrees between rounds (%s: spread %.0f%%) with no"
-                       " disturbance seen" % (", ".join("%.2f" % x for x in ratios), 100 * sp))
+    if ratios and cls and sp > AGREE:
+        reasons.append("sluice / l3fwd disagrees between the %s rounds (%s: spread %.0f%%) with"
+                       " no disturbance seen" % (cls, ", ".join("%.2f" % x for x in ratios),
+                                                 100 * sp))
     for d in duts(runs):
         vals = [r.value for r in runs[d]["rounds"] if r.number in numbers]
         if vals and spread(vals) > AGREE:
@@ -217,7 +253,7 @@ def verdict(runs, what):
                              d, 100 * spread(vals), fmt_value(min(vals), what),
                              fmt_value(max(vals), what), unit(what)))
     head = statistics.median(ratios) if ratios and not reasons else None
-    return head, reasons, notes
+    return head, reasons, notes, cls, numbers
 
 
 def fmt_value(v, what):
@@ -237,7 +273,8 @@ def print_rounds(runs, what, rate=None):
         r = runs[d]
         each = []
         for x in r["rounds"]:
-            mark = " DISTURBED" if x.disturbances() else ""
+            pl = x.placement()
+            mark = " " + ("NOT QUIET" if pl is None else pl.upper() if pl == "mixed" else pl)
             lost = ""
             if what == "fixed" and x.extra["offered"]:
                 loss = 1 - x.extra["received"] / x.extra["offered"]
@@ -246,12 +283,16 @@ def print_rounds(runs, what, rate=None):
                 fmt(x.value / 1e6 if what == "saturating" and x.value else x.value,
                     ".2f" if what == "saturating" else ".1f"),
                 x.other, x.steal, "/".join("%.0f" % t for t in x.rtts) or "-", mark, lost))
-        g = good(r["rounds"])
-        sp = spread([x.value for x in g])
+        counts = []
+        for cls in ("near", "far"):
+            g = [x.value for x in good(r["rounds"], cls)]
+            if g:
+                counts.append("%d %s (median %s, spread %.1f%%)" % (
+                    len(g), cls, fmt_value(med(g), what), 100 * spread(g)))
         fails = "; failed: %s" % ", ".join(r["failed"]) if r["failed"] else ""
-        print("  %-11s %s\n  %-11s %d undisturbed, spread %s%s" % (
-            d, ", ".join(each) or "none", "", len(g),
-            fmt(None if sp is None else 100 * sp, ".1f") + "%", fails))
+        print("  %-11s %s\n  %-11s %s%s" % (d, ", ".join(each) or "none", "",
+                                          ", ".join(counts) or "no round in one placement",
+                                          fails))
     # Rounds interleave the DUTs: a round's pair shares the machine's state.
     sl = {x.number: x.value for x in runs.get("sluice", {}).get("rounds", []) if x.value}
     l3 = {x.number: x.value for x in runs.get("l3fwd", {}).get("rounds", []) if x.value}
@@ -263,11 +304,11 @@ def print_rounds(runs, what, rate=None):
         print("  sluice / l3fwd round by round: %s" % ", ".join(pairs))
 
 
-def harness_rows(runs, what, rate=None):
-    """Medians over the rounds in which every DUT was undisturbed (over every
-    round with a figure when there is none)."""
+def harness_rows(runs, what, numbers, rate=None):
+    """Medians over the rounds the headline uses (every DUT in one placement;
+    over every round with a figure when there are none)."""
     rows = []
-    numbers = set(complete_rounds(runs))
+    numbers = set(numbers)
 
     def counted(rounds):
         return ([r for r in rounds if r.number in numbers] or
@@ -328,7 +369,7 @@ def print_stages(stages, tsc, stamps):
           ", ".join(str(x) for x in stamps))
 
 
-def headline(kind, head, reasons, notes, n_rounds):
+def headline(kind, head, reasons, notes, cls, n_rounds):
     label = ("forwarding rate, saturating harness" if kind == "saturating" else
              "cost per packet at a fixed rate (l3fwd's cycles / sluice's)")
     if head is None:
@@ -336,8 +377,8 @@ def headline(kind, head, reasons, notes, n_rounds):
         for r in reasons:
             print("  " + r)
         return
-    print("\nsluice / l3fwd, %s = %.2f (median of %d rounds; target >= %.2f): %s" %
-          (label, head, n_rounds, TARGET, "met" if head >= TARGET else "NOT met"))
+    print("\nsluice / l3fwd, %s = %.2f (median of %d rounds, vCPUs %s; target >= %.2f): %s" %
+          (label, head, n_rounds, cls, TARGET, "met" if head >= TARGET else "NOT met"))
     for n in notes:
         print("  note: " + n)
 
@@ -353,12 +394,22 @@ def main():
 
     sat = read_rounds(a.harness, "saturating")
     fixed = read_rounds(a.fixed, "fixed") if a.fixed and a.rate else {}
+    # A fixed-rate round counts only if the DUT carried the offered rate.
+    for d in fixed:
+        for x in fixed[d]["rounds"]:
+            if x.extra["offered"] and 1 - x.extra["received"] / x.extra["offered"] > MAX_LOSS:
+                x.value = None
+                fixed[d]["failed"].append("round %s lost %.2f%%" % (
+                    x.number, 100 * (1 - x.extra["received"] / x.extra["offered"])))
     stages, tsc, stamps = read_stages(a.stages)
+    verdicts = {}
     rows = []
     if sat:
-        rows += harness_rows(sat, "saturating")
+        verdicts["saturating"] = verdict(sat, "saturating")
+        rows += harness_rows(sat, "saturating", verdicts["saturating"][4])
     if fixed:
-        rows += harness_rows(fixed, "fixed", a.rate)
+        verdicts["fixed"] = verdict(fixed, "fixed")
+        rows += harness_rows(fixed, "fixed", verdicts["fixed"][4], a.rate)
     rows += stage_rows(stages)
     print_table(rows)
     if sat:
@@ -377,19 +428,8 @@ def main():
         if missing:
             print("\nno successful round for: %s (see the logs)" % ", ".join(missing))
             status = 1
-    if sat:
-        head, reasons, notes = verdict(sat, "saturating")
-        headline("saturating", head, reasons, notes, len(complete_rounds(sat)))
-    if fixed:
-        # A fixed-rate round counts only if the DUT carried the offered rate.
-        for d in fixed:
-            for x in fixed[d]["rounds"]:
-                if x.extra["offered"] and 1 - x.extra["received"] / x.extra["offered"] > MAX_LOSS:
-                    x.value = None
-                    fixed[d]["failed"].append("round %s lost %.2f%%" % (
-                        x.number, 100 * (1 - x.extra["received"] / x.extra["offered"])))
-        head, reasons, notes = verdict(fixed, "fixed")
-        headline("fixed", head, reasons, notes, len(complete_rounds(fixed)))
+    for kind, (head, reasons, notes, cls, numbers) in verdicts.items():
+        headline(kind, head, reasons, notes, cls, len(numbers))
     return status
 
 

@@ -577,7 +577,7 @@ fi
 
 # ---- report ------------------------------------------------------------------
 
-say "results (medians of $runs runs)"
+say "results (medians of the rounds the headline uses)"
 "$PY" scripts/bench/report.py --harness "$harness_tsv" --fixed "$fixed_tsv" --rate "$fixed_rate" \
     --out "$results" "${stage_files[@]}"
 status=$?

@@ -334,7 +334,7 @@ gen_rates() {
 # EXIT trap must see the PIDs it starts.
 run_one() {
     local name=$1 round=$2 dir=$logs/${1//\//_}-$2
-    local busy0 steal0 ours0 busy1 steal1 ours1 fwd offered
+    local busy0 steal0 ours0 stat_pids other steal fwd offered
     rm -rf "$dir"; mkdir -p "$dir"
     dut_pid=''
     # The CPUs' speed and the cache-line round trip between them, before and
@@ -351,23 +351,13 @@ run_one() {
     printf 'start\n' >&3
     sleep "$warmup"
     printf 'show port stats all\n' >&3
-    read -r busy0 steal0 < <(cpu_jiffies)
-    ours0=$(pid_jiffies "$gen_pid" "$dut_pid")
-    # Where every thread of both processes ran, and what each CPU did, each
-    # second of the window: the evidence for a round that went differently.
-    local stat_pids=()
-    LC_ALL=C mpstat -P ALL 1 "$window" >"$dir/mpstat.txt" 2>&1 &
-    stat_pids+=($!)
-    LC_ALL=C pidstat -t -u -p "$gen_pid,$dut_pid" 1 "$window" >"$dir/pidstat.txt" 2>&1 &
-    stat_pids+=($!)
+    window_start "$dir"
     # One rate per second: a round whose rate changes inside it shows so.
     for _ in $(seq "$window"); do
         sleep 1
         printf 'show port stats all\n' >&3
     done
-    wait "${stat_pids[@]}" 2>/dev/null
-    read -r busy1 steal1 < <(cpu_jiffies)
-    ours1=$(pid_jiffies "$gen_pid" "$dut_pid")
+    window_end
     sleep 1
     is_sluice "$name" && curl -fs "$api/metrics" >"$dir/metrics.txt" 2>/dev/null
     # net_memif (22.11) may crash a process that polls while its peer goes away:
@@ -380,17 +370,37 @@ run_one() {
     probe "$dir" probe-after
     local sec_min sec_max
     read -r fwd offered sec_min sec_max < <(gen_rates "$dir/gen.log")
-    # CPU others used during the window, and time the hypervisor stole, in % of one CPU.
-    local hz other steal
-    hz=$(getconf CLK_TCK)
-    other=$(( ((busy1 - busy0) - (ours1 - ours0)) * 100 / (hz * window) ))
-    steal=$(( (steal1 - steal0) * 100 / (hz * window) ))
     if [ "${fwd:-0}" -gt 0 ]; then
         result_line="$name $round $fwd $offered $((other < 0 ? 0 : other)) $steal $(rtts "$dir")"
         result_line+=" $sec_min $sec_max"
     else
         result_line="$name $round fail nothing-forwarded"
     fi
+}
+
+# window_start DIR: the start of a measured window: CPU counters, and where
+# every thread of both processes runs and what each CPU does, each second
+# (mpstat, pidstat: the evidence for a round that went differently).
+window_start() {
+    read -r busy0 steal0 < <(cpu_jiffies)
+    ours0=$(pid_jiffies "$gen_pid" "$dut_pid")
+    stat_pids=()
+    LC_ALL=C mpstat -P ALL 1 "$window" >"$1/mpstat.txt" 2>&1 &
+    stat_pids+=($!)
+    LC_ALL=C pidstat -t -u -p "$gen_pid,$dut_pid" 1 "$window" >"$1/pidstat.txt" 2>&1 &
+    stat_pids+=($!)
+}
+
+# window_end: sets other and steal, the CPU others used during the window and
+# the time the hypervisor stole, in % of one CPU.
+window_end() {
+    wait "${stat_pids[@]}" 2>/dev/null
+    local busy1 steal1 ours1 hz
+    read -r busy1 steal1 < <(cpu_jiffies)
+    ours1=$(pid_jiffies "$gen_pid" "$dut_pid")
+    hz=$(getconf CLK_TCK)
+    other=$(( ((busy1 - busy0) - (ours1 - ours0)) * 100 / (hz * window) ))
+    steal=$(( (steal1 - steal0) * 100 / (hz * window) ))
 }
 
 # probe DIR NAME: the CPUs' speed and the cache-line round trip between them.
@@ -451,7 +461,7 @@ EOF
 # and fastest second, in loop iterations) or "DUT ROUND fail WHY".
 run_fixed() {
     local name=$1 round=$2 dir=$logs/fixed-${1//\//_}-$2
-    local busy0 steal0 ours0 busy1 steal1 ours1
+    local busy0 steal0 ours0 stat_pids other steal
     rm -rf "$dir"; mkdir -p "$dir"
     dut_pid=''
     probe "$dir" probe-before
@@ -475,27 +485,16 @@ run_fixed() {
     fi
     echo go >&3; exec 3>&-      # the generator warms up, then measures
     sleep "$warmup"
-    read -r busy0 steal0 < <(cpu_jiffies)
-    ours0=$(pid_jiffies "$gen_pid" "$dut_pid")
-    local stat_pids=()
-    LC_ALL=C mpstat -P ALL 1 "$window" >"$dir/mpstat.txt" 2>&1 &
-    stat_pids+=($!)
-    LC_ALL=C pidstat -t -u -p "$gen_pid,$dut_pid" 1 "$window" >"$dir/pidstat.txt" 2>&1 &
-    stat_pids+=($!)
+    window_start "$dir"
     sleep "$window"
-    wait "${stat_pids[@]}" 2>/dev/null
-    read -r busy1 steal1 < <(cpu_jiffies)
-    ours1=$(pid_jiffies "$gen_pid" "$dut_pid")
+    window_end
     wait_for 20 eval "! kill -0 $gen_pid 2>/dev/null"
     reap "$gen_pid"
     is_sluice "$name" && curl -fs "$api/metrics" >"$dir/metrics.txt" 2>/dev/null
     stop_dut "$name"
     clean_runtime
     probe "$dir" probe-after
-    local hz other steal rates cycles rtt
-    hz=$(getconf CLK_TCK)
-    other=$(( ((busy1 - busy0) - (ours1 - ours0)) * 100 / (hz * window) ))
-    steal=$(( (steal1 - steal0) * 100 / (hz * window) ))
+    local cycles
     local rates loops
     read -r rates loops < <("$PY" -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]);
 print("%d,%d %d,%d" % (d["offered_pps"], d["received_pps"], d["loops_per_s_min"], d["loops_per_s_max"]))' \

@@ -119,42 +119,60 @@ static void render_latency(struct sl_app *app, struct sl_buf *b, const struct sl
 	sl_metrics_sample_u64(b, name, "_count", NULL, sum->latency_count);
 }
 
+static double worker_busy_ratio(const struct sl_app *app, const struct sl_worker *w)
+{
+	(void)app;
+	return w->busy_ratio;
+}
+
+static double worker_rx_packets(const struct sl_app *app, const struct sl_worker *w)
+{
+	return (double)sl_worker_rx_packets(app, w);
+}
+
+static double worker_busy_seconds(const struct sl_app *app, const struct sl_worker *w)
+{
+	return (double)sl_lcore_stats[w->lcore_id].busy_cycles / (double)app->tsc_hz;
+}
+
+static double worker_polls(const struct sl_app *app, const struct sl_worker *w)
+{
+	(void)app;
+	return (double)sl_lcore_stats[w->lcore_id].polls;
+}
+
+static const struct {
+	const char *name;
+	enum sl_metric_type type;
+	const char *help;
+	double (*value)(const struct sl_app *app, const struct sl_worker *w);
+} worker_metrics[] = {
+	{"sluice_lcore_busy_ratio", SL_METRIC_GAUGE,
+	 "Share of a worker's polling time spent on packets, last second.", worker_busy_ratio},
+	{"sluice_lcore_receive_packets_total", SL_METRIC_COUNTER,
+	 "Packets a worker received, over all its RX queues.", worker_rx_packets},
+	{"sluice_lcore_busy_seconds_total", SL_METRIC_COUNTER,
+	 "Time a worker spent on loop iterations that had packets (TSC); divided by the "
+	 "packets it received, the worker's cost per packet.", worker_busy_seconds},
+	{"sluice_lcore_polls_total", SL_METRIC_COUNTER,
+	 "Polling rounds of a worker over all its RX queues; received packets divided by "
+	 "rounds is the mean burst.", worker_polls},
+};
+
+/* One family per worker metric, one sample per worker (counters below 2^53
+ * print as exact integers). */
 static void render_lcores(struct sl_app *app, struct sl_buf *b)
 {
 	char id[16];
-	sl_metrics_family(b, "sluice_lcore_busy_ratio", SL_METRIC_GAUGE,
-			  "Share of a worker's polling time spent on packets, last second.");
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
-		const char *labels[] = {"lcore", id, "role", "worker", NULL};
-		sl_metrics_sample(b, "sluice_lcore_busy_ratio", NULL, labels, app->workers[i].busy_ratio);
-	}
-	sl_metrics_family(b, "sluice_lcore_receive_packets_total", SL_METRIC_COUNTER,
-			  "Packets a worker received, over all its RX queues.");
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
-		const char *labels[] = {"lcore", id, "role", "worker", NULL};
-		sl_metrics_sample_u64(b, "sluice_lcore_receive_packets_total", NULL, labels,
-				      sl_worker_rx_packets(app, &app->workers[i]));
-	}
-	sl_metrics_family(b, "sluice_lcore_busy_seconds_total", SL_METRIC_COUNTER,
-			  "Time a worker spent on loop iterations that had packets (TSC); divided by "
-			  "the packets it received, the worker's cost per packet.");
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
-		const char *labels[] = {"lcore", id, "role", "worker", NULL};
-		sl_metrics_sample(b, "sluice_lcore_busy_seconds_total", NULL, labels,
-				  (double)sl_lcore_stats[app->workers[i].lcore_id].busy_cycles /
-				  (double)app->tsc_hz);
-	}
-	sl_metrics_family(b, "sluice_lcore_polls_total", SL_METRIC_COUNTER,
-			  "Polling rounds of a worker over all its RX queues; received packets "
-			  "divided by rounds is the mean burst.");
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
-		const char *labels[] = {"lcore", id, "role", "worker", NULL};
-		sl_metrics_sample_u64(b, "sluice_lcore_polls_total", NULL, labels,
-				      sl_lcore_stats[app->workers[i].lcore_id].polls);
+	for (unsigned m = 0; m < RTE_DIM(worker_metrics); m++) {
+		sl_metrics_family(b, worker_metrics[m].name, worker_metrics[m].type,
+				  worker_metrics[m].help);
+		for (unsigned i = 0; i < app->n_workers; i++) {
+			snprintf(id, sizeof(id), "%u", app->workers[i].lcore_id);
+			const char *labels[] = {"lcore", id, "role", "worker", NULL};
+			sl_metrics_sample(b, worker_metrics[m].name, NULL, labels,
+					  worker_metrics[m].value(app, &app->workers[i]));
+		}
 	}
 }
 

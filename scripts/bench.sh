@@ -483,15 +483,16 @@ run_fixed() {
         stop_pid "$dut_pid"; exec 3>&-; reap "$gen_pid"; clean_runtime
         result_line="$name $round fail dut-did-not-start"; return
     fi
-    echo go >&3; exec 3>&-      # the generator warms up, then measures
+    echo go >&3                 # the generator warms up, then measures
     sleep "$warmup"
     window_start "$dir"
     sleep "$window"
     window_end
-    wait_for 20 eval "! kill -0 $gen_pid 2>/dev/null"
-    reap "$gen_pid"
+    wait_for 20 grep -qs rate_pps "$dir/gen.json"
     is_sluice "$name" && curl -fs "$api/metrics" >"$dir/metrics.txt" 2>/dev/null
     stop_dut "$name"
+    exec 3>&-                   # now the generator may close its ports
+    reap "$gen_pid"
     clean_runtime
     probe "$dir" probe-after
     local cycles

@@ -10,8 +10,10 @@
  * port 1 counts what comes back. Once both links are up it says so and
  * waits for a line (or end of file) on standard input, so that the caller
  * starts the traffic when the DUT is ready and its own measurements line up
- * with the generator's; then it warms up, measures for the window and prints
- * one JSON object: offered and received rates and packets the port refused.
+ * with the generator's; then it warms up, measures for the window, prints
+ * one JSON object (offered and received rates, packets the port refused,
+ * its own loop speed per second) and keeps its ports up until standard
+ * input ends, so the DUT can be stopped first.
  *
  * Why not testpmd: testpmd's generators send as fast as they can; a figure
  * taken below every DUT's capacity needs a rate that does not depend on the
@@ -277,6 +279,12 @@ int main(int argc, char **argv)
 	       o.rate, secs, (double)(total.tx - warm.tx) / secs, (double)(total.rx - warm.rx) / secs,
 	       total.refused - warm.refused, tail.tx, tail.rx, tail.rx - total.rx,
 	       total.loops_min, total.loops_max);
+	fflush(stdout);
+	/* Keep the ports up until the caller has stopped the DUT (end of file on
+	 * stdin): a net_memif 22.11 peer polling a ring whose other side goes
+	 * away can crash. */
+	while (!quit && fgets(go, sizeof(go), stdin) != NULL)
+		;
 	free(tmpl);
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);

@@ -579,6 +579,7 @@ fi
 
 say "results (medians of the rounds the headline uses)"
 "$PY" scripts/bench/report.py --harness "$harness_tsv" --fixed "$fixed_tsv" --rate "$fixed_rate" \
+    --min-rounds "$runs" \
     --out "$results" "${stage_files[@]}"
 status=$?
 echo

@@ -43,7 +43,7 @@ bench-results.json: a list of {"name", "mpps", "cycles_per_packet", "spread"}
 (null where a figure does not apply; spread is the counted rounds' max / min
 - 1; the counted rounds are the undisturbed ones, or all when none was).
 
-usage: report.py --harness FILE [--fixed FILE --rate PPS] --out FILE STAGES_JSON...
+usage: report.py --harness FILE [--fixed FILE --rate PPS] [--min-rounds N] --out FILE STAGES_JSON...
 Exit status 1 if a DUT has no successful run, or perf_stages gave nothing.
 """
 import argparse
@@ -384,13 +384,17 @@ def headline(kind, head, reasons, notes, cls, n_rounds):
 
 
 def main():
+    global MIN_ROUNDS
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
     ap.add_argument("--fixed")
     ap.add_argument("--rate", type=float, default=0)
+    ap.add_argument("--min-rounds", type=int, default=3,
+                    help="rounds in one placement a headline needs (bench.sh --runs)")
     ap.add_argument("--out", required=True)
     ap.add_argument("stages", nargs="+")
     a = ap.parse_args()
+    MIN_ROUNDS = max(1, a.min_rounds)
 
     sat = read_rounds(a.harness, "saturating")
     fixed = read_rounds(a.fixed, "fixed") if a.fixed and a.rate else {}

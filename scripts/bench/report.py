@@ -242,13 +242,13 @@ def verdict(runs, what):
     ratios = pair_ratios(runs, what, numbers)
     sp = spread(ratios)
     if ratios and cls and sp > AGREE:
-        reasons.append("sluice / l3fwd disagrees between the %s rounds (%s: spread %.0f%%) with"
+        reasons.append("sluice / l3fwd disagrees between the %s rounds (%s: spread %.1f%%) with"
                        " no disturbance seen" % (cls, ", ".join("%.2f" % x for x in ratios),
                                                  100 * sp))
     for d in duts(runs):
         vals = [r.value for r in runs[d]["rounds"] if r.number in numbers]
         if vals and spread(vals) > AGREE:
-            notes.append("%s's own rounds spread %.0f%% (%s to %s %s): the host's level drifts"
+            notes.append("%s's own rounds spread %.1f%% (%s to %s %s): the host's level drifts"
                          " between rounds; within a round the DUTs compare steadily" % (
                              d, 100 * spread(vals), fmt_value(min(vals), what),
                              fmt_value(max(vals), what), unit(what)))

@@ -510,24 +510,11 @@ print("%d,%d %d,%d" % (d["offered_pps"], d["received_pps"], d["loops_per_s_min"]
     fi
 }
 
-# placement KIND LINE: the placement a round's result line shows: "noisy"
-# (others or steal above 5 % of a CPU), "mixed" (the vCPUs moved: the
-# cache-line round trip on both sides of 200 ns, or for a saturating round
-# seconds more than 5 % apart, for a fixed-rate one the generator's loop more
-# than 25 % faster in one second than another), else "near" or "far". The
-# report applies the same rules (scripts/bench/report.py).
+# placement FUNCTION LINE: the placement a round's result line shows (near,
+# far, mixed, noisy, failed), by the report's rules (scripts/bench/report.py
+# classify), so that the script and the report never disagree.
 placement() {
-    awk -v kind="$1" -v far=200 '
-        $3 == "fail" { print "failed"; exit }
-        { noisy = kind == "run_one" ? ($5 > 5 || $6 > 5) : ($7 > 5 || $8 > 5)
-          b = kind == "run_one" ? $7 : $9; a = kind == "run_one" ? $8 : $10
-          lo = kind == "run_one" ? $9 : $11; hi = kind == "run_one" ? $10 : $12
-          limit = kind == "run_one" ? 0.05 : 0.25
-          if (noisy) print "noisy"
-          else if (b == "-" || a == "-" || lo <= 0 || hi / lo - 1 > limit) print "mixed"
-          else if (b < far && a < far) print "near"
-          else if (b >= far && a >= far) print "far"
-          else print "mixed" }' <<<"$2"
+    "$PY" scripts/bench/report.py classify "$([ "$1" = run_one ] && echo saturating || echo fixed)" "$2"
 }
 
 # rounds FILE FUNCTION: rounds of FUNCTION DUT ROUND over every DUT, back to

@@ -174,13 +174,9 @@ void sl_app_reload_file(struct sl_app *app)
 	char err[512] = "";
 	struct sl_config *next = sl_config_load(app->config_path, err, sizeof(err));
 
-	if (next == NULL) {
-		app->applies_rejected++;
-		SL_LOG(ERR, "config", "reload of %s refused, nothing changed: %s", app->config_path,
-		       err);
+	if (next == NULL)
+		app->applies_rejected++;    /* sl_app_apply() counts its own refusals */
+	else if (sl_app_apply(app, next, false, NULL, err, sizeof(err)) == SL_APPLY_OK)
 		return;
-	}
-	if (sl_app_apply(app, next, false, NULL, err, sizeof(err)) != SL_APPLY_OK)
-		SL_LOG(ERR, "config", "reload of %s refused, nothing changed: %s", app->config_path,
-		       err);
+	SL_LOG(ERR, "config", "reload of %s refused, nothing changed: %s", app->config_path, err);
 }

@@ -226,17 +226,6 @@ static void wait_workers_polling(struct sl_app *app)
  * cable that is unplugged (the status line says which are down). */
 #define LINK_WAIT_MS 3000
 
-static bool all_links_up(const struct sl_app *app)
-{
-	for (uint16_t i = 0; i < app->n_ports; i++) {
-		struct sl_port_link link;
-		sl_port_link_get(&app->ports[i], &link);
-		if (!link.up)
-			return false;
-	}
-	return true;
-}
-
 /* Start the watchdog and tell the service manager we are ready: ports
  * started (links up, or the wait is over) and every worker polling. */
 static int supervise(struct sl_app *app)
@@ -244,7 +233,8 @@ static int supervise(struct sl_app *app)
 	uint64_t polls[SL_MAX_WORKERS];
 	char status[160];
 
-	for (unsigned waited = 0; !all_links_up(app) && waited < LINK_WAIT_MS; waited += 10)
+	for (unsigned waited = 0; sl_app_ports_up(app) < app->n_ports && waited < LINK_WAIT_MS;
+	     waited += 10)
 		rte_delay_us_sleep(10000);
 	sl_mgmt_worker_polls(app, polls);
 	int rc = sl_supervisor_init(&app->sup, app->tsc_hz, app->n_workers, polls, rte_rdtsc(),

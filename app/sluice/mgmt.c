@@ -78,26 +78,26 @@ void sl_mgmt_worker_polls(const struct sl_app *app, uint64_t *out)
 					 __ATOMIC_RELAXED);
 }
 
-void sl_app_status_line(const struct sl_app *app, char *out, size_t len)
+unsigned sl_app_ports_up(const struct sl_app *app)
 {
 	unsigned up = 0;
 	for (uint16_t i = 0; i < app->n_ports; i++) {
 		struct sl_port_link link;
 		sl_port_link_get(&app->ports[i], &link);
-		up += link.up;
+		up += link.up && app->ports[i].started;
 	}
+	return up;
+}
+
+void sl_app_status_line(const struct sl_app *app, char *out, size_t len)
+{
 	snprintf(out, len, "running: %u workers, %u of %u ports up, config generation %" PRIu64,
-		 app->n_workers, up, app->n_ports, app->generation);
+		 app->n_workers, sl_app_ports_up(app), app->n_ports, app->generation);
 }
 
 bool sl_app_ready(const struct sl_app *app, json_t **checks)
 {
-	bool ports_up = true;
-	for (uint16_t i = 0; i < app->n_ports; i++) {
-		struct sl_port_link link;
-		sl_port_link_get(&app->ports[i], &link);
-		ports_up = ports_up && link.up && app->ports[i].started;
-	}
+	bool ports_up = sl_app_ports_up(app) == app->n_ports;
 	bool applied = app->dp != NULL && app->generation > 0;
 	if (checks != NULL)
 		*checks = json_pack("{s:b, s:b, s:b}", "ports_up", ports_up,
@@ -115,7 +115,7 @@ void sl_mgmt_loop(struct sl_app *app)
 	while (!__atomic_load_n(&app->quit, __ATOMIC_RELAXED)) {
 		sl_mgmt_server_poll(app->http, 1);
 		uint64_t now = rte_rdtsc();
-		if (sl_supervisor_watchdog_on(&app->sup)) {
+		if (sl_supervisor_watchdog_due(&app->sup, now)) {
 			sl_mgmt_worker_polls(app, polls);
 			sl_supervisor_tick(&app->sup, polls, now);
 		}

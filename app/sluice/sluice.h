@@ -129,6 +129,8 @@ void sl_mgmt_tx(void *arg, uint16_t port, struct rte_mbuf *m);
 void sl_mgmt_sample(struct sl_app *app, uint64_t now);
 /** Every worker's polls counter, in worker order, into @p out. */
 void sl_mgmt_worker_polls(const struct sl_app *app, uint64_t *out);
+/** Ports whose link is up (and that are started). */
+unsigned sl_app_ports_up(const struct sl_app *app);
 /** The one-line state for the service manager ("running: ..."). */
 void sl_app_status_line(const struct sl_app *app, char *out, size_t len);
 /** Re-read the config file and apply it (SIGHUP); the outcome is logged. */

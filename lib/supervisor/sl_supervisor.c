@@ -172,13 +172,12 @@ static void report_change(struct sl_supervisor *s, int stalled, uint64_t now)
 
 bool sl_supervisor_tick(struct sl_supervisor *s, const uint64_t *polls, uint64_t now)
 {
-	if (s->watchdog_cycles == 0 || now < s->next_ping_tsc)
+	if (!sl_supervisor_watchdog_due(s, now))
 		return false;
 	s->next_ping_tsc = now + s->ping_cycles;
 	int stalled = sl_heartbeat_check(&s->hb, polls, now);
 	report_change(s, stalled, now);
-	s->withholding = stalled >= 0;
-	if (s->withholding) {
+	if (stalled >= 0) {
 		s->pings_withheld++;
 		return false;
 	}

@@ -69,8 +69,7 @@ struct sl_supervisor {
 	uint64_t watchdog_cycles;   /**< WATCHDOG_USEC in TSC cycles; 0 = no watchdog */
 	uint64_t ping_cycles;       /**< feed interval: half the watchdog period */
 	uint64_t next_ping_tsc;
-	bool withholding;           /**< the last check found a stalled worker */
-	int stalled_worker;         /**< its index, -1 when none */
+	int stalled_worker;         /**< the last check's stalled worker, -1 when none */
 	uint64_t pings_sent;        /**< WATCHDOG=1 messages sent */
 	uint64_t pings_withheld;    /**< feed times skipped for a stalled worker */
 	struct sl_heartbeat hb;
@@ -89,6 +88,15 @@ int sl_supervisor_init(struct sl_supervisor *s, uint64_t tsc_hz, unsigned n_work
 
 /** True when a watchdog period was given (WatchdogSec= in the unit). */
 bool sl_supervisor_watchdog_on(const struct sl_supervisor *s);
+
+/**
+ * True when sl_supervisor_tick() would look at the workers at @p now, so
+ * the caller gathers their counters only then.
+ */
+static inline bool sl_supervisor_watchdog_due(const struct sl_supervisor *s, uint64_t now)
+{
+	return s->watchdog_cycles != 0 && now >= s->next_ping_tsc;
+}
 
 /** READY=1 with a STATUS= line. */
 void sl_supervisor_ready(struct sl_supervisor *s, const char *status);

@@ -18,18 +18,23 @@ Inputs
   CPU writes, so it runs at about half speed while the vCPUs are far apart).
 
 What makes a figure a measurement
-  A DUT's rounds must agree: their spread (max / min - 1) at most AGREE (5 %).
-  A round is disturbed when others used more than BUSY_PCT of a CPU, the
-  hypervisor stole more than BUSY_PCT, the two vCPUs were far apart
-  (cache-line round trip above FAR_NS: the host ran them on distant cores;
-  doc/performance.md shows this is what switches the harness between its
-  two speeds), or its rate changed inside the round (slowest and fastest
-  second more than AGREE apart: the switch happened between the probes).
-  Figures are medians of the undisturbed rounds (scripts/bench.sh runs
-  rounds until each DUT has enough of them). A headline ratio is printed only
-  when no round saw other load or steal (a quiet machine), every DUT has
-  MIN_ROUNDS undisturbed rounds, and they agree; otherwise the report says
-  what was not quiet, or which DUT fell short or disagreed and what it saw.
+  Every round has a placement of the two vCPUs (Round.placement): "near" or
+  "far" when the cache-line round trip was on the same side of FAR_NS before
+  and after it and nothing moved inside it (saturating: no second more than
+  AGREE from another; fixed rate: the generator's loop no more than
+  LOOP_CHANGE faster in one second than another), "mixed" otherwise, and none
+  when others used more than BUSY_PCT of a CPU or the hypervisor stole more
+  (the machine was not quiet). doc/performance.md shows the placement is what
+  switches the harness between its two speeds. scripts/bench.sh runs rounds
+  until MIN_ROUNDS had every DUT in one placement, asking this script
+  (classify) so the rule lives here only.
+
+  The headline, sluice against l3fwd, is the median of their ratio within the
+  rounds in which every DUT ran in one placement (near first, else far),
+  printed only when no round was not quiet, there are MIN_ROUNDS such rounds
+  and their ratios agree within AGREE (5 %); figures are medians over the
+  same rounds. Otherwise the report says what was not quiet, how many rounds
+  each placement had and what moved in the others, or that the ratio moved.
 
   The fixed-rate figure is the DUT's own cost: the cycles of its loop
   iterations that had packets, per packet, at a rate below every DUT's
@@ -41,9 +46,10 @@ What makes a figure a measurement
 
 bench-results.json: a list of {"name", "mpps", "cycles_per_packet", "spread"}
 (null where a figure does not apply; spread is the counted rounds' max / min
-- 1; the counted rounds are the undisturbed ones, or all when none was).
+- 1; the counted rounds are the headline's, or all when there are none).
 
 usage: report.py --harness FILE [--fixed FILE --rate PPS] [--min-rounds N] --out FILE STAGES_JSON...
+       report.py classify saturating|fixed "RESULT LINE"    prints the round's placement
 Exit status 1 if a DUT has no successful run, or perf_stages gave nothing.
 """
 import argparse
@@ -135,6 +141,19 @@ def duts(runs):
     return [d for d in REFERENCES if d in runs] + [d for d in runs if d not in REFERENCES]
 
 
+def parse_round(w, kind):
+    """A Round from the words of one result line (not a "fail" line)."""
+    if kind == "saturating":
+        fwd, off = int(w[2]), int(w[3])
+        other, steal = (int(w[4]), int(w[5])) if len(w) > 5 else (None, None)
+        return Round(w[1], fwd, other, steal, [num(x) for x in w[6:8]],
+                     {"offered": off, "seconds": [int(x) for x in w[8:10]]})
+    off, rcv, cyc, pkts = int(w[2]), int(w[3]), int(w[4]), int(w[5])
+    return Round(w[1], cyc / pkts if pkts else None, int(w[6]), int(w[7]),
+                 [num(x) for x in w[8:10]],
+                 {"offered": off, "received": rcv, "loops": [int(x) for x in w[10:12]]})
+
+
 def read_rounds(path, kind):
     """{dut: {"rounds": [Round], "failed": [why]}} from a harness file."""
     out = {}
@@ -148,23 +167,18 @@ def read_rounds(path, kind):
             d = out.setdefault(w[0], {"rounds": [], "failed": []})
             if w[2] == "fail":
                 d["failed"].append(w[3] if len(w) > 3 else "unknown")
-                continue
-            if kind == "saturating":
-                fwd, off = int(w[2]), int(w[3])
-                other, steal = (int(w[4]), int(w[5])) if len(w) > 5 else (None, None)
-                rtts = [num(x) for x in w[6:8]]
-                secs = [int(x) for x in w[8:10]]
-                d["rounds"].append(Round(w[1], fwd, other, steal, rtts,
-                                         {"offered": off, "seconds": secs}))
             else:
-                off, rcv, cyc, pkts = int(w[2]), int(w[3]), int(w[4]), int(w[5])
-                other, steal = int(w[6]), int(w[7])
-                rtts = [num(x) for x in w[8:10]]
-                cpp = cyc / pkts if pkts else None
-                d["rounds"].append(Round(w[1], cpp, other, steal, rtts,
-                                         {"offered": off, "received": rcv,
-                                          "loops": [int(x) for x in w[10:12]]}))
+                d["rounds"].append(parse_round(w, kind))
     return out
+
+
+def classify(kind, line):
+    """The placement of one result line, for scripts/bench.sh to decide
+    whether to run another round: near, far, mixed, noisy or failed."""
+    w = line.split()
+    if len(w) < 3 or w[2] == "fail":
+        return "failed"
+    return parse_round(w, kind).placement() or "noisy"
 
 
 def read_stages(paths):
@@ -385,6 +399,9 @@ def headline(kind, head, reasons, notes, cls, n_rounds):
 
 def main():
     global MIN_ROUNDS
+    if len(sys.argv) == 4 and sys.argv[1] == "classify":
+        print(classify(sys.argv[2], sys.argv[3]))
+        return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
     ap.add_argument("--fixed")

@@ -118,6 +118,15 @@ static void watchdog_env(const char *usec)
 		unsetenv("WATCHDOG_USEC");
 }
 
+/* Initialise @p s for @p n workers at @p now, WATCHDOG_USEC=@p usec (NULL:
+ * unset), messages captured in @p c. */
+static void start(struct sl_supervisor *s, struct captured *c, const char *usec, unsigned n,
+		  const uint64_t *polls, uint64_t now)
+{
+	watchdog_env(usec);
+	assert_int_equal(sl_supervisor_init(s, HZ, n, polls, now, capture, c), 0);
+}
+
 /* WATCHDOG_USEC=2 s: fed every 1 s while both workers poll; withheld once
  * one stood still for 1 s; fed again when it moves. */
 static void test_watchdog_feeds_only_while_workers_poll(void **state)
@@ -127,8 +136,7 @@ static void test_watchdog_feeds_only_while_workers_poll(void **state)
 	uint64_t polls[2] = {0, 0};
 	uint64_t t = 5 * SEC;
 	(void)state;
-	watchdog_env("2000000");
-	assert_int_equal(sl_supervisor_init(&s, HZ, 2, polls, t, capture, &c), 0);
+	start(&s, &c, "2000000", 2, polls, t);
 	assert_true(sl_supervisor_watchdog_on(&s));
 	assert_int_equal(s.ping_cycles, SEC);
 
@@ -166,8 +174,7 @@ static void test_watchdog_one_ping_per_tick(void **state)
 	struct captured c = {0};
 	uint64_t polls[1] = {0};
 	(void)state;
-	watchdog_env("1000000");
-	assert_int_equal(sl_supervisor_init(&s, HZ, 1, polls, 0, capture, &c), 0);
+	start(&s, &c, "1000000", 1, polls, 0);
 	assert_true(sl_supervisor_tick(&s, polls, 0));
 	polls[0]++;
 	assert_true(sl_supervisor_tick(&s, polls, 10 * SEC));
@@ -181,8 +188,7 @@ static void test_watchdog_off_without_env(void **state)
 	struct captured c = {0};
 	uint64_t polls[1] = {0};
 	(void)state;
-	watchdog_env(NULL);
-	assert_int_equal(sl_supervisor_init(&s, HZ, 1, polls, 0, capture, &c), 0);
+	start(&s, &c, NULL, 1, polls, 0);
 	assert_false(sl_supervisor_watchdog_on(&s));
 	assert_false(sl_supervisor_tick(&s, polls, 100 * SEC));
 	/* A watchdog meant for another process is not ours. */
@@ -200,8 +206,7 @@ static void test_state_messages(void **state)
 	struct captured c = {0};
 	uint64_t polls[1] = {0};
 	(void)state;
-	watchdog_env(NULL);
-	assert_int_equal(sl_supervisor_init(&s, HZ, 1, polls, 0, capture, &c), 0);
+	start(&s, &c, NULL, 1, polls, 0);
 	sl_supervisor_ready(&s, "running: 1 workers");
 	sl_supervisor_reloading(&s, "applying configuration generation 2");
 	sl_supervisor_status(&s, "x");

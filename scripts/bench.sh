@@ -52,7 +52,7 @@
 # lcore, on CPU 0.
 #
 # usage: scripts/bench.sh [--runs N] [--window S] [--warmup S] [--no-build]
-#                         [--stages-only] [--duts "testpmd-io l3fwd sluice ..."]
+#                         [--stages-only] [--fixed-only] [--duts "testpmd-io l3fwd sluice ..."]
 #                         [--rate PPS]        (fixed-rate rounds; 0 skips them)
 #                         [--sluice PATH]     (another sluice binary, for A/B runs)
 # Prints a table and the path of bench-results.json (repository root).
@@ -60,7 +60,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
-runs=3 window=3 warmup=1 build=1 harness=1 duts="testpmd-io l3fwd sluice" max_rounds=
+runs=3 window=3 warmup=1 build=1 harness=1 saturating=1 duts="testpmd-io l3fwd sluice" max_rounds=
 fixed_rate=4000000
 sluice_bin=build/app/sluice/sluice
 while [ $# -gt 0 ]; do
@@ -71,6 +71,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift ;;
     --no-build) build=0 ;;
     --stages-only) harness=0 ;;
+    --fixed-only) saturating=0 ;;
     --duts) duts=$2; shift ;;
     --rate) fixed_rate=$2; shift ;;
     --sluice) sluice_bin=$2; shift ;;
@@ -554,8 +555,10 @@ if [ "$harness" = 1 ]; then
     clean_runtime
     # Rounds go on until RUNS of them had every DUT in one placement of the
     # vCPUs (near, or far) on a quiet machine, or MAX_ROUNDS were run.
-    say "saturating harness: rounds of ($duts) until $runs in one placement, at most $max_rounds, ${warmup}s warm-up + ${window}s window"
-    rounds "$harness_tsv" run_one
+    if [ "$saturating" = 1 ]; then
+        say "saturating harness: rounds of ($duts) until $runs in one placement, at most $max_rounds, ${warmup}s warm-up + ${window}s window"
+        rounds "$harness_tsv" run_one
+    fi
     if [ "$fixed_rate" != 0 ]; then
         say "fixed-rate harness at $fixed_rate packets/s: rounds until $runs in one placement, at most $max_rounds"
         rounds "$fixed_tsv" run_fixed

@@ -30,7 +30,7 @@ l2_rewrite(struct rte_mbuf *m, const struct sl_ipstack_port *port, uint64_t mac6
 	if (meta->l2_len > RTE_ETHER_HDR_LEN) {
 		rte_pktmbuf_adj(m, (uint16_t)(meta->l2_len - RTE_ETHER_HDR_LEN));
 		meta->l2_len = RTE_ETHER_HDR_LEN;
-		meta->flags &= (uint8_t)~SL_PKT_F_VLAN;
+		meta->flags &= (uint16_t)~SL_PKT_F_VLAN;
 	}
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	memcpy(eth->dst_addr.addr_bytes, &mac64, 6);
@@ -58,5 +58,23 @@ static inline bool neigh_usable(uint64_t word)
 	uint8_t s = SL_NEIGH_WORD_STATE(word);
 	return s == SL_NEIGH_REACHABLE || s == SL_NEIGH_STALE || s == SL_NEIGH_PERMANENT;
 }
+
+/* sl_fwd.c: shared with the local-in dispatch (sl_localin.c). */
+
+/* Hand @p n packets to the management lcore; what does not fit is dropped. */
+void ipstack_punt(struct sl_ipstack_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* Route a packet sluice originates (echo reply, ICMP error) to its destination. */
+bool ipstack_route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m);
+/*
+ * Drop @p m for @p reason and, budget permitting, put an ICMP error about it
+ * in its place. Returns the replacement or NULL.
+ */
+struct rte_mbuf *ipstack_reject(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now,
+				enum sl_drop_reason reason, uint8_t type, uint8_t code,
+				uint32_t info);
+
+/* sl_localin.c: deliver a packet route found addressed to sluice. */
+struct rte_mbuf *ipstack_local_deliver(struct sl_ipstack_worker *w, struct rte_mbuf *m,
+				       uint64_t now);
 
 #endif

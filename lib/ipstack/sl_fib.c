@@ -239,6 +239,7 @@ struct sl_ipstack_tables *sl_ipstack_tables_build(const struct sl_config *cfg,
 		return NULL;
 	}
 	t->generation = generation;
+	sl_localin_init(&t->localin);
 	b.cap = cfg->n_routes + 4 * SL_CONFIG_MAX_PORTS * SL_CONFIG_MAX_ADDRS + 2;
 	if (b.cap > UINT16_MAX)
 		b.cap = UINT16_MAX; /* 2-byte FIB next hops */

@@ -72,7 +72,7 @@ static struct rte_mbuf *fragment_one(struct rte_mempool *pool, struct rte_mbuf *
 	fm->l2_len = RTE_ETHER_HDR_LEN;
 	fm->l3_len = hlen;
 	fm->ip_len = (uint32_t)(hlen + len);
-	fm->flags = (uint8_t)((meta->flags & ~(SL_PKT_F_VLAN | SL_PKT_F_FIRST_FRAG)) |
+	fm->flags = (uint16_t)((meta->flags & ~(SL_PKT_F_VLAN | SL_PKT_F_FIRST_FRAG)) |
 			      SL_PKT_F_FRAGMENT | (off == 0 && orig_off == 0 ? SL_PKT_F_FIRST_FRAG : 0));
 	return f;
 }

@@ -34,7 +34,7 @@ void sl_ipstack_worker_init(struct sl_ipstack_worker *w, struct sl_neigh_table *
 }
 
 /* Hand @p n packets to the management lcore; what does not fit is dropped. */
-static void punt(struct sl_ipstack_worker *w, struct rte_mbuf **pkts, uint16_t n)
+void ipstack_punt(struct sl_ipstack_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	if (n == 0)
 		return;
@@ -100,7 +100,7 @@ uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
 			pkts[keep++] = m;
 		}
 	}
-	punt(w, to_punt, np);
+	ipstack_punt(w, to_punt, np);
 	return keep;
 }
 
@@ -128,7 +128,7 @@ static bool icmp_budget(struct sl_ipstack_worker *w, uint64_t now)
 }
 
 /* Route a packet we originate (echo reply, ICMP error) toward its destination. */
-static bool route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m)
+bool ipstack_route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	uint32_t idx = meta->l3_type == SL_L3_IPV4 ?
@@ -150,7 +150,7 @@ static bool route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m)
  * Drop @p m for @p reason and, budget permitting, put an ICMP error about it
  * in its place. Returns the replacement or NULL.
  */
-static struct rte_mbuf *reject(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now,
+struct rte_mbuf *ipstack_reject(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now,
 			       enum sl_drop_reason reason, uint8_t type, uint8_t code, uint32_t info)
 {
 	struct rte_mbuf *err = NULL;
@@ -159,69 +159,12 @@ static struct rte_mbuf *reject(struct sl_ipstack_worker *w, struct rte_mbuf *m, 
 	sl_stats_drop(w->st, m, reason);
 	if (err == NULL)
 		return NULL;
-	if (!route_local_origin(w, err)) {
+	if (!ipstack_route_local_origin(w, err)) {
 		rte_pktmbuf_free(err);
 		return NULL;
 	}
 	w->st->icmp_errors_sent++;
 	return err;
-}
-
-/* Packets for one of our addresses: answer echo requests, refuse the rest. */
-static struct rte_mbuf *local4(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now)
-{
-	struct sl_pkt_meta *meta = sl_pkt_meta(m);
-	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
-	if (meta->l4_proto == IPPROTO_ICMP && !(meta->flags & SL_PKT_F_FRAGMENT)) {
-		struct rte_icmp_hdr *icmp = sl_pkt_l4(m);
-		if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0) {
-			uint32_t a = ip->src_addr;
-			ip->src_addr = ip->dst_addr;
-			ip->dst_addr = a;
-			ip->time_to_live = 64;
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = sl_ipv4_header_cksum(ip);
-			icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-			icmp->icmp_cksum = sl_cksum_update16(icmp->icmp_cksum,
-				rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REQUEST << 8),
-				rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8));
-			if (route_local_origin(w, m))
-				return m;
-			sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
-			return NULL;
-		}
-	}
-	if (meta->l4_proto == IPPROTO_UDP)
-		return reject(w, m, now, SL_DROP_LOCAL_UNHANDLED, 3, 3, 0);
-	sl_stats_drop(w->st, m, SL_DROP_LOCAL_UNHANDLED);
-	return NULL;
-}
-
-static struct rte_mbuf *local6(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now)
-{
-	struct sl_pkt_meta *meta = sl_pkt_meta(m);
-	struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
-	if (meta->l4_proto == IPPROTO_ICMPV6 && !(meta->flags & SL_PKT_F_FRAGMENT)) {
-		struct rte_icmp_hdr *icmp = sl_pkt_l4(m);
-		if (icmp->icmp_type == 128 && icmp->icmp_code == 0) {
-			uint8_t a[16];
-			memcpy(a, ip->src_addr, 16);
-			memcpy(ip->src_addr, ip->dst_addr, 16);
-			memcpy(ip->dst_addr, a, 16);
-			ip->hop_limits = 64;
-			icmp->icmp_type = 129;
-			icmp->icmp_cksum = sl_cksum_update16(icmp->icmp_cksum,
-				rte_cpu_to_be_16(128 << 8), rte_cpu_to_be_16(129 << 8));
-			if (route_local_origin(w, m))
-				return m;
-			sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
-			return NULL;
-		}
-	}
-	if (meta->l4_proto == IPPROTO_UDP)
-		return reject(w, m, now, SL_DROP_LOCAL_UNHANDLED, 1, 4, 0);
-	sl_stats_drop(w->st, m, SL_DROP_LOCAL_UNHANDLED);
-	return NULL;
 }
 
 static bool bad_source4(uint32_t src_be)
@@ -263,7 +206,7 @@ static __rte_noinline struct rte_mbuf *forward4_slow(struct sl_ipstack_worker *w
 	case SL_NH_GATEWAY:
 		break;
 	case SL_NH_LOCAL:
-		return local4(w, m, now);
+		return ipstack_local_deliver(w, m, now);
 	case SL_NH_BLACKHOLE:
 		sl_stats_drop(w->st, m, SL_DROP_BLACKHOLE);
 		return NULL;
@@ -271,16 +214,16 @@ static __rte_noinline struct rte_mbuf *forward4_slow(struct sl_ipstack_worker *w
 		sl_stats_drop(w->st, m, SL_DROP_MULTICAST);
 		return NULL;
 	case SL_NH_UNREACHABLE:
-		return reject(w, m, now, SL_DROP_NO_ROUTE, 3, 1, 0);
+		return ipstack_reject(w, m, now, SL_DROP_NO_ROUTE, 3, 1, 0);
 	default:
-		return reject(w, m, now, SL_DROP_NO_ROUTE, 3, 0, 0);
+		return ipstack_reject(w, m, now, SL_DROP_NO_ROUTE, 3, 0, 0);
 	}
 	if (unlikely(ip->time_to_live <= 1))
-		return reject(w, m, now, SL_DROP_TTL_EXCEEDED, 11, 0, 0);
+		return ipstack_reject(w, m, now, SL_DROP_TTL_EXCEEDED, 11, 0, 0);
 	uint16_t mtu = w->t->ports[nh->port].mtu;
 	if (unlikely(meta->ip_len > mtu)) {
 		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
-			return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 3, 4, mtu);
+			return ipstack_reject(w, m, now, SL_DROP_MTU_EXCEEDED, 3, 4, mtu);
 	}
 	ttl_dec4(ip);
 	meta->out_port = nh->port;
@@ -288,7 +231,7 @@ static __rte_noinline struct rte_mbuf *forward4_slow(struct sl_ipstack_worker *w
 	if (unlikely(meta->ip_len > mtu)) {
 		/* No DF: fragmenting is the management lcore's slow path. */
 		meta->flags |= SL_PKT_F_NEEDS_FRAGMENT;
-		punt(w, &m, 1);
+		ipstack_punt(w, &m, 1);
 		return NULL;
 	}
 	return m;
@@ -345,7 +288,7 @@ static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m
 		return NULL;
 	}
 	if (nh->type == SL_NH_LOCAL)
-		return local6(w, m, now);
+		return ipstack_local_deliver(w, m, now);
 	if (unlikely(ipv6_is_link_local(ip->dst_addr))) {
 		sl_stats_drop(w->st, m, SL_DROP_NO_ROUTE);
 		return NULL;
@@ -355,14 +298,14 @@ static struct rte_mbuf *forward6(struct sl_ipstack_worker *w, struct rte_mbuf *m
 		return NULL;
 	}
 	if (nh->type != SL_NH_CONNECTED && nh->type != SL_NH_GATEWAY)
-		return reject(w, m, now, SL_DROP_NO_ROUTE, 1, 0, 0);
+		return ipstack_reject(w, m, now, SL_DROP_NO_ROUTE, 1, 0, 0);
 	if (unlikely(ipv6_is_link_local(ip->src_addr)))
-		return reject(w, m, now, SL_DROP_IPV6_BAD_SOURCE, 1, 2, 0);
+		return ipstack_reject(w, m, now, SL_DROP_IPV6_BAD_SOURCE, 1, 2, 0);
 	if (unlikely(ip->hop_limits <= 1))
-		return reject(w, m, now, SL_DROP_TTL_EXCEEDED, 3, 0, 0);
+		return ipstack_reject(w, m, now, SL_DROP_TTL_EXCEEDED, 3, 0, 0);
 	uint16_t mtu = w->t->ports[nh->port].mtu;
 	if (unlikely(meta->ip_len > mtu))
-		return reject(w, m, now, SL_DROP_MTU_EXCEEDED, 2, 0, mtu);
+		return ipstack_reject(w, m, now, SL_DROP_MTU_EXCEEDED, 2, 0, mtu);
 	ip->hop_limits--;
 	meta->out_port = nh->port;
 	meta->nh_index = idx;
@@ -509,6 +452,6 @@ uint16_t sl_ipstack_neighbor_burst(struct sl_ipstack_worker *w, struct rte_mbuf 
 			to_punt[np++] = m;
 		}
 	}
-	punt(w, to_punt, np);
+	ipstack_punt(w, to_punt, np);
 	return keep;
 }

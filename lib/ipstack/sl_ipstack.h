@@ -72,8 +72,64 @@ struct sl_ipstack_port {
 	uint32_t ll_nh;       /**< CONNECTED IPv6 next hop of this port, for link-local peers */
 };
 
+/* ---- Local-in dispatch (part of the snapshot) ---- */
+
+/**
+ * What happens to a packet addressed to one of sluice's own addresses.
+ * route decides that a packet is local; the dispatch table, keyed by
+ * protocol and destination port (ICMP and ICMPv6: the message type),
+ * delivers it. Whatever no rule claims is dropped as local_unhandled (UDP
+ * with an ICMP port unreachable, budget permitting), as a host would.
+ */
+enum sl_localin_action {
+	SL_LOCALIN_REFUSE = 0,  /**< drop, local_unhandled (UDP: port unreachable) */
+	SL_LOCALIN_ECHO,        /**< echo request: answered on the worker */
+	SL_LOCALIN_PUNT,        /**< to the management lcore (replies to its probes) */
+	SL_LOCALIN_HANDLER,     /**< a worker-side handler (a tunnel's listen port) */
+};
+
+#define SL_LOCALIN_MAX_RULES 32
+#define SL_LOCALIN_MAX_HANDLERS 4
+
+struct sl_localin_rule {
+	uint8_t proto;          /**< IPPROTO_* */
+	uint8_t action;         /**< enum sl_localin_action */
+	uint8_t handler;        /**< SL_LOCALIN_HANDLER: index of the worker's handler */
+	uint8_t reserved;
+	uint16_t lo, hi;        /**< destination port range (ICMP: type), host order */
+};
+
+struct sl_localin_table {
+	uint16_t n;
+	struct sl_localin_rule rules[SL_LOCALIN_MAX_RULES];
+};
+
+/** Rules every sluice has: ICMP and ICMPv6 echo requests answered. */
+void sl_localin_init(struct sl_localin_table *t);
+
+/**
+ * Add a rule; an earlier rule wins where two overlap. -ENOSPC when the table
+ * is full, -EINVAL for an inverted range or a bad action. Thread: management
+ * (on a snapshot being built).
+ */
+int sl_localin_add(struct sl_localin_table *t, uint8_t proto, uint16_t lo, uint16_t hi,
+		   enum sl_localin_action action, uint8_t handler);
+
+/** The rule for @p proto / @p port, or NULL (refuse). Thread: any. */
+static inline const struct sl_localin_rule *
+sl_localin_match(const struct sl_localin_table *t, uint8_t proto, uint16_t port)
+{
+	for (uint16_t i = 0; i < t->n; i++) {
+		const struct sl_localin_rule *r = &t->rules[i];
+		if (r->proto == proto && port >= r->lo && port <= r->hi)
+			return r;
+	}
+	return NULL;
+}
+
 struct sl_ipstack_tables {
 	uint64_t generation;
+	struct sl_localin_table localin;
 	struct rte_fib *fib4;     /**< host-order keys; value = nexthop index */
 	struct rte_fib6 *fib6;
 	uint32_t n_nexthops;
@@ -255,11 +311,16 @@ struct sl_ipstack_ctl {
 	sl_ipstack_tx_fn tx;
 	void *tx_arg;
 	uint64_t tsc_hz;
+	/** Consumer of SL_LOCALIN_PUNT packets (health-probe replies); owns m. */
+	void (*local_in)(void *arg, struct rte_mbuf *m, uint64_t now);
+	void *local_in_arg;
 };
 
 /**
- * Handle one packet punted by a worker: ARP, ND, or a routed packet waiting
- * for its neighbor. Consumes @p m. Thread: management.
+ * Handle one packet punted by a worker: ARP, ND, a routed packet waiting
+ * for its neighbor or to be fragmented, or a local-in packet (given to
+ * c->local_in, dropped as local_unhandled when there is none). Consumes
+ * @p m. Thread: management.
  */
 void sl_ipstack_ctl_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
 			  struct rte_mbuf *m, uint64_t now);
@@ -278,8 +339,19 @@ void sl_ipstack_ctl_timers(struct sl_ipstack_ctl *c, const struct sl_ipstack_tab
 
 /* ---- Worker stages ---- */
 
+/**
+ * A worker-side local-in handler (SL_LOCALIN_HANDLER): consumes @p m, or
+ * returns a packet to continue in its place (routed: out_port and nh_index
+ * set), as an echo reply does.
+ */
+typedef struct rte_mbuf *(*sl_localin_fn)(void *ctx, struct rte_mbuf *m, uint64_t now);
+
 struct sl_ipstack_worker {
 	const struct sl_ipstack_tables *t;   /**< current snapshot's tables */
+	struct {
+		sl_localin_fn fn;                /**< NULL: the rule's packets are refused */
+		void *ctx;
+	} localin[SL_LOCALIN_MAX_HANDLERS];
 	struct sl_neigh_table *neigh;
 	struct rte_ring *punt;               /**< to the management lcore (MP/SC) */
 	struct rte_mempool *pool;            /**< for ICMP errors */
@@ -316,8 +388,10 @@ uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
 				uint16_t n, uint64_t now);
 
 /**
- * Routing: FIB lookup, local delivery (echo replies), TTL/hop limit, MTU,
- * ICMP errors. Sets meta->out_port and meta->nh_index on what continues.
+ * Routing: FIB lookup, TTL/hop limit, MTU, ICMP errors; packets for one of
+ * sluice's addresses go to the local-in dispatch (t->localin), and what it
+ * answers (echo replies) continues routed. Sets meta->out_port and
+ * meta->nh_index on what continues.
  */
 uint16_t sl_ipstack_route_burst(struct sl_ipstack_worker *w, struct rte_mbuf **pkts,
 				uint16_t n, uint64_t now);

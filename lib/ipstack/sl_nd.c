@@ -358,7 +358,7 @@ static void fragment_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tab
 	c->st->ipv4_fragments += (uint64_t)n;
 	rte_pktmbuf_free(m);
 	for (int i = 0; i < n; i++) {
-		sl_pkt_meta(frags[i])->flags &= (uint8_t)~SL_PKT_F_NEEDS_FRAGMENT;
+		sl_pkt_meta(frags[i])->flags &= (uint16_t)~SL_PKT_F_NEEDS_FRAGMENT;
 		pending_input(c, t, frags[i], now);
 	}
 }
@@ -373,6 +373,13 @@ void sl_ipstack_ctl_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 	}
 	if (meta->flags & SL_PKT_F_NEEDS_NEIGHBOR) {
 		pending_input(c, t, m, now);
+		return;
+	}
+	if (meta->flags & SL_PKT_F_LOCAL_IN) {
+		if (c->local_in != NULL)
+			c->local_in(c->local_in_arg, m, now);
+		else
+			sl_stats_drop(c->st, m, SL_DROP_LOCAL_UNHANDLED);
 		return;
 	}
 	if (meta->in_port < t->n_ports) {

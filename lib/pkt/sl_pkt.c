@@ -348,7 +348,7 @@ static unsigned walk_ext(struct sl_pkt_meta *meta, const uint8_t *p, uint32_t li
 		if (cur == IPPROTO_FRAGMENT) {
 			meta->flags |= SL_PKT_F_FRAGMENT;
 			if (RTE_IPV6_GET_FO(be16(p + off + 2)) != 0) {
-				meta->flags &= (uint8_t)~SL_PKT_F_FIRST_FRAG;
+				meta->flags &= (uint16_t)~SL_PKT_F_FIRST_FRAG;
 				off += len;
 				break;
 			}

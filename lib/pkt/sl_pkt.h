@@ -53,6 +53,8 @@ enum sl_pkt_flags {
 					       for neighbor resolution */
 	SL_PKT_F_NEEDS_FRAGMENT = 1u << 7, /**< set by ipstack: routed, too big, no DF:
 					       punted to be fragmented */
+	SL_PKT_F_LOCAL_IN = 1u << 8,  /**< set by ipstack: addressed to sluice, punted
+					   by the local-in dispatch to the management lcore */
 };
 
 /** Per-packet facts, in the mbuf private area. */
@@ -66,10 +68,11 @@ struct sl_pkt_meta {
 	uint16_t l4_len;        /**< L4 header bytes validated (TCP incl. options) */
 	uint16_t vlan_tci;      /**< host order, valid with SL_PKT_F_VLAN */
 	uint16_t ether_type;    /**< inner ethertype, host order */
+	uint16_t flags;         /**< enum sl_pkt_flags */
 	uint8_t l3_type;        /**< enum sl_l3_type */
 	uint8_t l4_proto;       /**< IPPROTO_* after extension headers */
-	uint8_t flags;          /**< enum sl_pkt_flags */
 	uint8_t drop_reason;    /**< enum sl_drop_reason, set when a stage rejects */
+	uint8_t reserved;
 	uint16_t src_port;      /**< TCP/UDP source port, host order; ICMP echo id */
 	uint16_t dst_port;      /**< TCP/UDP destination port, host order */
 	uint32_t ip_len;        /**< IP total length (v4) / 40 + payload length (v6) */

@@ -12,6 +12,7 @@
  *  - The ICMP budget is checked to the tick on the synthetic clock.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -490,10 +491,10 @@ static void test_icmp_error_build_rules(void **state)
 	rte_pktmbuf_free(e);
 	sl_pkt_meta(m)->flags |= SL_PKT_F_L2_BCAST;
 	assert_null(sl_icmp_error_build(pool, tab_a, m, 11, 0, 0));
-	sl_pkt_meta(m)->flags &= (uint8_t)~SL_PKT_F_L2_BCAST;
+	sl_pkt_meta(m)->flags &= (uint16_t)~SL_PKT_F_L2_BCAST;
 	sl_pkt_meta(m)->flags |= SL_PKT_F_L2_MCAST;
 	assert_null(sl_icmp_error_build(pool, tab_a, m, 11, 0, 0));
-	sl_pkt_meta(m)->flags &= (uint8_t)~SL_PKT_F_L2_MCAST;
+	sl_pkt_meta(m)->flags &= (uint16_t)~SL_PKT_F_L2_MCAST;
 	sl_pkt_meta(m)->in_port = 2;                 /* no such port in tab_a */
 	assert_null(sl_icmp_error_build(pool, tab_a, m, 11, 0, 0));
 	assert_null(sl_icmp_error_build(pool, tab_r, m, 11, 0, 0)); /* dmz: no IPv4 */
@@ -736,6 +737,108 @@ static void test_martian_destinations(void **state)
 	assert_int_equal(wst.icmp_errors_sent, 0);
 }
 
+/* ---- local-in dispatch ------------------------------------------------- */
+
+static unsigned handler_calls;
+
+static struct rte_mbuf *count_and_free(void *ctx, struct rte_mbuf *m, uint64_t now)
+{
+	(void)now;
+	handler_calls += *(unsigned *)ctx;
+	rte_pktmbuf_free(m);
+	return NULL;
+}
+
+static void consume(void *ctx, struct rte_mbuf *m, uint64_t now)
+{
+	count_and_free(ctx, m, now);
+}
+
+/* The table decides; route only says "local". Each action is taken whole. */
+static void test_localin_dispatch(void **state)
+{
+	struct sl_localin_table saved = tab_a->localin;
+	struct frame f;
+	struct rte_mbuf *m, *out;
+	unsigned weight = 1;
+	(void)state;
+
+	/* UDP to a port no rule claims: refused with a port unreachable. */
+	f_udp4(&f, mac_lan, IP4(10, 1, 0, 7), IP4(10, 2, 0, 1), 64, 0, 100);
+	m = rx1(&f, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, &m, 1, 0), 1);
+	expect_icmp4(m, &f, 3, 3, 0);
+	rte_pktmbuf_free(m);
+	expect_drops(&wst, DROPS([SL_DROP_LOCAL_UNHANDLED] = 1));
+
+	/* A punt rule: the packet goes to the management lcore, marked. */
+	assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_UDP, 5000, 5001,
+					 SL_LOCALIN_PUNT, 0), 0);
+	f_udp4(&f, mac_lan, IP4(10, 1, 0, 7), IP4(10, 2, 0, 1), 64, 0, 100);
+	wr16(&f, f.l4 + 2, 5001);
+	f_fin(&f);
+	m = rx1(&f, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, &m, 1, 0), 0);
+	assert_int_equal(rte_ring_dequeue(E.ring, (void **)&out), 0);
+	assert_ptr_equal(out, m);
+	assert_true(sl_pkt_meta(out)->flags & SL_PKT_F_LOCAL_IN);
+	assert_int_equal(wst.punted, 1);
+
+	/* ... where nothing consumes it, it is dropped and counted; else consumed. */
+	sl_ipstack_ctl_input(&E.c, tab_a, out, 0);
+	expect_drops(&cst, DROPS([SL_DROP_LOCAL_UNHANDLED] = 1));
+	m = rx1(&f, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, &m, 1, 0), 0);
+	assert_int_equal(rte_ring_dequeue(E.ring, (void **)&out), 0);
+	E.c.local_in = consume;
+	handler_calls = 0;
+	E.c.local_in_arg = &weight;
+	sl_ipstack_ctl_input(&E.c, tab_a, out, 0);
+	assert_int_equal(handler_calls, 1);
+	expect_drops(&cst, DROPS([SL_DROP_LOCAL_UNHANDLED] = 1));
+
+	/* A handler rule: refused while no handler is registered, then handled. */
+	assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_UDP, 6000, 6000,
+					 SL_LOCALIN_HANDLER, 1), 0);
+	wr16(&f, f.l4 + 2, 6000);
+	f_fin(&f);
+	m = rx1(&f, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, &m, 1, 0), 1); /* port unreachable */
+	rte_pktmbuf_free(m);
+	expect_drops(&wst, DROPS([SL_DROP_LOCAL_UNHANDLED] = 2));
+	E.w.localin[1].fn = count_and_free;
+	E.w.localin[1].ctx = &weight;
+	weight = 10;
+	m = rx1(&f, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, &m, 1, 0), 0);
+	assert_int_equal(handler_calls, 11);
+	expect_drops(&wst, DROPS([SL_DROP_LOCAL_UNHANDLED] = 2));
+
+	/* An ICMP echo request with a nonzero code is no echo request. */
+	f_eth(&f, mac_lan, mac_host, -1, RTE_ETHER_TYPE_IPV4);
+	f_ip4(&f, IP4(10, 1, 0, 7), IP4(10, 2, 0, 1), IPPROTO_ICMP, 5, 0);
+	f_icmp(&f, 8, 1, 0x12340007);
+	f_fin(&f);
+	m = rx1(&f, LAN);
+	assert_int_equal(sl_ipstack_route_burst(&E.w, &m, 1, 0), 0);
+	expect_drops(&wst, DROPS([SL_DROP_LOCAL_UNHANDLED] = 3));
+	assert_int_equal(wst.icmp_errors_sent, 2); /* the two UDP refusals only */
+
+	/* Bad rules are refused; the table has a bound. */
+	assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_TCP, 9, 8, SL_LOCALIN_PUNT, 0),
+			 -EINVAL);
+	assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_TCP, 1, 1, SL_LOCALIN_ECHO, 0),
+			 -EINVAL);
+	assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_UDP, 1, 1, SL_LOCALIN_HANDLER,
+					 SL_LOCALIN_MAX_HANDLERS), -EINVAL);
+	while (tab_a->localin.n < SL_LOCALIN_MAX_RULES)
+		assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_TCP, 1, 1,
+						 SL_LOCALIN_PUNT, 0), 0);
+	assert_int_equal(sl_localin_add(&tab_a->localin, IPPROTO_TCP, 1, 1, SL_LOCALIN_PUNT, 0),
+			 -ENOSPC);
+	tab_a->localin = saved;
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
@@ -744,6 +847,7 @@ int main(void)
 		T(test_punt_ring_full),
 		T(test_echo4),
 		T(test_echo6),
+		T(test_localin_dispatch),
 		T(test_forward4_ttl),
 		T(test_forward4),
 		T(test_forward6),

@@ -22,10 +22,12 @@
 #     packet slows the generator down as well (doc/performance.md, "How the
 #     harness couples generator and DUT").
 #  3. The fixed-rate harness, RUNS rounds: test/perf/bench_gen offers RATE
-#     packets per second (below every DUT's capacity) through the same ports,
-#     and each DUT reports the cycles its loop spent on iterations that had
-#     packets, per packet: a figure a slow generator or a slow round barely
-#     moves.
+#     packets per second (below every DUT's capacity) in bursts of 32, and
+#     each DUT reports the cycles its loop spent on iterations that had
+#     packets, per packet: a figure a slow generator barely moves. All DUTs
+#     of a round run at once, each on its own memif pair, and take turns of
+#     PERIOD ms (the others stopped), so they share every second of the
+#     host's state.
 #
 #  Every round records what the machine did meanwhile: CPU used by others and
 #  stolen by the hypervisor, mpstat and pidstat per thread, and, before and
@@ -54,6 +56,7 @@
 # usage: scripts/bench.sh [--runs N] [--window S] [--warmup S] [--no-build]
 #                         [--stages-only] [--fixed-only] [--duts "testpmd-io l3fwd sluice ..."]
 #                         [--rate PPS]        (fixed-rate rounds; 0 skips them)
+#                         [--period-ms MS]    (a DUT's turn in a fixed-rate round, 100)
 #                         [--sluice PATH]     (another sluice binary, for A/B runs)
 # Prints a table and the path of bench-results.json (repository root).
 set -uo pipefail
@@ -61,7 +64,7 @@ cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
 runs=3 window=3 warmup=1 build=1 harness=1 saturating=1 duts="testpmd-io l3fwd sluice" max_rounds=
-fixed_rate=4000000
+fixed_rate=4000000 period_ms=100
 sluice_bin=build/app/sluice/sluice
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -74,6 +77,7 @@ while [ $# -gt 0 ]; do
     --fixed-only) saturating=0 ;;
     --duts) duts=$2; shift ;;
     --rate) fixed_rate=$2; shift ;;
+    --period-ms) period_ms=$2; shift ;;
     --sluice) sluice_bin=$2; shift ;;
     -h|--help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 64 ;;
@@ -139,7 +143,7 @@ EOF
 )
 GEN_MAC_A=02:00:00:00:00:01
 
-pids=() gen_pid='' dut_pid=''
+pids=() gen_pid='' dut_pid='' dut_pids=()
 cleanup() {
     for p in "${pids[@]}"; do
         kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
@@ -177,7 +181,6 @@ reap() {
 
 # stop_pid PID: SIGINT, then SIGKILL after 10 s.
 stop_pid() {
-    exec 4>&-
     [ -n "$1" ] || return 0
     kill -INT "$1" 2>/dev/null
     reap "$1"
@@ -210,6 +213,12 @@ gen_stop() {
     reap "$gen_pid"
 }
 
+# A DUT runs in a slot: slot k connects with memif id k on both sockets and
+# has its own EAL file prefix (and, for sluice, API port), so the fixed-rate
+# harness can keep every DUT of a round alive at once. The saturating
+# harness uses slot 0.
+slot=0
+
 dut_testpmd_io() {
     local dir=$1
     # Interactive, commands through a FIFO on fd 4. Forwarding starts once the
@@ -218,9 +227,9 @@ dut_testpmd_io() {
     # leaves testpmd's packet counts (and cycles per packet) wrapped.
     rm -f "$dir/dut.in"; mkfifo "$dir/dut.in"
     stdbuf -oL -eL dpdk-testpmd \
-        --lcores=0@$CPU_GEN,1@$CPU_DUT --file-prefix bench-dut "${EAL_MEM[@]}" --no-pci \
-        --vdev="net_memif0,role=client,socket=$SOCK_A,id=$ID_A,mac=$MAC_A" \
-        --vdev="net_memif1,role=client,socket=$SOCK_B,id=$ID_B,mac=$MAC_B" \
+        --lcores=0@$CPU_GEN,1@$CPU_DUT --file-prefix bench-dut-$slot "${EAL_MEM[@]}" --no-pci \
+        --vdev="net_memif0,role=client,socket=$SOCK_A,id=$((ID_A + slot)),mac=$MAC_A" \
+        --vdev="net_memif1,role=client,socket=$SOCK_B,id=$((ID_B + slot)),mac=$MAC_B" \
         -- -i --forward-mode=io --nb-cores=1 --total-num-mbufs=32768 \
         ${TESTPMD_IO_EXTRA:-} \
         <"$dir/dut.in" >"$dir/dut.log" 2>&1 &
@@ -242,9 +251,9 @@ testpmd_links_up() {
 
 dut_l3fwd() {
     local dir=$1
-    stdbuf -oL -eL "$L3FWD" -l $CPU_DUT --file-prefix bench-dut "${EAL_MEM[@]}" --no-pci \
-        --vdev="net_memif0,role=client,socket=$SOCK_A,id=$ID_A,mac=$MAC_A" \
-        --vdev="net_memif1,role=client,socket=$SOCK_B,id=$ID_B,mac=$MAC_B" \
+    stdbuf -oL -eL "$L3FWD" -l $CPU_DUT --file-prefix bench-dut-$slot "${EAL_MEM[@]}" --no-pci \
+        --vdev="net_memif0,role=client,socket=$SOCK_A,id=$((ID_A + slot)),mac=$MAC_A" \
+        --vdev="net_memif1,role=client,socket=$SOCK_B,id=$((ID_B + slot)),mac=$MAC_B" \
         -- -p 0x3 --config="(0,0,$CPU_DUT),(1,0,$CPU_DUT)" --lookup=lpm --parse-ptype \
         --rule_ipv4="$root/scripts/bench/l3fwd-v4.rules" \
         --rule_ipv6="$root/scripts/bench/l3fwd-v6.rules" \
@@ -254,17 +263,27 @@ dut_l3fwd() {
     wait_for 20 grep -qs 'entering main loop' "$dir/dut.log"
 }
 
-sluice_api() { "$PY" - "$dir/sluice.json" <<'EOF'
-import json, sys
-print(json.load(open(sys.argv[1]))["api"]["port"])
+# sluice_copy CONF OUT: the configuration for this slot (sluice saves applied
+# changes back to its file, so it always gets a copy); prints its API port.
+sluice_copy() { "$PY" - "$1" "$2" "$slot" <<'EOF'
+import json, re, sys
+cfg = json.load(open(sys.argv[1]))
+slot = int(sys.argv[3])
+if slot:
+    for p in cfg["ports"]:
+        p["device"] = re.sub(r",id=(\d+)", lambda m: ",id=%d" % (int(m.group(1)) + slot),
+                             p["device"])
+    eal = cfg.setdefault("eal", {})
+    eal["file_prefix"] = "%s-%d" % (eal.get("file_prefix") or "bench-sluice", slot)
+    cfg["api"]["port"] += slot
+json.dump(cfg, open(sys.argv[2], "w"), indent=2)
+print(cfg["api"]["port"])
 EOF
 }
 
 dut_sluice() {
     local dir=$1 conf=${2:-$conf_src}
-    # sluice saves applied changes back to its file: give it a copy.
-    cp "$conf" "$dir/sluice.json"
-    api="http://127.0.0.1:$(sluice_api)"
+    api="http://127.0.0.1:$(sluice_copy "$conf" "$dir/sluice.json")"
     "$sluice_bin" --config "$dir/sluice.json" >"$dir/dut.log" 2>&1 &
     dut_pid=$!
     pids+=("$dut_pid")
@@ -289,6 +308,7 @@ stop_dut() {
     if [ "$1" = testpmd-io ]; then
         printf 'stop\nquit\n' >&4 2>/dev/null
         wait_for 10 grep -qs 'Bye' "$dir/dut.log"
+        exec 4>&-
     fi
     stop_pid "$dut_pid"
 }
@@ -299,7 +319,7 @@ stop_dut() {
 clean_runtime() {
     local p
     for p in bench-gen bench-dut perf_stages "$SL_PREFIX"; do
-        [ "$p" != - ] && rm -rf "/run/dpdk/$p"
+        [ "$p" != - ] && rm -rf "/run/dpdk/$p" "/run/dpdk/$p"-[0-9]
     done
     true
 }
@@ -379,16 +399,19 @@ run_one() {
     fi
 }
 
-# window_start DIR: the start of a measured window: CPU counters, and where
-# every thread of both processes runs and what each CPU does, each second
-# (mpstat, pidstat: the evidence for a round that went differently).
+# window_start DIR [SECONDS]: the start of a measured window: CPU counters,
+# and where every thread of the generator and the DUTs (ours: gen_pid and
+# dut_pids, or dut_pid) runs and what each CPU does, each second (mpstat,
+# pidstat: the evidence for a round that went differently).
 window_start() {
+    window_s=${2:-$window}
+    local ours=("$gen_pid" "${dut_pids[@]:-$dut_pid}")
     read -r busy0 steal0 < <(cpu_jiffies)
-    ours0=$(pid_jiffies "$gen_pid" "$dut_pid")
+    ours0=$(pid_jiffies "${ours[@]}")
     stat_pids=()
-    LC_ALL=C mpstat -P ALL 1 "$window" >"$1/mpstat.txt" 2>&1 &
+    LC_ALL=C mpstat -P ALL 1 "$window_s" >"$1/mpstat.txt" 2>&1 &
     stat_pids+=($!)
-    LC_ALL=C pidstat -t -u -p "$gen_pid,$dut_pid" 1 "$window" >"$1/pidstat.txt" 2>&1 &
+    LC_ALL=C pidstat -t -u -p "$(IFS=,; echo "${ours[*]}")" 1 "$window_s" >"$1/pidstat.txt" 2>&1 &
     stat_pids+=($!)
 }
 
@@ -396,12 +419,12 @@ window_start() {
 # the time the hypervisor stole, in % of one CPU.
 window_end() {
     wait "${stat_pids[@]}" 2>/dev/null
-    local busy1 steal1 ours1 hz
+    local busy1 steal1 ours1 hz ours=("$gen_pid" "${dut_pids[@]:-$dut_pid}")
     read -r busy1 steal1 < <(cpu_jiffies)
-    ours1=$(pid_jiffies "$gen_pid" "$dut_pid")
+    ours1=$(pid_jiffies "${ours[@]}")
     hz=$(getconf CLK_TCK)
-    other=$(( ((busy1 - busy0) - (ours1 - ours0)) * 100 / (hz * window) ))
-    steal=$(( (steal1 - steal0) * 100 / (hz * window) ))
+    other=$(( ((busy1 - busy0) - (ours1 - ours0)) * 100 / (hz * window_s) ))
+    steal=$(( (steal1 - steal0) * 100 / (hz * window_s) ))
 }
 
 # probe DIR NAME: the CPUs' speed and the cache-line round trip between them.
@@ -423,13 +446,13 @@ print(" ".join(out))
 EOF
 }
 
-# dut_busy NAME DIR: "CYCLES PACKETS" the DUT spent on iterations that had
+# dut_busy NAME DIR SENT: "CYCLES PACKETS" the DUT spent on iterations that had
 # packets, and the packets those received. Read after the traffic stopped and
 # before (sluice) or as (testpmd, l3fwd) the DUT exits.
 #   testpmd io: --record-core-cycles, printed with its forwarding stats at exit
 #               (its own packet count is not usable: testpmd 22.11 prints it
 #               wrapped below zero after memif reconnects, so the packets are
-#               what the generator sent, all of which the DUT took);
+#               what the generator sent it, SENT, all of which it took);
 #   l3fwd: the build copy's count (scripts/bench/build-l3fwd.sh), at exit;
 #   sluice: sluice_lcore_busy_seconds_total x TSC Hz and
 #           sluice_lcore_receive_packets_total from /metrics.
@@ -438,9 +461,7 @@ dut_busy() {
     testpmd-io)
         local c
         c=$(sed -n 's/.*CPU cycles\/packet=.*(total cycles=\([0-9]*\) .*/\1/p' "$2/dut.log" | tail -1)
-        [ -n "$c" ] && "$PY" -c 'import json, sys
-print(sys.argv[2], json.loads(open(sys.argv[1]).read().splitlines()[-1])["sent"])' \
-            "$2/gen.json" "$c" ;;
+        [ -n "$c" ] && echo "$c $3" ;;
     l3fwd) sed -n 's/^busy cycles=\([0-9]*\) rx packets=\([0-9]*\)$/\1 \2/p' "$2/dut.log" ;;
     sluice|sluice@*) "$PY" - "$2/metrics.txt" "$TSC_HZ" <<'EOF'
 import sys
@@ -456,86 +477,118 @@ EOF
     esac
 }
 
-# run_fixed DUT ROUND: bench_gen offers $fixed_rate packets per second; sets
-# result_line to "DUT ROUND OFFERED RECEIVED BUSY_CYCLES BUSY_PACKETS OTHER_%
-# STEAL_% RTT_BEFORE RTT_AFTER LOOPS_MIN LOOPS_MAX" (the generator's slowest
-# and fastest second, in loop iterations) or "DUT ROUND fail WHY".
+# run_fixed ROUND: one fixed-rate round of every DUT, in turns. bench_gen
+# offers $fixed_rate packets per second to one DUT at a time, each through
+# its own pair of memif links (slot k: id k), switching every $period_ms ms
+# and stopping the DUTs that are not in their turn (test/perf/bench_gen.c);
+# each DUT thus sees the same seconds of the host as the others, so a drift
+# or a move of the vCPUs hits all of them alike. Sets result_lines, one per
+# DUT: "DUT ROUND OFFERED RECEIVED BUSY_CYCLES BUSY_PACKETS OTHER_% STEAL_%
+# RTT_BEFORE RTT_AFTER LOOPS_MIN LOOPS_MAX" (the generator's slowest and
+# fastest turn of that DUT, in loop iterations per second) or "DUT ROUND fail
+# WHY".
 run_fixed() {
-    local name=$1 round=$2 dir=$logs/fixed-${1//\//_}-$2
-    local busy0 steal0 ours0 stat_pids other steal
+    local round=$1 dir=$logs/fixed-$1 name k n=0 fail=''
+    local busy0 steal0 ours0 stat_pids other steal window_s vdevs=() names=() apis=()
     rm -rf "$dir"; mkdir -p "$dir"
-    dut_pid=''
+    dut_pids=() result_lines=()
+    for name in $duts; do
+        names+=("$name")
+        vdevs+=(--vdev="net_memif$((2 * n)),role=server,socket=$SOCK_A,id=$((ID_A + n)),mac=$GEN_MAC_A")
+        vdevs+=(--vdev="net_memif$((2 * n + 1)),role=server,socket=$SOCK_B,id=$((ID_B + n)),mac=$GW_MAC")
+        n=$((n + 1))
+    done
     probe "$dir" probe-before
     rm -f "$dir/gen.in"; mkfifo "$dir/gen.in"
+    # Each DUT gets $window seconds of turns.
     build/test/perf/bench_gen --lcores=0@$CPU_GEN --file-prefix bench-gen "${EAL_MEM[@]}" \
-        --no-pci --vdev="net_memif0,role=server,socket=$SOCK_A,id=$ID_A,mac=$GEN_MAC_A" \
-        --vdev="net_memif1,role=server,socket=$SOCK_B,id=$ID_B,mac=$GW_MAC" \
-        -- --rate "$fixed_rate" --warmup "$warmup" --window "$window" --dst-mac "$MAC_A" \
+        --no-pci "${vdevs[@]}" -- --rate "$fixed_rate" --pairs "$n" --period-ms "$period_ms" \
+        --warmup "$((warmup * n))" --window "$((window * n))" --dst-mac "$MAC_A" \
         <"$dir/gen.in" >"$dir/gen.json" 2>"$dir/gen.log" &
     gen_pid=$!
     pids+=("$gen_pid")
     exec 3>"$dir/gen.in"
-    if ! wait_for 20 grep -qs 'waiting for links' "$dir/gen.json"; then
-        exec 3>&-; reap "$gen_pid"; clean_runtime
-        result_line="$name $round fail generator-did-not-start"; return
+    wait_for 20 grep -qs 'waiting for links' "$dir/gen.json" || fail=generator-did-not-start
+    for k in $(seq 0 $((n - 1))); do
+        [ -n "$fail" ] && break
+        slot=$k
+        mkdir -p "$dir/$k"
+        TESTPMD_IO_EXTRA=--record-core-cycles start_dut "${names[k]}" "$dir/$k" ||
+            fail=dut-did-not-start
+        dut_pids+=("$dut_pid")
+        apis+=("${api:-}")
+    done
+    slot=0
+    [ -z "$fail" ] && ! wait_for 20 grep -qs 'links up' "$dir/gen.json" && fail=links-not-up
+    if [ -z "$fail" ]; then
+        window_start "$dir" "$(( (warmup + window) * n + 2 ))"
+        echo "go ${dut_pids[*]}" >&3
+        wait_for $(( (warmup + window) * n + 30 )) grep -qs rate_pps "$dir/gen.json" ||
+            fail=generator-did-not-finish
+        window_end
     fi
-    if ! TESTPMD_IO_EXTRA=--record-core-cycles start_dut "$name" "$dir" ||
-       ! wait_for 20 grep -qs 'links up' "$dir/gen.json"; then
-        stop_pid "$dut_pid"; exec 3>&-; reap "$gen_pid"; clean_runtime
-        result_line="$name $round fail dut-did-not-start"; return
-    fi
-    echo go >&3                 # the generator warms up, then measures
-    sleep "$warmup"
-    window_start "$dir"
-    sleep "$window"
-    window_end
-    wait_for 20 grep -qs rate_pps "$dir/gen.json"
-    is_sluice "$name" && curl -fs "$api/metrics" >"$dir/metrics.txt" 2>/dev/null
-    stop_dut "$name"
+    for k in $(seq 0 $((${#dut_pids[@]} - 1))); do
+        dir_k=$dir/$k
+        is_sluice "${names[k]}" &&
+            curl -fs "${apis[k]}/metrics" >"$dir_k/metrics.txt" 2>/dev/null
+        dut_pid=${dut_pids[k]}
+        dir=$dir_k stop_dut "${names[k]}"
+    done
     exec 3>&-                   # now the generator may close its ports
     reap "$gen_pid"
     clean_runtime
     probe "$dir" probe-after
-    local cycles
-    local rates loops
-    read -r rates loops < <("$PY" -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1]);
-print("%d,%d %d,%d" % (d["offered_pps"], d["received_pps"], d["loops_per_s_min"], d["loops_per_s_max"]))' \
-        "$dir/gen.json" 2>/dev/null)
-    rates=${rates/,/ } loops=${loops/,/ }
-    cycles=$(dut_busy "$name" "$dir")
-    if [ -z "$rates" ] || [ -z "$cycles" ]; then
-        result_line="$name $round fail no-figures"
-    else
-        result_line="$name $round $rates $cycles $((other < 0 ? 0 : other)) $steal $(rtts "$dir")"
-        result_line+=" $loops"
-    fi
+    for k in $(seq 0 $((n - 1))); do
+        local pair cycles
+        pair=$("$PY" -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().splitlines()[-1])["pairs"][int(sys.argv[2])];
+print("%d %d %d %d %d" % (d["offered_pps"], d["received_pps"], d["sent"], d["loops_per_s_min"], d["loops_per_s_max"]))' \
+            "$dir/gen.json" "$k" 2>/dev/null)
+        set -- $pair
+        cycles=$([ -n "$pair" ] && dut_busy "${names[k]}" "$dir/$k" "$3")
+        if [ -n "$fail" ]; then
+            result_lines+=("${names[k]} $round fail $fail")
+        elif [ -z "$pair" ] || [ -z "$cycles" ]; then
+            result_lines+=("${names[k]} $round fail no-figures")
+        else
+            result_lines+=("${names[k]} $round $1 $2 $cycles $((other < 0 ? 0 : other)) $steal $(rtts "$dir") $4 $5")
+        fi
+    done
+    dut_pids=()
 }
 
-# placement FUNCTION LINE: the placement a round's result line shows (near,
-# far, mixed, noisy, failed), by the report's rules (scripts/bench/report.py
-# classify), so that the script and the report never disagree.
-placement() {
-    "$PY" scripts/bench/report.py classify "$([ "$1" = run_one ] && echo saturating || echo fixed)" "$2"
+# run_saturating ROUND: one saturating round, the DUTs one after the other
+# (run_one); sets result_lines.
+run_saturating() {
+    local dut
+    result_lines=()
+    for dut in $duts; do
+        run_one "$dut" "$1"
+        result_lines+=("$result_line")
+    done
 }
 
-# rounds FILE FUNCTION: rounds of FUNCTION DUT ROUND over every DUT, back to
-# back, until RUNS rounds had every DUT in the same placement (near, or far),
+# placements FUNCTION FILE: "NEAR FAR", the rounds so far in which every DUT
+# was near, and far, by the report's rules (scripts/bench/report.py
+# placements, which also compares rounds with each other), so that the
+# script and the report never disagree.
+placements() {
+    "$PY" scripts/bench/report.py placements \
+        "$([ "$1" = run_saturating ] && echo saturating || echo fixed)" "$2"
+}
+
+# rounds FILE FUNCTION: rounds (FUNCTION ROUND runs every DUT once) until RUNS rounds had every DUT in the same placement (near, or far),
 # or MAX_ROUNDS were run. A round keeps its DUTs together because the
 # headline compares them within a round: the host's state drifts between
 # rounds more than within one.
 rounds() {
     local file=$1 fn=$2 r dut near=0 far=0
     for r in $(seq "$max_rounds"); do
-        local seen=""
-        for dut in $duts; do
-            "$fn" "$dut" "$r"
-            echo "$result_line" | tee -a "$file"
-            seen+=" $(placement "$fn" "$result_line")"
+        local line
+        "$fn" "$r"
+        for line in "${result_lines[@]}"; do
+            echo "$line" | tee -a "$file"
         done
-        case "$(tr ' ' '\n' <<<"$seen" | sort -u | grep -v '^$' | tr '\n' ' ')" in
-        "near ") near=$((near + 1)) ;;
-        "far ") far=$((far + 1)) ;;
-        esac
+        read -r near far < <(placements "$fn" "$file")
         [ "$near" -ge "$runs" ] || [ "$far" -ge "$runs" ] && return
     done
     echo "bench: $near near and $far far rounds of $runs in $max_rounds"
@@ -557,7 +610,7 @@ if [ "$harness" = 1 ]; then
     # vCPUs (near, or far) on a quiet machine, or MAX_ROUNDS were run.
     if [ "$saturating" = 1 ]; then
         say "saturating harness: rounds of ($duts) until $runs in one placement, at most $max_rounds, ${warmup}s warm-up + ${window}s window"
-        rounds "$harness_tsv" run_one
+        rounds "$harness_tsv" run_saturating
     fi
     if [ "$fixed_rate" != 0 ]; then
         say "fixed-rate harness at $fixed_rate packets/s: rounds until $runs in one placement, at most $max_rounds"

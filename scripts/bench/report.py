@@ -14,22 +14,25 @@ Inputs
   round trip between the generator's and the DUT's CPU (test/perf/cpu_probe)
   just before and just after the round, in ns; SLOWEST and FASTEST are the
   round's slowest and fastest second; LOOPS are the fixed-rate generator's
-  slowest and fastest second in loop iterations (each polls a ring the DUT's
-  CPU writes, so it runs at about half speed while the vCPUs are far apart).
+  loop iterations per second in the DUT's slowest and fastest turn (each
+  polls a ring the DUT's CPU writes, so it runs slower while the vCPUs are
+  far apart). The fixed-rate DUTs of one round ran at once, in turns.
 
 What makes a figure a measurement
   Every round has a placement of the two vCPUs (Round.placement): "near" or
   "far" when the cache-line round trip was on the same side of FAR_NS before
   and after it and nothing moved inside it (saturating: no second more than
   AGREE from another; fixed rate: the generator's loop no more than
-  LOOP_CHANGE faster in one second than another), "mixed" otherwise, and none
+  LOOP_CHANGE faster in one of its turns than another), "mixed" otherwise, and none
   when others used more than BUSY_PCT of a CPU or the hypervisor stole more
   (the machine was not quiet). doc/performance.md shows the placement is what
   switches the harness between its two speeds. scripts/bench.sh runs rounds
   until MIN_ROUNDS had every DUT in one placement, asking this script
   (classify) so the rule lives here only.
 
-  The headline, sluice against l3fwd, is the median of their ratio within the
+  The headline is the fixed-rate comparison (the saturating one is printed by
+  the same rules, for reference only: its rate follows the host's placement
+  of the vCPUs). sluice against l3fwd is the median of their ratio within the
   rounds in which every DUT ran in one placement (near first, else far),
   printed only when no round was not quiet, there are MIN_ROUNDS such rounds
   and their ratios agree within AGREE (5 %); figures are medians over the
@@ -50,6 +53,8 @@ bench-results.json: a list of {"name", "mpps", "cycles_per_packet", "spread"}
 
 usage: report.py --harness FILE [--fixed FILE --rate PPS] [--min-rounds N] --out FILE STAGES_JSON...
        report.py classify saturating|fixed "RESULT LINE"    prints the round's placement
+       report.py placements saturating|fixed FILE          prints the rounds with every
+                                                          DUT near, and far
 Exit status 1 if a DUT has no successful run, or perf_stages gave nothing.
 """
 import argparse
@@ -67,6 +72,7 @@ AGREE = 0.05     # rounds of one DUT agree when max / min - 1 is at most this
 FAR_NS = 200     # cache-line round trip above which the vCPUs are far apart
 MAX_LOSS = 0.001  # fixed rate: a DUT that lost more did not keep up
 LOOP_CHANGE = 0.25  # fixed rate: generator loop speed change that marks a move
+LOOP_LEVEL = 0.10   # fixed rate: a round's loop speed this far from its placement's level
 MIN_ROUNDS = 3   # undisturbed rounds each DUT needs for a headline (bench.sh --runs)
 
 
@@ -130,6 +136,8 @@ class Round:
         if loops and min(loops) > 0 and max(loops) / min(loops) - 1 > LOOP_CHANGE:
             why.append("placement changed inside the round (the generator's loop ran %d to %d"
                        " times a second)" % (min(loops), max(loops)))
+        if self.extra.get("level_moved"):
+            why.append(self.extra["level_moved"])
         secs = self.extra.get("seconds")
         if secs and min(secs) > 0 and max(secs) / min(secs) - 1 > AGREE:
             why.append("rate changed inside the round (%.2f to %.2f Mpps from one second to"
@@ -169,7 +177,45 @@ def read_rounds(path, kind):
                 d["failed"].append(w[3] if len(w) > 3 else "unknown")
             else:
                 d["rounds"].append(parse_round(w, kind))
+    if kind == "fixed":
+        check_levels(out)
     return out
+
+
+def check_levels(runs):
+    """Fixed rate: the probes run only before and after a round, and the host
+    may move the vCPUs apart and back in between; the generator's loop speed
+    shows it (each iteration polls a ring the DUT's CPU writes). A round whose
+    probes say near but whose slowest turn ran more than LOOP_LEVEL below the
+    fastest near round's, or that the probes call far but ran more than
+    LOOP_LEVEL above the slowest far round, was not where the probes say: it
+    is marked, and counts as mixed."""
+    by_round = {}
+    for d in runs:
+        for r in runs[d]["rounds"]:
+            by_round.setdefault(r.number, []).append(r)
+    levels = {}
+    for n, rs in by_round.items():
+        cls = {r.placement() for r in rs}
+        loops = [r.extra["loops"][0] for r in rs if r.extra.get("loops")]
+        if len(cls) == 1 and loops and min(loops) > 0:
+            levels.setdefault(cls.pop(), []).append((n, min(loops)))
+    for cls, found in levels.items():
+        if cls == "near":
+            ref = max(v for _, v in found)
+            bad = [(n, v) for n, v in found if v < (1 - LOOP_LEVEL) * ref]
+            what = "the generator ran at another placement's speed (%.1f million loops/s at" \
+                   " its slowest against %.1f in the fastest near round)"
+        elif cls == "far":
+            ref = min(v for _, v in found)
+            bad = [(n, v) for n, v in found if v > (1 + LOOP_LEVEL) * ref]
+            what = "the generator ran at another placement's speed (%.1f million loops/s at" \
+                   " its slowest against %.1f in the slowest far round)"
+        else:
+            continue
+        for n, v in bad:
+            for r in by_round[n]:
+                r.extra["level_moved"] = what % (v / 1e6, ref / 1e6)
 
 
 def classify(kind, line):
@@ -384,10 +430,19 @@ def print_stages(stages, tsc, stamps):
 
 
 def headline(kind, head, reasons, notes, cls, n_rounds):
-    label = ("forwarding rate, saturating harness" if kind == "saturating" else
-             "cost per packet at a fixed rate (l3fwd's cycles / sluice's)")
+    """The fixed-rate comparison is the run's headline. The saturating one is
+    printed by the same rules for reference only: its rate follows where the
+    host places the two vCPUs (doc/performance.md), which nothing inside the
+    machine controls, while the fixed-rate rounds compare the DUTs in turns
+    within the same seconds."""
+    if kind == "saturating":
+        label = "forwarding rate, saturating harness (for reference, not the headline)"
+        none = "no figure"
+    else:
+        label = "HEADLINE: cost per packet at a fixed rate (l3fwd's cycles / sluice's)"
+        none = "no headline"
     if head is None:
-        print("\nsluice / l3fwd, %s: no headline - the rounds are not a measurement:" % label)
+        print("\nsluice / l3fwd, %s: %s - the rounds are not a measurement:" % (label, none))
         for r in reasons:
             print("  " + r)
         return
@@ -401,6 +456,10 @@ def main():
     global MIN_ROUNDS
     if len(sys.argv) == 4 and sys.argv[1] == "classify":
         print(classify(sys.argv[2], sys.argv[3]))
+        return 0
+    if len(sys.argv) == 4 and sys.argv[1] == "placements":
+        runs = read_rounds(sys.argv[3], sys.argv[2])
+        print(len(complete_rounds(runs, "near")), len(complete_rounds(runs, "far")))
         return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
@@ -449,8 +508,10 @@ def main():
         if missing:
             print("\nno successful round for: %s (see the logs)" % ", ".join(missing))
             status = 1
-    for kind, (head, reasons, notes, cls, numbers) in verdicts.items():
-        headline(kind, head, reasons, notes, cls, len(numbers))
+    for kind in ("saturating", "fixed"):
+        if kind in verdicts:
+            head, reasons, notes, cls, numbers = verdicts[kind]
+            headline(kind, head, reasons, notes, cls, len(numbers))
     return status
 
 

@@ -346,5 +346,7 @@ const struct sl_mgmt_route sl_api_routes[] = {
 	{SL_HTTP_GET, "/api/v1/neighbors", h_neighbors, SL_MGMT_AUTH},
 	{SL_HTTP_GET, "/api/v1/ports", h_ports, SL_MGMT_AUTH},
 	{SL_HTTP_GET, "/api/v1/ports/*", h_port, SL_MGMT_AUTH},
+	{SL_HTTP_GET, "/api/v1/flows", sl_api_flows_get, SL_MGMT_AUTH},
+	{SL_HTTP_DELETE, "/api/v1/flows", sl_api_flows_delete, SL_MGMT_AUTH},
 };
 const unsigned sl_api_n_routes = RTE_DIM(sl_api_routes);

@@ -19,6 +19,38 @@
 #include "sl_log.h"
 #include "sluice.h"
 
+/* Seconds to connection clock ticks; the config keeps whole seconds. */
+static uint32_t ticks_of(uint64_t us)
+{
+	uint64_t t = us / 1000000 * SL_FLOW_TICKS_PER_S;
+	return t > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)t;
+}
+
+void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol)
+{
+	const uint64_t *us = cfg->flow.timeout_us;
+	struct sl_ct_timeouts *to = &pol->timeouts;
+	memset(pol, 0, sizeof(*pol));
+	pol->tcp_pickup = cfg->flow.tcp_pickup;
+	for (unsigned i = 0; i < cfg->n_ports && i < SL_MAX_PORTS; i++)
+		pol->outside[i] = cfg->ports[i].zone == SL_ZONE_OUTSIDE;
+	sl_ct_timeouts_default(to);
+	to->state[SL_CT_TCP_SYN_SENT] = ticks_of(us[SL_FLOW_TO_TCP_SYN_SENT]);
+	to->state[SL_CT_TCP_SYN_SENT2] = ticks_of(us[SL_FLOW_TO_TCP_SYN_SENT]);
+	to->state[SL_CT_TCP_SYN_RECV] = ticks_of(us[SL_FLOW_TO_TCP_SYN_RECV]);
+	to->state[SL_CT_TCP_ESTABLISHED] = ticks_of(us[SL_FLOW_TO_TCP_ESTABLISHED]);
+	to->state[SL_CT_TCP_FIN_WAIT] = ticks_of(us[SL_FLOW_TO_TCP_FIN_WAIT]);
+	to->state[SL_CT_TCP_CLOSE_WAIT] = ticks_of(us[SL_FLOW_TO_TCP_CLOSE_WAIT]);
+	to->state[SL_CT_TCP_LAST_ACK] = ticks_of(us[SL_FLOW_TO_TCP_LAST_ACK]);
+	to->state[SL_CT_TCP_TIME_WAIT] = ticks_of(us[SL_FLOW_TO_TCP_TIME_WAIT]);
+	to->state[SL_CT_TCP_CLOSE] = ticks_of(us[SL_FLOW_TO_TCP_CLOSE]);
+	to->state[SL_CT_UDP_UNREPLIED] = ticks_of(us[SL_FLOW_TO_UDP]);
+	to->state[SL_CT_UDP_REPLIED] = ticks_of(us[SL_FLOW_TO_UDP]);
+	to->udp_assured = ticks_of(us[SL_FLOW_TO_UDP_ASSURED]);
+	to->state[SL_CT_ICMP] = ticks_of(us[SL_FLOW_TO_ICMP]);
+	to->state[SL_CT_OTHER] = ticks_of(us[SL_FLOW_TO_OTHER]);
+}
+
 struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,
 			  char *err, size_t err_len)
 {
@@ -46,6 +78,8 @@ struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint6
 	dp->ip = sl_ipstack_tables_build(cfg, ids, generation, app->socket, err, err_len);
 	if (dp->ip == NULL)
 		goto fail;
+	dp->flow_on = cfg->flow.enabled && app->flows != NULL;
+	sl_dp_flow_policy(cfg, &dp->flow);
 	return dp;
 fail:
 	sl_dp_free(dp);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,88 @@ static int setup_shared(struct sl_app *app, char *err, size_t len)
 	return 0;
 }
 
+/* A connection's destination is one of sluice's addresses (this snapshot's). */
+static bool flow_is_local(const void *arg, const struct sl_flow_key *k)
+{
+	const struct sl_ipstack_tables *t = arg;
+	uint32_t nh;
+	if (k->af == SL_AF_INET) {
+		uint32_t a;
+		memcpy(&a, k->dst, 4);
+		nh = sl_ipstack_lookup4(t, rte_be_to_cpu_32(a));
+	} else {
+		nh = sl_ipstack_lookup6(t, k->dst);
+	}
+	return t->nexthops[nh].type == SL_NH_LOCAL || t->nexthops[nh].type == SL_NH_BROADCAST;
+}
+
+/* Packets on their way from one worker to another: give them back. */
+static void free_ring(struct rte_ring *r)
+{
+	void *m;
+	if (r == NULL)
+		return;
+	while (rte_ring_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(r);
+}
+
+/*
+ * Connection tracking, with a flow section: the table (its size is fixed
+ * until a restart), one handoff ring per ordered pair of workers, and each
+ * worker's view of them.
+ */
+static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
+{
+	if (!cfg->flow.enabled)
+		return 0;
+	app->flows = sl_flow_table_create(cfg->flow.max_connections, cfg->flow.max_connections_ipv6,
+					  app->n_workers, app->qsv, app->socket);
+	if (app->flows == NULL) {
+		snprintf(err, len, "flow.max_connections: cannot allocate a table of %u connections "
+			 "(%" PRIu64 " MiB)", cfg->flow.max_connections,
+			 sl_flow_table_memory(cfg->flow.max_connections,
+					      cfg->flow.max_connections_ipv6, app->n_workers) >> 20);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		for (unsigned j = 0; j < app->n_workers; j++) {
+			char name[RTE_RING_NAMESIZE];
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "sl_ho_%u_%u", i, j);
+			app->handoff[i][j] = rte_ring_create(name, SL_FLOW_HANDOFF_RING, app->socket,
+							     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (app->handoff[i][j] == NULL) {
+				snprintf(err, len, "cannot create the handoff rings: %s",
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+		}
+	}
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		struct sl_worker *w = &app->workers[i];
+		w->flow = (struct sl_flow_worker_ctx){
+			.t = app->flows, .worker = i, .n_workers = app->n_workers,
+			.st = &sl_lcore_stats[w->lcore_id],
+			.tsc_per_tick = app->tsc_hz / SL_FLOW_TICKS_PER_S,
+			/* Every millisecond a thousandth of the pool: all of it each second. */
+			.scan_every = app->tsc_hz / 1000,
+			.scan_budget = RTE_MAX(64u, app->flows->capacity / app->n_workers / 1000 + 1),
+			.is_local = flow_is_local,
+		};
+		for (unsigned j = 0; j < app->n_workers; j++) {
+			w->flow.to[j] = app->handoff[i][j];
+			w->flow.from[j] = app->handoff[j][i];
+		}
+	}
+	SL_LOG(INFO, "flow", "connection table: %u connections (%u IPv6), %" PRIu64 " MiB",
+	       app->flows->capacity, app->flows->v6_capacity,
+	       sl_flow_table_memory(cfg->flow.max_connections, cfg->flow.max_connections_ipv6,
+				    app->n_workers) >> 20);
+	return 0;
+}
+
 static int start_api(struct sl_app *app, const struct sl_config *cfg)
 {
 	struct sl_mgmt_server_params p = {
@@ -255,6 +338,10 @@ static void shutdown_app(struct sl_app *app)
 	for (uint16_t i = 0; i < app->n_ports; i++)
 		sl_port_close(&app->ports[i]);
 	sl_neigh_table_free(app->neigh);
+	for (unsigned i = 0; i < app->n_workers; i++)
+		for (unsigned j = 0; j < app->n_workers; j++)
+			free_ring(app->handoff[i][j]);
+	sl_flow_table_free(app->flows);
 	sl_dp_free(app->dp);
 	sl_config_free(app->cfg);
 	rte_ring_free(app->punt);
@@ -280,7 +367,8 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 		return fatal(err);
 	}
 	if (create_pool(app, cfg, err, sizeof(err)) < 0 || setup_shared(app, err, sizeof(err)) < 0 ||
-	    setup_ports(app, cfg, err, sizeof(err)) < 0 || assign_queues(app, err, sizeof(err)) < 0)
+	    setup_ports(app, cfg, err, sizeof(err)) < 0 || assign_queues(app, err, sizeof(err)) < 0 ||
+	    setup_flow(app, cfg, err, sizeof(err)) < 0)
 		return fatal(err);
 	app->generation = 1;
 	app->dp = sl_dp_build(app, cfg, app->generation, err, sizeof(err));

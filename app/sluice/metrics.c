@@ -213,6 +213,36 @@ static void render_api(struct sl_app *app, struct sl_buf *b)
 	}
 }
 
+/* Connection tracking, when the flow section has it on. */
+static void render_flows(struct sl_app *app, struct sl_buf *b, const struct sl_lcore_stats *sum)
+{
+	uint64_t by_state[SL_CT_NSTATES] = {0};
+	if (app->flows == NULL)
+		return;
+	for (unsigned i = 0; i < app->n_workers; i++)
+		for (unsigned s = 0; s < SL_CT_NSTATES; s++)
+			by_state[s] += __atomic_load_n(&app->workers[i].flow.by_state[s],
+						       __ATOMIC_RELAXED);
+	sl_metrics_family(b, "sluice_flow_connections", SL_METRIC_GAUGE,
+			  "Tracked connections by state (TCP's as nf_conntrack names them; udp "
+			  "unreplied/replied, icmp echo, other protocols).");
+	for (unsigned s = SL_CT_TCP_SYN_SENT; s < SL_CT_NSTATES; s++) {
+		const char *labels[] = {"state", sl_ct_state_name((uint8_t)s), NULL};
+		sl_metrics_sample_u64(b, "sluice_flow_connections", NULL, labels, by_state[s]);
+	}
+	gauge(b, "sluice_flow_connections_limit", "Connections the table holds (flow.max_connections).",
+	      (double)app->flows->capacity);
+	counter(b, "sluice_flow_created_total", "Connections created.", sum->flow_created);
+	counter(b, "sluice_flow_removed_total", "Connections removed: expired, closed or flushed.",
+		sum->flow_removed);
+	counter(b, "sluice_flow_evicted_total",
+		"Connections still in their handshake evicted to make room for a new one.",
+		sum->flow_evicted);
+	counter(b, "sluice_flow_handoffs_total",
+		"Packets handed from the worker that received them to the worker that owns their "
+		"connection.", sum->flow_handoff_out);
+}
+
 void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 {
 	struct sl_lcore_stats sum;
@@ -242,6 +272,7 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	render_latency(app, b, &sum);
 	render_lcores(app, b);
 	render_neighbors(app, b);
+	render_flows(app, b, &sum);
 	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",
 	      (double)rte_mempool_avail_count(app->pool));
 	gauge(b, "sluice_mbuf_pool_size", "Mbufs in the packet pool, free or in use.",

@@ -20,6 +20,7 @@
 #include <rte_ring.h>
 
 #include "sl_config.h"
+#include "sl_flow.h"
 #include "sl_ipstack.h"
 #include "sl_mgmt.h"
 #include "sl_port.h"
@@ -36,6 +37,8 @@ struct sl_dp {
 	struct sl_ipstack_tables *ip;
 	uint32_t idle_sleep_us;
 	uint16_t burst;
+	bool flow_on;                       /**< connection tracking (a flow section) */
+	struct sl_flow_policy flow;
 };
 
 struct sl_rxq {
@@ -50,6 +53,7 @@ struct sl_worker {
 	uint16_t n_rxq;
 	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
 	struct sl_ipstack_worker ip;
+	struct sl_flow_worker_ctx flow;     /**< with connection tracking on */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
 	uint64_t seen_busy, seen_total;
@@ -75,6 +79,8 @@ struct sl_app {
 	struct rte_ring *punt;
 	struct rte_mempool *pool;
 	struct sl_neigh_table *neigh;
+	struct sl_flow_table *flows;  /**< NULL without a flow section */
+	struct rte_ring *handoff[SL_MAX_WORKERS][SL_MAX_WORKERS]; /**< [from][to] */
 	struct sl_ipstack_ctl ctl;
 	struct sl_mgmt_server *http;
 	char token[256];            /**< bearer token; never logged */
@@ -104,6 +110,8 @@ int sl_app_load_token(const struct sl_config *cfg, char *token, size_t len, char
 struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,
 			  char *err, size_t err_len);
 void sl_dp_free(struct sl_dp *dp);
+/** The connection-tracking policy of @p cfg (zones, timeouts in ticks). */
+void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol);
 
 enum sl_apply_result {
 	SL_APPLY_OK = 0,
@@ -136,6 +144,11 @@ void sl_app_status_line(const struct sl_app *app, char *out, size_t len);
 /** Re-read the config file and apply it (SIGHUP); the outcome is logged. */
 void sl_app_reload_file(struct sl_app *app);
 bool sl_app_ready(const struct sl_app *app, json_t **checks);
+
+/* api_flows.c */
+void sl_api_flows_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_flows_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			 void *arg);
 
 /* api.c */
 extern const struct sl_mgmt_route sl_api_routes[];

@@ -3,9 +3,13 @@
  * The worker loop: run to completion, one burst at a time.
  *
  *   for each of my RX queues:
- *     rx burst -> parse -> input (L2, punt ARP/ND) -> route (FIB, TTL, MTU,
- *     ICMP) -> [acl -> ratelimit -> flow -> tunnel -> qos] -> neighbor (L2
- *     rewrite) -> tx burst per egress port on my own TX queue
+ *     rx burst -> parse -> input (L2, punt ARP/ND) -> [acl -> ratelimit] ->
+ *     flow (connections; a packet of another worker's connection is handed
+ *     to it) -> route (FIB, TTL, MTU, ICMP; local-in dispatch) -> [tunnel
+ *     -> qos] -> neighbor (L2 rewrite) -> tx burst per egress port on my
+ *     own TX queue
+ *   service, every iteration: packets other workers handed to me (from the
+ *     flow stage on), connection expiry and reuse
  *   report an RCU quiescent state
  *
  * The bracketed stages are where later features plug in. Nothing here
@@ -77,6 +81,18 @@ static uint64_t transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte
 	return end;
 }
 
+/* From the flow stage on: where handed-off packets join. */
+static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
+			  uint16_t n, uint64_t now)
+{
+	if (dp->flow_on)
+		n = sl_flow_pre_burst(&w->flow, &dp->flow, pkts, n, now);
+	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
+	/* tunnel and qos stages go here. */
+	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
+	return transmit(w, dp, pkts, n, now);
+}
+
 /* One RX burst through the pipeline. Returns the TSC after its TX. */
 static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
 		    uint16_t n, uint16_t port, uint64_t now)
@@ -85,10 +101,28 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	uint16_t ok = sl_pkt_parse_burst(&rx, pkts, n, now);
 	sl_pkt_drop_rejects(w->ip.st, pkts + ok, (uint16_t)(n - ok));
 	n = sl_ipstack_input_burst(&w->ip, pkts, ok, now);
-	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
-	/* acl, ratelimit, flow, tunnel and qos stages go here. */
-	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
-	return transmit(w, dp, pkts, n, now);
+	/* acl and ratelimit stages go here. */
+	return from_flow(w, dp, pkts, n, now);
+}
+
+/*
+ * Work that does not wait for a received packet: what other workers handed
+ * to this one, and the connection table's housekeeping. Returns the packets
+ * it moved (0: the iteration stays idle) and sets *end after their TX.
+ */
+static uint32_t service(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
+			uint64_t now, uint64_t *end)
+{
+	uint32_t got = 0;
+	if (w->flow.t == NULL)
+		return 0;
+	uint16_t n = sl_flow_handoff_take(&w->flow, pkts, dp->burst);
+	if (n > 0) {
+		got = n;
+		*end = from_flow(w, dp, pkts, n, now);
+	}
+	sl_flow_service(&w->flow, now);
+	return got;
 }
 
 static void idle_sleep(uint32_t us)
@@ -117,6 +151,7 @@ int sl_worker_main(void *arg)
 		uint64_t end = 0;
 		uint32_t got = 0;
 		w->ip.t = dp->ip;
+		w->flow.local_arg = dp->ip;
 		for (uint16_t q = 0; q < w->n_rxq; q++) {
 			const struct sl_rxq *rq = &w->rxq[q];
 			uint16_t n = rte_eth_rx_burst(rq->port_id, rq->queue, pkts, dp->burst);
@@ -125,6 +160,7 @@ int sl_worker_main(void *arg)
 			got += n;
 			end = process(w, dp, pkts, n, rq->port, now);
 		}
+		got += service(w, dp, pkts, now, &end);
 		rte_rcu_qsbr_quiescent(app->qsv, w->index);
 
 		/* A busy iteration ends at its last TX (empty polls after it count

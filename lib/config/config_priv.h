@@ -9,6 +9,7 @@
  *   sl_config_port.c      the "ports" section
  *   sl_config_route.c     the "routes" section and the route edit API
  *   sl_config_neighbor.c  the "neighbors" section
+ *   sl_config_flow.c      the "flow" section (connection tracking)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
  *   sl_units.c            units and address literals
@@ -151,6 +152,11 @@ bool cfg_pci_key(const char *s, uint32_t *key);
 int cfg_get_mac(struct pctx *c, const char *path, const json_t *v, uint8_t mac[6]);
 /* The first of ports 0..@p n_ports-1 with @p a as a host address, or -1. */
 int cfg_addr_owner(const struct sl_config *cfg, unsigned n_ports, const struct sl_addr *a);
+
+/* sl_config_flow.c */
+void cfg_flow_defaults(struct sl_config_flow *f);
+int cfg_parse_flow(struct pctx *c, const json_t *v);
+json_t *cfg_flow_json(const struct sl_config_flow *f);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

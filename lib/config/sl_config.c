@@ -240,6 +240,7 @@ static void set_defaults(struct sl_config *cfg)
 	cfg->log.level = SL_LOG_INFO;
 	cfg->workers.idle_sleep_us = 0;
 	cfg->workers.burst = 32;
+	cfg_flow_defaults(&cfg->flow);
 }
 
 static int parse_section(struct pctx *c, const char *key, const json_t *v)
@@ -260,6 +261,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_walk(c, key, v, log_fields, ARRAY_LEN(log_fields), &cfg->log);
 	if (strcmp(key, "workers") == 0)
 		return cfg_walk(c, key, v, workers_fields, ARRAY_LEN(workers_fields), &cfg->workers);
+	if (strcmp(key, "flow") == 0)
+		return cfg_parse_flow(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
@@ -303,6 +306,14 @@ static int parse_root(struct pctx *c, const json_t *doc)
 	for (size_t i = 0; i < n_later; i++)
 		if (parse_section(c, later[i], later_v[i]) != 0)
 			return -EINVAL;
+	/* A zone is enforced by connection tracking: without it, say so. */
+	for (unsigned i = 0; i < c->cfg->n_ports; i++) {
+		char path[PATH_LEN];
+		if (c->cfg->ports[i].zone == SL_ZONE_INSIDE || c->cfg->flow.enabled)
+			continue;
+		snprintf(path, sizeof(path), "ports[%u].zone", i);
+		return cfg_fail(c, path, "\"outside\" needs connection tracking: add a \"flow\" section");
+	}
 	return 0;
 }
 

@@ -48,8 +48,15 @@ struct sl_prefix {
 	uint8_t len;
 };
 
+/** Zones of the stateful firewall (with a flow section). */
+enum sl_zone {
+	SL_ZONE_INSIDE = 0,     /**< anything may start connections from here */
+	SL_ZONE_OUTSIDE,        /**< only replies and related traffic come in */
+};
+
 struct sl_config_port {
 	char name[SL_CONFIG_NAME_MAX];       /**< [a-z0-9_-]{1,15}, unique */
+	uint8_t zone;                        /**< enum sl_zone, default inside */
 	char device[SL_CONFIG_DEVICE_MAX];   /**< PCI address or vdev string */
 	bool device_is_pci;                  /**< true for "0000:01:00.0" form */
 	uint16_t mtu;                        /**< L3 MTU, 68..9600, default 1500 */
@@ -115,6 +122,24 @@ struct sl_config_log {
 	uint8_t level;            /**< enum sl_log_level, default info */
 };
 
+/** Connection timeouts, in the order of sl_config_flow_timeout_names. */
+enum sl_flow_timeout {
+	SL_FLOW_TO_TCP_SYN_SENT, SL_FLOW_TO_TCP_SYN_RECV, SL_FLOW_TO_TCP_ESTABLISHED,
+	SL_FLOW_TO_TCP_FIN_WAIT, SL_FLOW_TO_TCP_CLOSE_WAIT, SL_FLOW_TO_TCP_LAST_ACK,
+	SL_FLOW_TO_TCP_TIME_WAIT, SL_FLOW_TO_TCP_CLOSE, SL_FLOW_TO_UDP, SL_FLOW_TO_UDP_ASSURED,
+	SL_FLOW_TO_ICMP, SL_FLOW_TO_OTHER, SL_FLOW_TIMEOUTS
+};
+extern const char *const sl_config_flow_timeout_names[SL_FLOW_TIMEOUTS];
+
+/** Connection tracking ("flow"); on when the section is present. */
+struct sl_config_flow {
+	bool enabled;
+	bool tcp_pickup;                  /**< track TCP seen mid-stream, default off */
+	uint32_t max_connections;         /**< default 262144 (restart) */
+	uint32_t max_connections_ipv6;    /**< of those, IPv6 at most; default 65536 (restart) */
+	uint64_t timeout_us[SL_FLOW_TIMEOUTS]; /**< whole seconds, nf_conntrack's defaults */
+};
+
 struct sl_config_workers {
 	uint32_t idle_sleep_us;   /**< sleep after idle polls; 0 = pure busy poll */
 	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
@@ -131,6 +156,7 @@ struct sl_config {
 	struct sl_config_api api;
 	struct sl_config_log log;
 	struct sl_config_workers workers;
+	struct sl_config_flow flow;
 };
 
 /**

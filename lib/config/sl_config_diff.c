@@ -207,6 +207,11 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 		rc = diff_taken(out, "log", cfg_log_json(&a->log), cfg_log_json(&b->log));
 	if (rc == 0)
 		rc = diff_taken(out, "workers", cfg_workers_json(&a->workers), cfg_workers_json(&b->workers));
+	if (rc == 0 && (a->flow.enabled || b->flow.enabled)) {
+		json_t *fa = a->flow.enabled ? cfg_flow_json(&a->flow) : json_object();
+		json_t *fb = b->flow.enabled ? cfg_flow_json(&b->flow) : json_object();
+		rc = diff_taken(out, "flow", fa, fb);
+	}
 	return cfg_finish(out, rc);
 }
 
@@ -312,5 +317,12 @@ int sl_config_check_live_change(const struct sl_config *cur,
 		return busy(err, err_len, "api.memory_limit", RESTART);
 	if (cur->api.max_body != next->api.max_body)
 		return busy(err, err_len, "api.max_body", RESTART);
+	/* The connection table is sized and placed at start. */
+	if (cur->flow.enabled != next->flow.enabled)
+		return busy(err, err_len, "flow", RESTART);
+	if (cur->flow.max_connections != next->flow.max_connections)
+		return busy(err, err_len, "flow.max_connections", RESTART);
+	if (cur->flow.max_connections_ipv6 != next->flow.max_connections_ipv6)
+		return busy(err, err_len, "flow.max_connections_ipv6", RESTART);
 	return 0;
 }

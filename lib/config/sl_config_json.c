@@ -120,6 +120,8 @@ json_t *cfg_port_json(const struct sl_config_port *p)
 	cfg_put(o, "name", json_string(p->name), &rc);
 	cfg_put(o, "device", json_string(p->device), &rc);
 	cfg_put(o, "mtu", json_integer(p->mtu), &rc);
+	if (p->zone != SL_ZONE_INSIDE)
+		cfg_put(o, "zone", json_string("outside"), &rc);
 	cfg_put(o, "queues", json_integer(p->queues), &rc);
 	cfg_put(o, "rx_desc", json_integer(p->rx_desc), &rc);
 	cfg_put(o, "tx_desc", json_integer(p->tx_desc), &rc);
@@ -211,6 +213,8 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 	cfg_put(o, "api", cfg_api_json(&cfg->api), &rc);
 	cfg_put(o, "log", cfg_log_json(&cfg->log), &rc);
 	cfg_put(o, "workers", cfg_workers_json(&cfg->workers), &rc);
+	if (cfg->flow.enabled)
+		cfg_put(o, "flow", cfg_flow_json(&cfg->flow), &rc);
 	return cfg_finish(o, rc);
 }
 

@@ -190,6 +190,14 @@ static int port_mac(struct pctx *c, const char *path, const json_t *v, void *obj
 	return 0;
 }
 
+static const char *const zone_names[] = {"inside", "outside", NULL};
+
+static int port_zone(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_port *p = obj;
+	return cfg_get_enum(c, path, v, zone_names, "inside, outside", &p->zone);
+}
+
 /*
  * The first of ports 0..@p n_ports-1 with @p a as a host address, or -1.
  * Only the addresses counted in n_ipv4/n_ipv6 are looked at, so a port
@@ -277,6 +285,7 @@ static const struct field port_fields[] = {
 	F_FN("rx_desc", port_rx_desc),
 	F_FN("tx_desc", port_tx_desc),
 	F_FN("mac", port_mac),
+	F_FN("zone", port_zone),
 	F_FN("ipv4", port_ipv4),
 	F_FN("ipv6", port_ipv6),
 };

@@ -55,6 +55,7 @@ enum sl_pkt_flags {
 					       punted to be fragmented */
 	SL_PKT_F_LOCAL_IN = 1u << 8,  /**< set by ipstack: addressed to sluice, punted
 					   by the local-in dispatch to the management lcore */
+	SL_PKT_F_HANDED_OFF = 1u << 9, /**< set by flow: came over a handoff ring */
 };
 
 /** Per-packet facts, in the mbuf private area. */

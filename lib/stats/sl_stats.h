@@ -57,7 +57,16 @@
 	X(PUNT_RING_FULL, "punt_ring_full", "management lcore ring full")                 \
 	X(NO_MBUF, "no_mbuf", "mbuf pool exhausted")                                      \
 	X(TX_FULL, "tx_full", "transmit queue full")                                      \
-	X(PORT_DOWN, "port_down", "egress port is not up")
+	X(PORT_DOWN, "port_down", "egress port is not up")                               \
+	X(TCP_INVALID, "tcp_invalid", "TCP flags or state transition not allowed (nf_conntrack INVALID)") \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "TCP segment outside the peer's window")   \
+	X(TCP_BAD_RST, "tcp_bad_rst", "TCP reset outside the window")                      \
+	X(NO_CONNECTION, "no_connection", "from an outside zone, and no connection or service for it") \
+	X(FLOW_TABLE_FULL, "flow_table_full", "connection table full and nothing to evict")  \
+	X(FLOW_INSERT_RACE, "flow_insert_race", "two workers created one connection at once; neither kept it") \
+	X(HANDOFF_FULL, "handoff_full", "the owner worker's handoff ring is full")          \
+	X(HANDOFF_AGAIN, "handoff_again", "handed to its connection's owner, which no longer owned it") \
+	X(FRAGMENT_UNTRACKED, "fragment_untracked", "non-first fragment from an outside zone (not reassembled)")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,
@@ -97,6 +106,11 @@ struct sl_lcore_stats {
 	uint64_t icmp_errors_ratelimited; /**< ICMP errors suppressed by the rate limit */
 	uint64_t ipv4_fragmented;   /**< IPv4 packets cut into fragments */
 	uint64_t ipv4_fragments;    /**< fragments created */
+	uint64_t flow_created;      /**< connections created */
+	uint64_t flow_removed;      /**< connections removed (expired, closed, killed) */
+	uint64_t flow_evicted;      /**< embryonic connections evicted for a new one */
+	uint64_t flow_handoff_out;  /**< packets handed to the owner of their connection */
+	uint64_t flow_handoff_in;   /**< packets taken from other workers' handoffs */
 	uint64_t polls;             /**< loop iterations */
 	uint64_t busy_cycles;       /**< TSC cycles spent on iterations that had packets */
 	uint64_t total_cycles;      /**< TSC cycles of all iterations */

@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Connection tracking and zones, with two workers on two-queue ports.
+
+    h1 (inside) 10.1.0.2 --[lan | sluice, 2 workers | wan, zone outside]-- h2 (outside) 10.2.0.2
+
+Both ports are af_packet with three queue pairs (sluice asks for one per
+worker and one for the management lcore: qpairs=3, in a PACKET_FANOUT group),
+so a connection's packets may land on either worker; the table is shared and
+each connection has one owner.
+"""
+import json
+import time
+
+import pytest
+
+from conftest import demo_config, ping
+
+HTTP_PORT = 8081
+# Two workers: the management lcore on CPU 0, both workers on CPU 1 (2-CPU machines).
+LCORES = "0@0,1@1,2@1"
+
+
+def flow_config(**flow):
+    cfg = demo_config()
+    cfg["ports"][1]["zone"] = "outside"
+    cfg["flow"] = {"max_connections": 4096, **flow}
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def web(topo):
+    """An HTTP server on each host."""
+    procs = [topo.popen(h, "/usr/bin/python3", "-m", "http.server", "--bind", "::",
+                        str(HTTP_PORT), stdout=open("/dev/null", "w"),
+                        stderr=open("/dev/null", "w")) for h in ("h1", "h2")]
+    time.sleep(1)
+    yield
+    for p in procs:
+        p.terminate()
+        p.wait()
+
+
+def curl(topo, host, url, timeout=3):
+    return topo.run(host, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                    "--max-time", str(timeout), url, check=False)
+
+
+def flows(sluice, **query):
+    q = "&".join(f"{k}={v}" for k, v in query.items())
+    return sluice.api("/api/v1/flows" + ("?" + q if q else ""))
+
+
+# Test that inside hosts open connections out, replies come back, and the
+# table shows them with their state; outside hosts cannot open connections in.
+def test_zones(topo, sluice_factory, web):
+    s = sluice_factory(flow_config(), lcores=LCORES)
+    for _ in range(5):
+        assert curl(topo, "h1", f"http://10.2.0.2:{HTTP_PORT}/").stdout == "200"
+        assert curl(topo, "h1", f"http://[fd00:2::2]:{HTTP_PORT}/").stdout == "200"
+    out = ping(topo, "h1", "10.2.0.2").stdout
+    assert " 3 received" in out, out
+    got = flows(s, proto="tcp", address="10.2.0.2")
+    assert len(got["flows"]) == 5, got
+    for f in got["flows"]:
+        assert f["original"]["src"] == "10.1.0.2" and f["original"]["dst"] == "10.2.0.2"
+        assert f["original"]["dport"] == HTTP_PORT
+        assert f["reply"]["src"] == "10.2.0.2" and f["reply"]["dport"] == f["original"]["sport"]
+        assert f["state"] in ("time_wait", "close", "last_ack", "fin_wait", "close_wait"), f
+        assert f["assured"] and f["original"]["packets"] >= 4 and f["reply"]["packets"] >= 4
+    assert len(flows(s, proto="tcp", address="fd00:2::2")["flows"]) == 5
+    icmp = flows(s, proto="icmp")["flows"]
+    assert len(icmp) == 1 and icmp[0]["state"] == "icmp", icmp
+    assert icmp[0]["original"]["packets"] == 3 and icmp[0]["reply"]["packets"] == 3
+    # From outside: nothing opens a connection in, but sluice's own address answers.
+    before = s.drops()["no_connection"]
+    assert curl(topo, "h2", f"http://10.2.0.2:{HTTP_PORT}/").stdout == "200"   # itself
+    assert curl(topo, "h2", f"http://10.1.0.2:{HTTP_PORT}/", timeout=1).stdout != "200"
+    assert " 0 received" in ping(topo, "h2", "10.1.0.2", count=2, check=False).stdout
+    assert " 2 received" in ping(topo, "h2", "10.2.0.1", count=2).stdout
+    assert s.drops()["no_connection"] - before >= 3          # SYN + retries, 2 pings
+    m = s.metrics()
+    assert m[("sluice_flow_created_total", frozenset())] == 11
+    assert m[("sluice_flow_connections_limit", frozenset())] == 4096
+    # Queues are dealt to workers round robin over both ports (lan 0, 1, 0;
+    # wan 1, 0, 1), so the fanout's symmetric hash puts a connection's two
+    # directions on different workers: replies crossed, and nothing was lost.
+    assert m[("sluice_flow_handoffs_total", frozenset())] > 0
+    assert s.drops()["handoff_full"] == 0 and s.drops()["handoff_again"] == 0
+    total = sum(v for k, v in m.items() if k[0] == "sluice_flow_connections")
+    assert total == 11
+
+
+def tcp_pair(topo):
+    """A connection from h1 to h2 that stays open: (client, server, sport)."""
+    srv = topo.popen("h2", "/usr/bin/python3", "-c",
+                     "import socket,sys\n"
+                     "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                     "s.bind(('0.0.0.0', 9000)); s.listen(1); c,_=s.accept()\n"
+                     "while True:\n"
+                     "    d=c.recv(100)\n"
+                     "    if not d: break\n"
+                     "    c.sendall(d)\n", stdout=open("/dev/null", "w"))
+    time.sleep(0.5)
+    cli = topo.popen("h1", "/usr/bin/python3", "-u", "-c",
+                     "import socket,sys\n"
+                     "c=socket.create_connection(('10.2.0.2', 9000)); "
+                     "print(c.getsockname()[1], flush=True)\n"
+                     "for line in sys.stdin:\n"
+                     "    c.sendall(line.encode()); print(c.recv(100).decode().strip(), flush=True)\n",
+                     stdin=-1, stdout=-1, text=True)
+    sport = int(cli.stdout.readline())
+    return cli, srv, sport
+
+
+def echo(cli, word):
+    cli.stdin.write(word + "\n")
+    cli.stdin.flush()
+    return cli.stdout.readline().strip()
+
+
+def scapy(topo, host, prog):
+    topo.run(host, "/usr/bin/python3", "-c", "from scapy.all import *; conf.verb = 0; " + prog)
+
+
+# Test that segments outside the window and resets outside it are dropped and
+# counted, and the connection they aimed at carries on.
+def test_window_and_resets(topo, sluice_factory):
+    s = sluice_factory(flow_config(), lcores=LCORES)
+    cli, srv, sport = tcp_pair(topo)
+    try:
+        assert echo(cli, "one") == "one"
+        f = flows(s, proto="tcp", port=sport)["flows"]
+        assert len(f) == 1 and f[0]["state"] == "established", f
+        before = s.drops()
+        mac = topo.mac("dut", "wan0")
+        # From the server's side, with sequence numbers far from anything sent.
+        base = f"Ether(dst='{mac}')/IP(src='10.2.0.2', dst='10.1.0.2')/"
+        scapy(topo, "h2", f"sendp({base}TCP(sport=9000, dport={sport}, flags='A', "
+                          "seq=0x7fff0000, ack=1)/Raw(b'x'*10), iface='eth0')")
+        scapy(topo, "h2", f"sendp({base}TCP(sport=9000, dport={sport}, flags='R', "
+                          "seq=0x7fff0000), iface='eth0')")
+        # A FIN without ACK, and a segment with no flags at all: no TCP sends them.
+        scapy(topo, "h2", f"sendp({base}TCP(sport=9000, dport={sport}, flags='F', "
+                          "seq=5), iface='eth0')")
+        scapy(topo, "h2", f"sendp({base}TCP(sport=9000, dport={sport}, flags='', "
+                          "seq=5), iface='eth0')")
+        time.sleep(0.5)
+        after = s.drops()
+        assert after["tcp_out_of_window"] - before["tcp_out_of_window"] == 1
+        assert after["tcp_bad_rst"] - before["tcp_bad_rst"] == 1
+        assert after["tcp_invalid"] - before["tcp_invalid"] == 2
+        assert echo(cli, "two") == "two"
+        f = flows(s, proto="tcp", port=sport)["flows"]
+        assert f[0]["state"] == "established", f
+        m = s.metrics()
+        assert m[("sluice_flow_connections", frozenset({("state", "established")}))] == 1
+    finally:
+        cli.kill()
+        srv.kill()
+
+
+# Test that connections go when their timeout passes, and when flushed by the API.
+def test_timeouts_and_flush(topo, sluice_factory):
+    s = sluice_factory(flow_config(timeouts={"udp": "4s", "icmp": "4s"}), lcores=LCORES)
+    scapy(topo, "h1", "sendp([Ether(dst='%s')/IP(src='10.1.0.2', dst='10.2.0.2')/"
+                      "UDP(sport=p, dport=53)/Raw(b'q') for p in (7001, 7002, 7003)], "
+                      "iface='eth0')" % topo.mac("dut", "lan0"))
+    start = time.time()
+    ping(topo, "h1", "10.2.0.2", count=1)
+    got = flows(s, proto="udp")["flows"]
+    assert sorted(f["original"]["sport"] for f in got) == [7001, 7002, 7003]
+    assert all(f["state"] == "unreplied" for f in got)
+    assert all(3 <= f["expires_in_seconds"] <= 4 for f in got), got
+    r = s.api("/api/v1/flows?proto=udp&port=7002", method="DELETE", expect=202)
+    assert r["marked"] == 1
+    time.sleep(1.5)
+    assert time.time() - start < 3.5, "too slow to see the flush before the timeout"
+    assert sorted(f["original"]["sport"] for f in flows(s, proto="udp")["flows"]) == [7001, 7003]
+    time.sleep(max(0.0, start + 6 - time.time()))
+    assert flows(s)["flows"] == []
+    assert s.counter("sluice_flow_removed_total") == 4
+    # Bad filters name what is wrong.
+    r = s.curl("/api/v1/flows?state=sleeping")
+    assert r["status"] == 400 and r["body"]["field"] == "state", r
+    r = s.curl("/api/v1/flows?proto=sctpp")
+    assert r["status"] == 400 and r["body"]["field"] == "proto", r
+
+
+# Test that the configuration refuses what cannot work and keeps what it has:
+# a zone without connection tracking, a table resize without a restart.
+def test_config_errors(topo, sluice_factory, web):
+    s = sluice_factory(flow_config(), lcores=LCORES)
+    running = s.api("/api/v1/config")
+
+    def changed(edit):
+        cfg = json.loads(json.dumps(running))
+        edit(cfg)
+        return cfg
+
+    r = s.curl("/api/v1/config", method="PUT", body=changed(lambda c: c.pop("flow")))
+    assert r["status"] == 422 and r["body"]["field"] == "ports[1].zone", r
+    r = s.curl("/api/v1/config", method="PUT",
+               body=changed(lambda c: c["flow"].update(max_connections=8192)))
+    assert r["status"] == 409 and r["body"]["field"] == "flow.max_connections", r
+    r = s.curl("/api/v1/config", method="PUT",
+               body=changed(lambda c: c["flow"]["timeouts"].update(udp="0s")))
+    assert r["status"] == 422 and r["body"]["field"] == "flow.timeouts.udp", r
+    assert s.api("/api/v1/config") == running
+    # Timeouts and zones change live.
+    assert curl(topo, "h2", f"http://10.1.0.2:{HTTP_PORT}/", timeout=1).stdout != "200"
+
+    def live(c):
+        c["flow"]["timeouts"]["udp"] = "5s"
+        c["ports"][1].pop("zone")
+    s.api("/api/v1/config", method="PUT", body=changed(live))
+    assert curl(topo, "h2", f"http://10.1.0.2:{HTTP_PORT}/").stdout == "200"
+    cfg = s.api("/api/v1/config")
+    assert "zone" not in cfg["ports"][1] and cfg["flow"]["timeouts"]["udp"] == "5s"

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The connection table: one table for all workers, each connection owned by
+ * one worker.
+ *
+ * Ownership (doc/architecture.md, "Connections and their owners"):
+ *  - Every worker may look any connection up, lock-free, by either
+ *    direction's key; only the connection's owner (the worker that created
+ *    it) changes or removes it. A packet found to belong to another worker's
+ *    connection is handed to that worker (one ring per worker pair), so a
+ *    packet crosses at most one handoff.
+ *  - Entries live in per-worker pools (flow.max_connections split evenly),
+ *    so allocation and freeing never touch another worker's memory; the
+ *    bucket array is shared, and its slots are claimed and released with
+ *    compare-and-swap.
+ *  - A removed entry is reused only after every worker has passed a
+ *    quiescent state (rte_rcu_qsbr), so a reader that found it a moment ago
+ *    never sees it change under it.
+ *
+ * Layout and memory: a bucket is one cache line of eight 64-bit slots (the
+ * key's 32-bit signature and a 32-bit entry reference); each key may sit in
+ * one of two buckets, and the table is sized so slots are at most 2/3 full.
+ * An entry is 96 bytes and holds both directions' keys for IPv4; an IPv6
+ * connection also takes a 64-byte block for its four addresses. With the
+ * slots, that is 120 bytes per IPv4 and 184 per IPv6 connection
+ * (sl_flow_table_memory()).
+ *
+ * Threads: sl_flow_table_create/free: management, with no worker running.
+ * sl_flow_lookup: any. sl_flow_alloc/insert/remove/expire_scan/reclaim:
+ * the owning worker only (the @p worker argument). Reads for the API:
+ * management, racy by design (a connection may change while it is shown).
+ */
+#ifndef SL_FLOW_H
+#define SL_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "sl_stats.h"
+
+#define SL_FLOW_MAX_WORKERS 32
+#define SL_FLOW_BUCKET_SLOTS 8
+#define SL_FLOW_NONE UINT32_MAX
+
+/** One direction of a connection, as a packet carries it. */
+struct sl_flow_key {
+	uint8_t af;            /**< SL_AF_INET (4) or SL_AF_INET6 (6) */
+	uint8_t proto;         /**< IPPROTO_*; ICMP echo: ports are the identifier */
+	uint16_t sport, dport; /**< host order */
+	uint8_t src[16], dst[16]; /**< network order; IPv4 in the first 4 bytes, rest 0 */
+};
+
+enum sl_flow_dir { SL_FLOW_ORIG = 0, SL_FLOW_REPLY = 1 };
+
+/** TCP window tracking of one direction (RFC 793 / nf_conntrack's td_*). */
+struct sl_flow_tcp_dir {
+	uint32_t end;          /**< highest sequence number sent + 1 */
+	uint32_t maxend;       /**< highest sequence number the peer allows */
+	uint32_t maxwin;       /**< largest window seen */
+	uint8_t scale;         /**< window scale this side announced */
+	uint8_t flags;         /**< SL_FLOW_TCP_F_* */
+	uint16_t reserved;
+};
+
+/** A connection. Fields below the keys are the owner's alone. */
+struct sl_flow {
+	/* Keys of both directions: [dir][0] = source, [dir][1] = destination. */
+	uint32_t addr4[2][2];  /**< IPv4, network order */
+	uint16_t port[2][2];   /**< host order */
+	uint32_t v6;           /**< IPv6 address block index, SL_FLOW_NONE for IPv4 */
+	uint8_t af, proto;
+	uint8_t owner;         /**< worker index; fixed for the entry's life */
+	uint8_t state;         /**< 0: free; else the protocol's state (sl_flow_state) */
+	uint8_t flags;         /**< SL_FLOW_F_* */
+	uint8_t kill;          /**< set by the management lcore: remove it */
+	uint16_t backend;      /**< service backend, 0 = none */
+	uint32_t deadline;     /**< expiry, in ticks (sl_flow_ticks) */
+	uint32_t created;      /**< in ticks */
+	uint32_t prev, next;   /**< embryonic list, free list, reclaim list */
+	uint32_t packets[2];   /**< per direction */
+	uint16_t service;      /**< virtual service, 0 = none */
+	uint16_t reserved;
+	struct sl_flow_tcp_dir tcp[2];
+};
+
+enum sl_flow_flags {
+	SL_FLOW_F_EMBRYONIC = 1u << 0,  /**< on the owner's embryonic list */
+	SL_FLOW_F_SEEN_REPLY = 1u << 1, /**< a packet went the reply way */
+	SL_FLOW_F_ASSURED = 1u << 2,    /**< established / replied both ways */
+	SL_FLOW_F_DYING = 1u << 3,      /**< removed, waiting for a grace period */
+};
+
+/** Per-worker part of the table: touched by its owner only. */
+struct sl_flow_worker {
+	uint32_t first, last;        /**< its pool: entries [first, last) */
+	uint32_t free_head;          /**< free list (through next) */
+	uint32_t v6_free_head;       /**< free IPv6 address blocks (index list) */
+	uint32_t v6_first, v6_last;
+	uint32_t emb_head, emb_tail; /**< embryonic entries, oldest first */
+	uint32_t scan;               /**< expiry cursor in [first, last) */
+	uint32_t n_used, n_embryonic;
+	/* Removed entries waiting for a grace period: a FIFO of batches. */
+	uint32_t limbo_head, limbo_tail;  /**< entries of the open batch */
+	struct {
+		uint32_t head, tail;
+		uint64_t token;
+	} batch[16];
+	uint8_t n_batches, first_batch;
+	uint32_t *v6_next;           /**< free-list links of IPv6 blocks */
+} __rte_cache_aligned;
+
+struct sl_flow_table {
+	uint32_t capacity;           /**< entries (connections) */
+	uint32_t v6_capacity;        /**< IPv6 address blocks */
+	uint32_t n_buckets;
+	unsigned n_workers;
+	uint64_t *slots;             /**< n_buckets * SL_FLOW_BUCKET_SLOTS */
+	struct sl_flow *entries;
+	uint8_t (*v6)[64];           /**< [orig src, orig dst, reply src, reply dst] */
+	struct rte_rcu_qsbr *qsv;    /**< the workers' quiescent states */
+	struct sl_flow_worker w[SL_FLOW_MAX_WORKERS];
+};
+
+/**
+ * A table for @p capacity connections, of which up to @p v6_capacity IPv6,
+ * split evenly over @p n_workers owners whose quiescent states are reported
+ * on @p qsv (NULL: the caller guarantees no concurrent reader, as in unit
+ * tests). NULL on bad sizes or no memory.
+ */
+struct sl_flow_table *sl_flow_table_create(uint32_t capacity, uint32_t v6_capacity,
+					   unsigned n_workers, struct rte_rcu_qsbr *qsv,
+					   int socket);
+void sl_flow_table_free(struct sl_flow_table *t);
+
+/** Bytes the table takes for @p capacity / @p v6_capacity (what create allocates). */
+uint64_t sl_flow_table_memory(uint32_t capacity, uint32_t v6_capacity, unsigned n_workers);
+
+/** The 32-bit hash of a key (CRC32-C). */
+uint32_t sl_flow_hash(const struct sl_flow_key *k);
+
+/**
+ * The connection one of whose keys is @p k, or SL_FLOW_NONE; @p dir says
+ * which. Thread: any worker, between its quiescent states.
+ */
+uint32_t sl_flow_lookup(const struct sl_flow_table *t, const struct sl_flow_key *k,
+			uint32_t hash, enum sl_flow_dir *dir);
+
+/** Prefetch the buckets @p hash may be in (before a burst's lookups). */
+void sl_flow_prefetch(const struct sl_flow_table *t, uint32_t hash);
+
+/** The key of @p f in direction @p dir. */
+void sl_flow_key_get(const struct sl_flow_table *t, const struct sl_flow *f,
+		     enum sl_flow_dir dir, struct sl_flow_key *k);
+
+static inline struct sl_flow *sl_flow_get(const struct sl_flow_table *t, uint32_t idx)
+{
+	return &t->entries[idx];
+}
+
+/**
+ * Take a free entry from @p worker's pool and give it the keys @p orig and
+ * @p reply (same family and protocol), state 1 and no flags; not yet in
+ * the table. SL_FLOW_NONE when the pool (or, for IPv6, the address blocks)
+ * is exhausted.
+ */
+uint32_t sl_flow_alloc(struct sl_flow_table *t, unsigned worker, const struct sl_flow_key *orig,
+		       const struct sl_flow_key *reply);
+
+/** Give back an entry sl_flow_alloc() returned and that was never inserted. */
+void sl_flow_free_unused(struct sl_flow_table *t, unsigned worker, uint32_t idx);
+
+/**
+ * Publish both keys of entry @p idx. 0, or -EEXIST when a key is already in
+ * the table (another connection holds it, or another worker inserted the
+ * same connection at the same moment: then both may back off, never both
+ * succeed), or -ENOSPC when a key's two buckets are full. On error nothing
+ * is published and the entry is still the caller's.
+ */
+int sl_flow_insert(struct sl_flow_table *t, unsigned worker, uint32_t idx);
+
+/**
+ * Unpublish entry @p idx and queue it for reuse after a grace period.
+ * Thread: its owner.
+ */
+void sl_flow_remove(struct sl_flow_table *t, unsigned worker, uint32_t idx);
+
+/**
+ * Remove entry @p idx and make it reusable at once, for a new connection
+ * that needs its place (the table is full). Safe without a grace period
+ * because a worker that is not the owner uses an entry it finds for one
+ * thing only: to hand the packet to the entry's owner, which is fixed by
+ * the pool the entry is in; a reader that catches the entry mid-change
+ * hands a packet to the owner, whose own lookup then decides.
+ */
+void sl_flow_evict(struct sl_flow_table *t, unsigned worker, uint32_t idx);
+
+/** Put @p idx on / take it off @p worker's embryonic list (oldest first). */
+void sl_flow_embryonic_add(struct sl_flow_table *t, unsigned worker, uint32_t idx);
+void sl_flow_embryonic_del(struct sl_flow_table *t, unsigned worker, uint32_t idx);
+/** The oldest embryonic connection of @p worker, SL_FLOW_NONE if there is none. */
+static inline uint32_t sl_flow_embryonic_oldest(const struct sl_flow_table *t, unsigned worker)
+{
+	return t->w[worker].emb_head;
+}
+
+/**
+ * Close the batch of entries removed since the last call (one grace period
+ * token for all of them) and return to the pool those whose grace period is
+ * over. Call once per loop iteration. Thread: the owner.
+ */
+void sl_flow_reclaim(struct sl_flow_table *t, unsigned worker);
+
+/**
+ * Visit up to @p budget entries of @p worker's pool from its cursor on and
+ * call @p expire for each one in use whose deadline is before @p now_ticks
+ * or that the management lcore marked to kill; @p expire decides and
+ * removes. Returns entries visited. Thread: the owner.
+ */
+unsigned sl_flow_expire_scan(struct sl_flow_table *t, unsigned worker, uint32_t now_ticks,
+			     unsigned budget,
+			     void (*expire)(void *arg, uint32_t idx), void *arg);
+
+/** Connections in use in @p worker's pool. Thread: any (a racy read). */
+static inline uint32_t sl_flow_used(const struct sl_flow_table *t, unsigned worker)
+{
+	return __atomic_load_n(&t->w[worker].n_used, __ATOMIC_RELAXED);
+}
+
+/** Ticks of the connection clock: 1/16 s (a uint32_t lasts 8.5 years). */
+#define SL_FLOW_TICKS_PER_S 16
+static inline uint32_t sl_flow_ticks(uint64_t tsc, uint64_t tsc_hz)
+{
+	return (uint32_t)(tsc / (tsc_hz / SL_FLOW_TICKS_PER_S));
+}
+
+/** True when tick @p a is before @p b (wrapping). */
+static inline bool sl_flow_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* ---- Connection tracking (sl_conntrack.c) ---- */
+
+/** States, in sl_flow.state; 0 is a free entry. TCP's follow nf_conntrack. */
+enum sl_ct_state {
+	SL_CT_NEW = 1,          /**< allocated, not yet given a protocol state */
+	SL_CT_TCP_SYN_SENT,
+	SL_CT_TCP_SYN_RECV,
+	SL_CT_TCP_ESTABLISHED,
+	SL_CT_TCP_FIN_WAIT,
+	SL_CT_TCP_CLOSE_WAIT,
+	SL_CT_TCP_LAST_ACK,
+	SL_CT_TCP_TIME_WAIT,
+	SL_CT_TCP_CLOSE,
+	SL_CT_TCP_SYN_SENT2,    /**< simultaneous open: a SYN each way */
+	SL_CT_UDP_UNREPLIED,
+	SL_CT_UDP_REPLIED,
+	SL_CT_ICMP,             /**< an echo exchange (ICMP or ICMPv6), by identifier */
+	SL_CT_OTHER,            /**< any other protocol, by address pair */
+	SL_CT_NSTATES
+};
+
+/** Name of a state for the API and metrics ("established", "syn_sent"...). */
+const char *sl_ct_state_name(uint8_t state);
+
+/** Per-state timeouts, in ticks of sl_flow_ticks(). */
+struct sl_ct_timeouts {
+	uint32_t state[SL_CT_NSTATES];
+	uint32_t udp_assured;   /**< UDP once replied and seen again (a stream) */
+};
+
+/** nf_conntrack's defaults: established 5 d, syn_sent 120 s, time_wait 120 s,
+ *  udp 30 s / 120 s assured, icmp 30 s, other 600 s. */
+void sl_ct_timeouts_default(struct sl_ct_timeouts *to);
+
+/** The timeout of @p f in its state (ticks). */
+uint32_t sl_ct_timeout(const struct sl_flow *f, const struct sl_ct_timeouts *to);
+
+enum sl_flow_tcp_flags {
+	SL_FLOW_TCP_F_WSCALE = 1u << 0,  /**< this side offered window scaling */
+	SL_FLOW_TCP_F_LIBERAL = 1u << 1, /**< picked up mid-stream: windows not enforced */
+	SL_FLOW_TCP_F_FIN = 1u << 2,     /**< this side sent a FIN */
+};
+
+/** What the TCP tracker needs of a segment (host order). */
+struct sl_ct_tcp_seg {
+	uint32_t seq, ack;
+	uint16_t win;          /**< the header's window field, unscaled */
+	uint16_t len;          /**< payload bytes */
+	uint8_t flags;         /**< the header's flag byte (FIN 0x01 ... CWR 0x80) */
+	int8_t wscale;         /**< window scale option on a SYN, -1 if none */
+};
+
+/** Why the tracker refused a packet. */
+enum sl_ct_verdict {
+	SL_CT_ACCEPT = 0,
+	SL_CT_RESTART,          /**< a SYN reopens a closed connection: remove it, create anew */
+	SL_CT_INVALID,          /**< flags or transition not allowed (tcp_invalid) */
+	SL_CT_OUT_OF_WINDOW,    /**< outside the peer's window (tcp_out_of_window) */
+	SL_CT_BAD_RST,          /**< a reset outside the window (tcp_bad_rst) */
+};
+
+/**
+ * Start tracking a TCP connection with its first segment @p s (the entry
+ * is in SL_CT_NEW): a SYN opens it; anything else only with @p pickup (a
+ * connection seen mid-stream, after a restart), then windows are not
+ * enforced for it. Returns SL_CT_ACCEPT or SL_CT_INVALID.
+ */
+enum sl_ct_verdict sl_ct_tcp_new(struct sl_flow *f, const struct sl_ct_tcp_seg *s, bool pickup);
+
+/**
+ * A segment of a tracked connection, in direction @p dir: checks its flags,
+ * the state transition and the window, then updates the state. Nothing
+ * changes when the verdict is not SL_CT_ACCEPT.
+ */
+enum sl_ct_verdict sl_ct_tcp_update(struct sl_flow *f, enum sl_flow_dir dir,
+				    const struct sl_ct_tcp_seg *s);
+
+/** A UDP, ICMP echo or other packet of a tracked connection in @p dir. */
+void sl_ct_other_update(struct sl_flow *f, enum sl_flow_dir dir);
+
+/* ---- The flow stage (sl_flow_stage.c) ---- */
+
+/** What the snapshot says about connections (immutable once published). */
+struct sl_flow_policy {
+	bool tcp_pickup;                  /**< track TCP connections seen mid-stream */
+	uint8_t outside[SL_MAX_PORTS];    /**< per sluice port: 1 = outside zone */
+	struct sl_ct_timeouts timeouts;
+};
+
+/** One worker's view of connection tracking: the table and its handoff rings. */
+struct sl_flow_worker_ctx {
+	struct sl_flow_table *t;
+	unsigned worker, n_workers;
+	struct rte_ring *to[SL_FLOW_MAX_WORKERS];    /**< to each other worker (SP/SC) */
+	struct rte_ring *from[SL_FLOW_MAX_WORKERS];  /**< from each other worker */
+	struct sl_lcore_stats *st;
+	uint64_t tsc_per_tick;
+	/* Expiry: every scan_every TSC cycles, scan_budget entries of the pool,
+	 * so the whole pool is visited about once a second whatever the load. */
+	uint64_t scan_every, next_scan;
+	unsigned scan_budget;
+	/** True when @p k's destination is one of sluice's own addresses (the
+	 *  current snapshot's, in @p local_arg); NULL: never. */
+	bool (*is_local)(const void *local_arg, const struct sl_flow_key *k);
+	const void *local_arg;
+	/** Connections this worker owns, by state (its own writes; others read). */
+	uint32_t by_state[SL_CT_NSTATES];
+};
+
+/**
+ * Ring sizes and names for the handoff rings of @p n_workers: ring
+ * "sl_ho_<from>_<to>", single producer and single consumer.
+ */
+#define SL_FLOW_HANDOFF_RING 1024
+
+/**
+ * The flow stage (before route): finds each packet's connection or creates
+ * it, tracks its state, and enforces the zones. A packet of a connection
+ * another worker owns is handed to that worker and leaves the burst; what
+ * the tracker refuses is dropped and counted (tcp_invalid,
+ * tcp_out_of_window, tcp_bad_rst, no_connection, flow_table_full, ...).
+ * Returns the packets that continue, packed at the front in order.
+ * Thread: the worker @p c belongs to.
+ */
+uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+			   struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/**
+ * Packets other workers handed to this one, up to @p max: they continue
+ * at the flow stage (then route). Thread: the worker @p c belongs to.
+ */
+uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pkts,
+			      uint16_t max);
+
+/**
+ * Every loop iteration: expire connections (a bounded scan of this
+ * worker's pool, every scan_every cycles) and return removed entries whose
+ * grace period is over.
+ */
+void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now);
+
+/** Parse a key from a packet as it travels (for tests and the API). 0, or -EINVAL. */
+int sl_flow_key_from_pkt(struct rte_mbuf *m, struct sl_flow_key *k);
+
+/* ---- The table as the API shows it (sl_flow_api.c) ---- */
+
+/** Which connections a listing or a flush concerns (every field optional). */
+struct sl_flow_filter {
+	uint8_t af;              /**< 0: both */
+	uint8_t proto;           /**< 0: any */
+	int state;               /**< -1: any */
+	bool has_addr;
+	uint8_t addr[16];        /**< either end, either direction (IPv4: first 4 bytes) */
+	int port;                /**< -1: any; either end */
+};
+
+/** A filter from query arguments; NULL arguments are "any". 0, or -EINVAL with @p err naming it. */
+int sl_flow_filter_parse(struct sl_flow_filter *f, const char *proto, const char *state,
+			 const char *addr, const char *port, char *err, size_t err_len);
+
+/**
+ * Connections matching @p f, from entry @p cursor on: at most @p limit of
+ * them, looking at most at @p max_scan entries (the cost of one request is
+ * bounded whatever the table holds). *next is where to go on, or
+ * SL_FLOW_NONE at the end. Thread: management (racy reads, by design).
+ */
+json_t *sl_flow_list_json(const struct sl_flow_table *t, const struct sl_flow_filter *f,
+			  uint32_t cursor, unsigned limit, uint32_t max_scan, uint32_t now_ticks,
+			  uint32_t *next);
+
+/** Mark every connection matching @p f for removal by its owner; the count marked. */
+uint32_t sl_flow_kill(struct sl_flow_table *t, const struct sl_flow_filter *f);
+
+#endif /* SL_FLOW_H */

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow stage: each packet's connection, found or created, its state
+ * tracked, the zones enforced, and the packet handed to its connection's
+ * owner when another worker received it.
+ *
+ * Two passes over the burst: the first builds every packet's key and hash
+ * and prefetches its buckets, the second looks up and decides, so the
+ * bucket lines of a burst are fetched in parallel rather than one miss at a
+ * time.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "sl_flow.h"
+#include "sl_pkt.h"
+
+#define ICMP6_ECHO_REQUEST 128
+#define ICMP6_ECHO_REPLY 129
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+#define TCP_OPT_EOL 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_WSCALE 3
+
+/* What the first pass found a packet to be. */
+enum kind {
+	K_TRACK,        /* a key of its own: TCP, UDP, ICMP echo, other protocols */
+	K_ECHO_REPLY,   /* an echo reply: only ever part of a connection */
+	K_RELATED,      /* an ICMP error: its key is the quoted packet's */
+	K_UNTRACKED,    /* other ICMP, non-first fragments: no key */
+};
+
+static inline bool is_icmp_error(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_ICMP)
+		return type == 3 || type == 11 || type == 12;
+	return type >= 1 && type <= 4;
+}
+
+/* Addresses of the IP header at @p l3 into the key. */
+static inline void key_addrs(struct sl_flow_key *k, const uint8_t *l3, bool v4)
+{
+	if (v4) {
+		const struct rte_ipv4_hdr *ip = (const void *)l3;
+		k->af = 4;
+		memset(k->src + 4, 0, 12);
+		memset(k->dst + 4, 0, 12);
+		memcpy(k->src, &ip->src_addr, 4);
+		memcpy(k->dst, &ip->dst_addr, 4);
+	} else {
+		const struct rte_ipv6_hdr *ip = (const void *)l3;
+		k->af = 6;
+		memcpy(k->src, ip->src_addr, 16);
+		memcpy(k->dst, ip->dst_addr, 16);
+	}
+}
+
+/* The echo request type an echo message's key names, for either family. */
+static inline uint16_t echo_request(bool v4)
+{
+	return v4 ? RTE_IP_ICMP_ECHO_REQUEST : ICMP6_ECHO_REQUEST;
+}
+
+/*
+ * The key of the packet an ICMP error quotes, as that packet travelled:
+ * its header and the first 8 bytes of its payload, which hold the ports or
+ * the echo identifier. -EINVAL when the quote is cut short or not trackable.
+ */
+static int related_key(struct rte_mbuf *m, bool v4, struct sl_flow_key *k)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint32_t off = meta->l2_len + meta->l3_len + 8u;
+	uint32_t avail = rte_pktmbuf_data_len(m) > off ? rte_pktmbuf_data_len(m) - off : 0;
+	const uint8_t *q = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+	uint32_t qhl;
+	uint8_t proto;
+
+	if (v4) {
+		if (avail < 20 || (q[0] >> 4) != 4)
+			return -EINVAL;
+		qhl = (q[0] & 0xfu) * 4u;
+		proto = q[9];
+		/* Only the first fragment carries the ports. */
+		if (qhl < 20 || (((uint32_t)q[6] << 8 | q[7]) & 0x1fff) != 0)
+			return -EINVAL;
+	} else {
+		if (avail < 40 || (q[0] >> 4) != 6)
+			return -EINVAL;
+		qhl = 40;
+		proto = q[6];   /* extension headers in a quote are not followed */
+	}
+	if (avail < qhl + 8)
+		return -EINVAL;
+	memset(k, 0, sizeof(*k));
+	key_addrs(k, q, v4);
+	k->proto = proto;
+	const uint8_t *l4 = q + qhl;
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		k->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		k->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+		return 0;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* An error about an echo request: the request's key. */
+		if (l4[0] != echo_request(v4))
+			return -EINVAL;
+		k->sport = (uint16_t)(l4[4] << 8 | l4[5]);
+		k->dport = l4[0];
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The packet's own key; the kind of packet it is. */
+static enum kind packet_key(struct rte_mbuf *m, struct sl_flow_key *k)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	bool v4 = meta->l3_type == SL_L3_IPV4;
+	if (!(meta->flags & SL_PKT_F_FIRST_FRAG))
+		return K_UNTRACKED;
+	key_addrs(k, rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len), v4);
+	k->proto = meta->l4_proto;
+	switch (meta->l4_proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		k->sport = meta->src_port;
+		k->dport = meta->dst_port;
+		return K_TRACK;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		if ((meta->l4_proto == IPPROTO_ICMP) != v4)
+			break;          /* ICMP in IPv6 or ICMPv6 in IPv4: just a protocol */
+		uint8_t type = ((const struct rte_icmp_hdr *)sl_pkt_l4(m))->icmp_type;
+		if (is_icmp_error(meta->l4_proto, type))
+			return related_key(m, v4, k) == 0 ? K_RELATED : K_UNTRACKED;
+		k->sport = meta->src_port;       /* the echo identifier */
+		if (type == echo_request(v4)) {
+			k->dport = type;
+			return K_TRACK;
+		}
+		if (type == (v4 ? RTE_IP_ICMP_ECHO_REPLY : ICMP6_ECHO_REPLY)) {
+			k->dport = type;
+			return K_ECHO_REPLY;
+		}
+		return K_UNTRACKED;
+	}
+	default:
+		break;
+	}
+	k->sport = k->dport = 0;
+	return K_TRACK;
+}
+
+int sl_flow_key_from_pkt(struct rte_mbuf *m, struct sl_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	return packet_key(m, k) == K_UNTRACKED ? -EINVAL : 0;
+}
+
+/* The key the other direction's packets carry. */
+static void reply_key(const struct sl_flow_key *o, struct sl_flow_key *r)
+{
+	*r = *o;
+	memcpy(r->src, o->dst, 16);
+	memcpy(r->dst, o->src, 16);
+	if ((o->proto == IPPROTO_ICMP && o->af == 4) || (o->proto == IPPROTO_ICMPV6 && o->af == 6)) {
+		/* Same identifier, the reply's type. */
+		r->sport = o->sport;
+		r->dport = o->proto == IPPROTO_ICMP ? RTE_IP_ICMP_ECHO_REPLY : ICMP6_ECHO_REPLY;
+	} else {
+		r->sport = o->dport;
+		r->dport = o->sport;
+	}
+}
+
+/* What the TCP tracker needs of a segment. */
+static void tcp_seg(struct rte_mbuf *m, struct sl_ct_tcp_seg *s)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	const struct rte_tcp_hdr *th = sl_pkt_l4(m);
+	s->seq = rte_be_to_cpu_32(th->sent_seq);
+	s->ack = rte_be_to_cpu_32(th->recv_ack);
+	s->win = rte_be_to_cpu_16(th->rx_win);
+	s->flags = th->tcp_flags;
+	s->len = (uint16_t)(meta->ip_len - meta->l3_len - meta->l4_len);
+	s->wscale = -1;
+	if (!(s->flags & TH_SYN))
+		return;
+	/* The window scale option (RFC 7323), in the options parse validated. */
+	const uint8_t *o = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + meta->l4_len;
+	while (o < end) {
+		if (o[0] == TCP_OPT_EOL)
+			break;
+		if (o[0] == TCP_OPT_NOP) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == TCP_OPT_WSCALE && o[1] == 3)
+			s->wscale = (int8_t)(o[2] > 14 ? 14 : o[2]);
+		o += o[1];
+	}
+}
+
+static inline uint32_t now_ticks(const struct sl_flow_worker_ctx *c, uint64_t now)
+{
+	return (uint32_t)(now / c->tsc_per_tick);
+}
+
+static enum sl_drop_reason verdict_reason(enum sl_ct_verdict v)
+{
+	switch (v) {
+	case SL_CT_OUT_OF_WINDOW: return SL_DROP_TCP_OUT_OF_WINDOW;
+	case SL_CT_BAD_RST: return SL_DROP_TCP_BAD_RST;
+	default: return SL_DROP_TCP_INVALID;
+	}
+}
+
+/* Addressed to sluice itself: the local-in dispatch, not the zones, decides. */
+static inline bool to_sluice(const struct sl_flow_worker_ctx *c, struct rte_mbuf *m)
+{
+	struct sl_flow_key k;
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (c->is_local == NULL)
+		return false;
+	key_addrs(&k, rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len),
+		  meta->l3_type == SL_L3_IPV4);
+	return c->is_local(c->local_arg, &k);
+}
+
+/* Remove a connection this worker owns, counted. */
+static void flow_remove(struct sl_flow_worker_ctx *c, uint32_t idx)
+{
+	c->by_state[sl_flow_get(c->t, idx)->state]--;
+	sl_flow_remove(c->t, c->worker, idx);
+	c->st->flow_removed++;
+}
+
+/*
+ * A new connection from its first packet @p m with key @p k. Returns the
+ * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
+ * created the same connection at this moment: look it up again.
+ */
+static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+		       struct rte_mbuf *m, const struct sl_flow_key *k, uint32_t ticks,
+		       enum sl_drop_reason *why, bool *again)
+{
+	struct sl_flow_table *t = c->t;
+	struct sl_flow_key r;
+	struct sl_ct_tcp_seg seg;
+	*again = false;
+	if (k->proto == IPPROTO_TCP) {
+		tcp_seg(m, &seg);
+		/* Judge the segment before spending an entry on it. */
+		struct sl_flow probe = {.state = SL_CT_NEW};
+		if (sl_ct_tcp_new(&probe, &seg, pol->tcp_pickup) != SL_CT_ACCEPT) {
+			*why = SL_DROP_TCP_INVALID;
+			return SL_FLOW_NONE;
+		}
+	}
+	reply_key(k, &r);
+	uint32_t idx = sl_flow_alloc(t, c->worker, k, &r);
+	if (idx == SL_FLOW_NONE) {
+		/* Full: the oldest connection still in its handshake makes room;
+		 * an established one never does. */
+		uint32_t old = sl_flow_embryonic_oldest(t, c->worker);
+		if (old != SL_FLOW_NONE) {
+			c->by_state[sl_flow_get(t, old)->state]--;
+			sl_flow_evict(t, c->worker, old);
+			c->st->flow_evicted++;
+			c->st->flow_removed++;
+			idx = sl_flow_alloc(t, c->worker, k, &r);
+		}
+		if (idx == SL_FLOW_NONE) {
+			*why = SL_DROP_FLOW_TABLE_FULL;
+			return SL_FLOW_NONE;
+		}
+	}
+	struct sl_flow *f = sl_flow_get(t, idx);
+	switch (k->proto) {
+	case IPPROTO_TCP:
+		sl_ct_tcp_new(f, &seg, pol->tcp_pickup);
+		break;
+	case IPPROTO_UDP:
+		f->state = SL_CT_UDP_UNREPLIED;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* An echo request (the only ICMP that opens one), or ICMP
+		 * carried in the other family: then just a protocol. */
+		f->state = k->sport || k->dport ? SL_CT_ICMP : SL_CT_OTHER;
+		break;
+	default:
+		f->state = SL_CT_OTHER;
+		break;
+	}
+	int rc = sl_flow_insert(t, c->worker, idx);
+	if (rc != 0) {
+		sl_flow_free_unused(t, c->worker, idx);
+		*again = rc == -EEXIST;
+		*why = rc == -EEXIST ? SL_DROP_FLOW_INSERT_RACE : SL_DROP_FLOW_TABLE_FULL;
+		return SL_FLOW_NONE;
+	}
+	if (f->state == SL_CT_TCP_SYN_SENT)
+		sl_flow_embryonic_add(t, c->worker, idx);
+	c->by_state[f->state]++;
+	f->created = ticks;
+	f->packets[SL_FLOW_ORIG] = 1;
+	f->deadline = ticks + sl_ct_timeout(f, &pol->timeouts);
+	c->st->flow_created++;
+	return idx;
+}
+
+/*
+ * A packet of connection @p idx (owned here) in direction @p dir. Returns
+ * true when it continues; false with *why set to drop it, or with *restart
+ * set when a SYN reopens a finished connection (removed here).
+ */
+static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+		  struct rte_mbuf *m, uint32_t idx, enum sl_flow_dir dir, uint32_t ticks,
+		  enum sl_drop_reason *why, bool *restart)
+{
+	struct sl_flow *f = sl_flow_get(c->t, idx);
+	uint8_t before = f->state;
+	*restart = false;
+	if (f->proto == IPPROTO_TCP) {
+		struct sl_ct_tcp_seg seg;
+		tcp_seg(m, &seg);
+		enum sl_ct_verdict v = sl_ct_tcp_update(f, dir, &seg);
+		if (v == SL_CT_RESTART) {
+			flow_remove(c, idx);
+			*restart = true;
+			return false;
+		}
+		if (v != SL_CT_ACCEPT) {
+			*why = verdict_reason(v);
+			return false;
+		}
+		if (before != f->state && (f->flags & SL_FLOW_F_EMBRYONIC) &&
+		    f->state != SL_CT_TCP_SYN_SENT && f->state != SL_CT_TCP_SYN_RECV &&
+		    f->state != SL_CT_TCP_SYN_SENT2)
+			sl_flow_embryonic_del(c->t, c->worker, idx);
+	} else {
+		sl_ct_other_update(f, dir);
+	}
+	if (f->state != before) {
+		c->by_state[before]--;
+		c->by_state[f->state]++;
+	}
+	f->packets[dir]++;
+	f->deadline = ticks + sl_ct_timeout(f, &pol->timeouts);
+	return true;
+}
+
+uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+			   struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	struct sl_flow_key keys[n];
+	uint32_t hashes[n];
+	uint8_t kinds[n];
+	struct rte_mbuf *hand[n];
+	uint8_t hand_to[n];
+	uint16_t keep = 0, n_hand = 0;
+	uint32_t ticks = now_ticks(c, now);
+
+	for (uint16_t i = 0; i < n; i++) {
+		kinds[i] = (uint8_t)packet_key(pkts[i], &keys[i]);
+		if (kinds[i] != K_UNTRACKED) {
+			hashes[i] = sl_flow_hash(&keys[i]);
+			sl_flow_prefetch(c->t, hashes[i]);
+		}
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_pkt_meta *meta = sl_pkt_meta(m);
+		bool outside = meta->in_port < SL_MAX_PORTS && pol->outside[meta->in_port];
+		enum sl_drop_reason why = SL_DROP_NO_CONNECTION;
+		enum sl_flow_dir dir;
+		uint32_t idx;
+
+		switch (kinds[i]) {
+		case K_UNTRACKED:
+			/* Nothing to look up: allowed out, not in. */
+			if (!outside || to_sluice(c, m)) {
+				pkts[keep++] = m;
+				continue;
+			}
+			why = meta->flags & SL_PKT_F_FIRST_FRAG ? SL_DROP_NO_CONNECTION :
+								  SL_DROP_FRAGMENT_UNTRACKED;
+			break;
+		case K_RELATED:
+			/* An error about a connection passes wherever it lands: it
+			 * changes nothing in the connection. */
+			if (!outside || sl_flow_lookup(c->t, &keys[i], hashes[i], &dir) != SL_FLOW_NONE ||
+			    to_sluice(c, m)) {
+				pkts[keep++] = m;
+				continue;
+			}
+			break;
+		default:
+			for (unsigned attempt = 0; attempt < 2; attempt++) {
+				idx = sl_flow_lookup(c->t, &keys[i], hashes[i], &dir);
+				if (idx != SL_FLOW_NONE) {
+					unsigned owner = sl_flow_get(c->t, idx)->owner;
+					if (owner != c->worker) {
+						if (meta->flags & SL_PKT_F_HANDED_OFF) {
+							why = SL_DROP_HANDOFF_AGAIN;
+							break;
+						}
+						hand[n_hand] = m;
+						hand_to[n_hand++] = (uint8_t)owner;
+						why = SL_DROP_MAX;   /* handed off */
+						break;
+					}
+					bool restart;
+					if (track(c, pol, m, idx, dir, ticks, &why, &restart)) {
+						pkts[keep++] = m;
+						why = SL_DROP_MAX;
+						break;
+					}
+					if (!restart)
+						break;
+					/* The old connection is gone: create it anew. */
+				}
+				if (to_sluice(c, m)) {
+					/* Not a connection through sluice: no entry. */
+					pkts[keep++] = m;
+					why = SL_DROP_MAX;
+					break;
+				}
+				if (outside || kinds[i] == K_ECHO_REPLY) {
+					why = SL_DROP_NO_CONNECTION;
+					break;
+				}
+				bool again;
+				idx = create(c, pol, m, &keys[i], ticks, &why, &again);
+				if (idx != SL_FLOW_NONE) {
+					pkts[keep++] = m;
+					why = SL_DROP_MAX;
+					break;
+				}
+				if (!again)
+					break;
+				/* Another worker created it this moment: find its entry. */
+			}
+			if (why == SL_DROP_MAX)
+				continue;
+			break;
+		}
+		sl_stats_drop(c->st, m, why);
+	}
+	/* Each owner's packets in one enqueue. */
+	for (uint16_t i = 0; i < n_hand; i++) {
+		if (hand[i] == NULL)
+			continue;
+		unsigned owner = hand_to[i];
+		struct rte_mbuf *batch[n_hand];
+		unsigned k = 0;
+		for (uint16_t j = i; j < n_hand; j++) {
+			if (hand[j] != NULL && hand_to[j] == owner) {
+				sl_pkt_meta(hand[j])->flags |= SL_PKT_F_HANDED_OFF;
+				batch[k++] = hand[j];
+				hand[j] = NULL;
+			}
+		}
+		unsigned sent = rte_ring_sp_enqueue_burst(c->to[owner], (void **)batch, k, NULL);
+		c->st->flow_handoff_out += sent;
+		for (unsigned j = sent; j < k; j++)
+			sl_stats_drop(c->st, batch[j], SL_DROP_HANDOFF_FULL);
+	}
+	return keep;
+}
+
+uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pkts, uint16_t max)
+{
+	uint16_t got = 0;
+	for (unsigned w = 0; w < c->n_workers && got < max; w++) {
+		if (c->from[w] == NULL)
+			continue;
+		got += (uint16_t)rte_ring_sc_dequeue_burst(c->from[w], (void **)(pkts + got),
+							   max - got, NULL);
+	}
+	c->st->flow_handoff_in += got;
+	return got;
+}
+
+static void expire(void *arg, uint32_t idx)
+{
+	flow_remove(arg, idx);
+}
+
+void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now)
+{
+	if (now >= c->next_scan) {
+		c->next_scan = now + c->scan_every;
+		sl_flow_expire_scan(c->t, c->worker, now_ticks(c, now), c->scan_budget, expire, c);
+	}
+	sl_flow_reclaim(c->t, c->worker);
+}

@@ -23,7 +23,7 @@ METRICS_C = ROOT / "app" / "sluice" / "metrics.c"
 ALERTS = {
     "SluiceDown", "SluiceAbsent", "SluiceWorkerStalled", "SluicePortDown",
     "SluiceDropRatioHigh", "SluiceNicRxMissed", "SluiceMbufPoolLow",
-    "SluiceConfigRejected", "SluiceNeighborTableNearlyFull",
+    "SluiceConfigRejected", "SluiceNeighborTableNearlyFull", "SluiceFlowTableNearlyFull",
 }
 
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import demo_config, ping
+from conftest import API_PORT, SLUICECTL, demo_config, ping
 
 HTTP_PORT = 8081
 # Two workers: the management lcore on CPU 0, both workers on CPU 1 (2-CPU machines).
@@ -88,6 +88,20 @@ def test_zones(topo, sluice_factory, web):
     assert s.drops()["handoff_full"] == 0 and s.drops()["handoff_again"] == 0
     total = sum(v for k, v in m.items() if k[0] == "sluice_flow_connections")
     assert total == 11
+    # The same table through sluicectl: a header and five TCP rows to h2 over IPv4.
+    r = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "flows",
+                 "proto", "tcp", "address", "10.2.0.2", check=False)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert out[0].split() == ["PROTO", "STATE", "ORIGINAL", "REPLY", "PACKETS", "EXPIRES",
+                              "OWNER"], out
+    assert len(out) == 6 and all(f"> 10.2.0.2:{HTTP_PORT}" in line for line in out[1:]), out
+    r = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "flows", "proto",
+                 check=False)
+    assert r.returncode == 64 and "pairs" in r.stderr, r
+    r = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "flows", "flush",
+                 "proto", "icmp")
+    assert r.stdout.strip() == "marked 1 connections for removal", r.stdout
 
 
 def tcp_pair(topo):

@@ -18,7 +18,7 @@ PACKAGES=(
     python3-matplotlib systemd
     wireguard-go wireguard-tools prometheus
     # benchmark references (DPDK's example sources) and tools
-    dpdk-doc make
+    dpdk-doc make sysstat
 )
 
 missing=()

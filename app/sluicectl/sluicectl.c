@@ -48,6 +48,9 @@ static const char usage_text[] =
 	"                         add a static route\n"
 	"  routes del PREFIX      delete a static route\n"
 	"  neighbors              list the ARP and NDP neighbors\n"
+	"  flows [FILTER...]      list tracked connections; FILTER: proto P, state S,\n"
+	"                         address A, port N\n"
+	"  flows flush [FILTER...] remove the matching connections (all without a filter)\n"
 	"  ports                  list the ports\n"
 	"  ports show NAME        one port with its extended statistics\n"
 	"  health                 readiness checks; exit 1 if not ready\n"
@@ -324,6 +327,9 @@ static int run(const struct ctl *c, int argc, char **argv)
 		       : ctl_cmd_neighbors(c);
 	if (strcmp(cmd, "ports") == 0)
 		return run_ports(c, argc, argv);
+	if (strcmp(cmd, "flows") == 0)
+		return argc > 1 && strcmp(argv[1], "flush") == 0 ?
+		       ctl_cmd_flows_flush(c, argc - 2, argv + 2) : ctl_cmd_flows(c, argc - 1, argv + 1);
 	if (strcmp(cmd, "health") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE
 		       : ctl_cmd_health(c);

@@ -125,6 +125,12 @@ int ctl_cmd_config_put(const struct ctl *c, const char *file, bool dry_run);
 int ctl_cmd_route_add(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_route_del(const struct ctl *c, const char *prefix);
 
+/* ---- ctl_flows.c: the connection table ---- */
+
+/** @p argv: keyword/value filter pairs (proto, state, address, port). */
+int ctl_cmd_flows(const struct ctl *c, int argc, char **argv);
+int ctl_cmd_flows_flush(const struct ctl *c, int argc, char **argv);
+
 /* ---- sluicectl.c ---- */
 
 /** Print a usage error (printf format) and the usage on stderr; returns CTL_EXIT_USAGE. */

@@ -230,3 +230,118 @@ def test_config_errors(topo, sluice_factory, web):
     assert curl(topo, "h2", f"http://10.1.0.2:{HTTP_PORT}/").stdout == "200"
     cfg = s.api("/api/v1/config")
     assert "zone" not in cfg["ports"][1] and cfg["flow"]["timeouts"]["udp"] == "5s"
+
+
+PEER_SERVER = (
+    "import socket, sys\n"
+    "fam = socket.AF_INET6 if sys.argv[1] == '6' else socket.AF_INET\n"
+    "s = socket.socket(fam); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "s.bind(('::' if fam == socket.AF_INET6 else '0.0.0.0', int(sys.argv[2]))); s.listen(8)\n"
+    "while True:\n"
+    "    c, a = s.accept(); c.sendall(('%s %d\\n' % (a[0], a[1])).encode()); c.close()\n")
+
+
+def peer_seen(topo, host, dst, port):
+    """What the server at @dst:@port saw as our address: (address, port), and our own port."""
+    fam = "socket.AF_INET6" if ":" in dst else "socket.AF_INET"
+    r = topo.run(host, "/usr/bin/python3", "-c",
+                 f"import socket; s = socket.socket({fam}); s.settimeout(3); "
+                 f"s.connect(('{dst}', {port})); print(s.recv(100).decode().strip(), "
+                 f"s.getsockname()[1])")
+    addr, seen_port, own = r.stdout.split()
+    return addr, int(seen_port), int(own)
+
+
+def checksums_ok(pcap):
+    """A program that prints how many checksums of @pcap it checked, and the wrong ones:
+    each checksum as sent against the one scapy computes for the same bytes."""
+    return (
+        "from scapy.all import *\n"
+        "bad = []\n"
+        "n = 0\n"
+        f"for p in rdpcap('{pcap}'):\n"
+        "    for l in (IP, TCP, UDP, ICMP, ICMPv6EchoRequest, ICMPv6EchoReply):\n"
+        "        if l not in p: continue\n"
+        "        f = 'cksum' if l in (ICMPv6EchoRequest, ICMPv6EchoReply) else 'chksum'\n"
+        "        got = getattr(p[l], f)\n"
+        "        if l is UDP and got == 0 and IP in p: continue\n"
+        "        q = Ether(bytes(p)); delattr(q[l], f)\n"
+        "        want = getattr(Ether(bytes(q))[l], f)\n"
+        "        n += 1\n"
+        "        if got != want: bad.append((p.summary(), l.__name__, got, want))\n"
+        "print(n, bad)\n")
+
+
+# Test that source NAT translates TCP, UDP and ICMP, IPv4 and IPv6, both ways,
+# with every checksum right, and that the table shows the translation. The
+# addresses are chosen so that the checksum changes (10.1.0.2 and 10.2.0.1
+# have the same one's-complement sum: a missing pseudo-header update would
+# go unseen with them).
+def test_source_nat(topo, sluice_factory, tmp_path):
+    cfg = flow_config()
+    cfg["ports"][1]["ipv4"].append("10.2.0.77/24")
+    cfg["ports"][1]["ipv6"].append("fd00:2::77/64")
+    cfg["nat"] = {"snat": [{"out_port": "wan", "source": "10.1.0.0/24", "to": "10.2.0.77"},
+                           {"out_port": "wan", "to": "fd00:2::77", "ports": "20000-29999"}]}
+    s = sluice_factory(cfg, lcores=LCORES)
+    servers = [topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
+               for fam, port in (("4", "9104"), ("6", "9106"))]
+    pcap = "/tmp/sl-masq.pcap"
+    dump = topo.popen("h2", "tcpdump", "-i", "eth0", "-w", pcap, "-U", "not arp and not icmp6 "
+                      "or icmp6[0] == 128 or icmp6[0] == 129", stderr=open("/dev/null", "w"))
+    try:
+        time.sleep(1)
+        for dst, port, own, lo, hi in (("10.2.0.2", 9104, "10.2.0.77", 1024, 65535),
+                                       ("fd00:2::2", 9106, "fd00:2::77", 20000, 29999)):
+            for _ in range(3):
+                addr, seen_port, mine = peer_seen(topo, "h1", dst, port)
+                assert addr.replace("::ffff:", "") == own, (addr, own)
+                assert lo <= seen_port <= hi, (seen_port, mine)
+        out = ping(topo, "h1", "10.2.0.2").stdout
+        assert " 3 received" in out, out
+        out = ping(topo, "h1", "fd00:2::2").stdout
+        assert " 3 received" in out, out
+        # UDP with and without a checksum (0: none, over IPv4).
+        mac = topo.mac("dut", "lan0")
+        scapy(topo, "h1", f"sendp([Ether(dst='{mac}')/IP(src='10.1.0.2', dst='10.2.0.2')/"
+                          "UDP(sport=5353, dport=53)/Raw(b'with'), "
+                          f"Ether(dst='{mac}')/IP(src='10.1.0.2', dst='10.2.0.2')/"
+                          "UDP(sport=5354, dport=53, chksum=0)/Raw(b'none')], iface='eth0')")
+        time.sleep(0.5)
+    finally:
+        dump.terminate()
+        dump.wait()
+        for p in servers:
+            p.kill()
+    r = topo.run("h2", "/usr/bin/python3", "-c", checksums_ok(pcap))
+    count, bad = r.stdout.split(" ", 1)
+    assert bad.strip() == "[]", bad
+    assert int(count) >= 40, r.stdout
+    udp = flows(s, proto="udp")["flows"]
+    assert len(udp) == 2 and all(f["reply"]["dst"] == "10.2.0.77" for f in udp), udp
+    tcp = flows(s, proto="tcp", address="fd00:2::77")["flows"]
+    assert len(tcp) == 3 and all(f["original"]["src"] == "fd00:1::2" for f in tcp), tcp
+    icmp = flows(s, proto="icmp")["flows"]
+    assert icmp[0]["reply"]["dst"] == "10.2.0.77" and icmp[0]["reply"]["packets"] == 3, icmp
+    assert s.drops()["nat_ports_exhausted"] == 0
+
+
+# Test that masquerade takes the egress port's address, and that a rule's
+# "to" must be one of the port's addresses.
+def test_masquerade(topo, sluice_factory):
+    cfg = flow_config()
+    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
+    s = sluice_factory(cfg, lcores=LCORES)
+    server = topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, "4", "9104")
+    try:
+        time.sleep(0.5)
+        assert peer_seen(topo, "h1", "10.2.0.2", 9104)[0] == "10.2.0.1"
+    finally:
+        server.kill()
+    bad = s.api("/api/v1/config")
+    bad["nat"]["snat"][0]["to"] = "10.9.9.9"
+    r = s.curl("/api/v1/config", method="PUT", body=bad)
+    assert r["status"] == 422 and r["body"]["field"] == "nat.snat[0].to", r
+    bad["nat"]["snat"][0].update(to="masquerade", ports="2000-1000")
+    r = s.curl("/api/v1/config", method="PUT", body=bad)
+    assert r["status"] == 422 and r["body"]["field"] == "nat.snat[0].ports", r

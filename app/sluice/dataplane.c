@@ -49,6 +49,41 @@ void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol)
 	to->udp_assured = ticks_of(us[SL_FLOW_TO_UDP_ASSURED]);
 	to->state[SL_CT_ICMP] = ticks_of(us[SL_FLOW_TO_ICMP]);
 	to->state[SL_CT_OTHER] = ticks_of(us[SL_FLOW_TO_OTHER]);
+	for (unsigned i = 0; i < cfg->n_snat && i < SL_FLOW_MAX_SNAT; i++) {
+		const struct sl_config_snat *c = &cfg->snat[i];
+		const struct sl_config_port *p = &cfg->ports[c->out_port];
+		struct sl_flow_snat *r = &pol->snat[pol->n_snat++];
+		r->out_port = (uint16_t)c->out_port;
+		r->lo = c->port_lo;
+		r->hi = c->port_hi;
+		if (c->has_source) {
+			r->af = c->source.addr.af;
+			r->plen = c->source.len;
+			memcpy(r->prefix, c->source.addr.af == SL_AF_INET ?
+			       (const void *)&c->source.addr.v4 : c->source.addr.v6,
+			       c->source.addr.af == SL_AF_INET ? 4 : 16);
+		}
+		if (!c->masquerade) {
+			r->has4 = c->to.af == SL_AF_INET && (!c->has_source || r->af == SL_AF_INET);
+			r->has6 = c->to.af == SL_AF_INET6 && (!c->has_source || r->af == SL_AF_INET6);
+			memcpy(r->has4 ? r->to4 : r->to6, c->to.af == SL_AF_INET ?
+			       (const void *)&c->to.v4 : c->to.v6, c->to.af == SL_AF_INET ? 4 : 16);
+			continue;
+		}
+		/* Masquerade: the port's first address of each family (a global
+		 * one for IPv6), as the snapshot has them. */
+		if (p->n_ipv4 > 0) {
+			r->has4 = true;
+			memcpy(r->to4, &p->ipv4[0].addr.v4, 4);
+		}
+		for (unsigned a = 0; a < p->n_ipv6 && !r->has6; a++) {
+			const uint8_t *v6 = p->ipv6[a].addr.v6;
+			if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80)
+				continue;
+			r->has6 = true;
+			memcpy(r->to6, v6, 16);
+		}
+	}
 }
 
 struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,

@@ -88,6 +88,8 @@ static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rt
 	if (dp->flow_on)
 		n = sl_flow_pre_burst(&w->flow, &dp->flow, pkts, n, now);
 	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
+	if (dp->flow_on)
+		n = sl_flow_post_burst(&w->flow, &dp->flow, pkts, n, now);
 	/* tunnel and qos stages go here. */
 	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
 	return transmit(w, dp, pkts, n, now);

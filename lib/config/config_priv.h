@@ -10,6 +10,7 @@
  *   sl_config_route.c     the "routes" section and the route edit API
  *   sl_config_neighbor.c  the "neighbors" section
  *   sl_config_flow.c      the "flow" section (connection tracking)
+ *   sl_config_nat.c       the "nat" section (source NAT rules)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
  *   sl_units.c            units and address literals
@@ -157,6 +158,10 @@ int cfg_addr_owner(const struct sl_config *cfg, unsigned n_ports, const struct s
 void cfg_flow_defaults(struct sl_config_flow *f);
 int cfg_parse_flow(struct pctx *c, const json_t *v);
 json_t *cfg_flow_json(const struct sl_config_flow *f);
+
+/* sl_config_nat.c */
+int cfg_parse_nat(struct pctx *c, const json_t *v);
+json_t *cfg_nat_json(const struct sl_config *cfg);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

@@ -263,6 +263,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_walk(c, key, v, workers_fields, ARRAY_LEN(workers_fields), &cfg->workers);
 	if (strcmp(key, "flow") == 0)
 		return cfg_parse_flow(c, v);
+	if (strcmp(key, "nat") == 0)
+		return cfg_parse_nat(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
@@ -270,7 +272,7 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 }
 
 /* Sections that name ports, and so are parsed after "ports" wherever they are. */
-static const char *const after_ports[] = { "routes", "neighbors" };
+static const char *const after_ports[] = { "routes", "neighbors", "nat" };
 
 static bool names_ports(const char *key)
 {
@@ -306,6 +308,8 @@ static int parse_root(struct pctx *c, const json_t *doc)
 	for (size_t i = 0; i < n_later; i++)
 		if (parse_section(c, later[i], later_v[i]) != 0)
 			return -EINVAL;
+	if (c->cfg->n_snat > 0 && !c->cfg->flow.enabled)
+		return cfg_fail(c, "nat", "needs connection tracking: add a \"flow\" section");
 	/* A zone is enforced by connection tracking: without it, say so. */
 	for (unsigned i = 0; i < c->cfg->n_ports; i++) {
 		char path[PATH_LEN];

@@ -140,6 +140,18 @@ struct sl_config_flow {
 	uint64_t timeout_us[SL_FLOW_TIMEOUTS]; /**< whole seconds, nf_conntrack's defaults */
 };
 
+#define SL_CONFIG_MAX_SNAT 32
+
+/** A source NAT rule ("nat.snat[]"); with a flow section. */
+struct sl_config_snat {
+	int out_port;             /**< index into ports[] */
+	bool has_source;
+	struct sl_prefix source;  /**< absent: any address of the connection's family */
+	bool masquerade;          /**< the port's first address of the family */
+	struct sl_addr to;        /**< else: one of the port's addresses */
+	uint16_t port_lo, port_hi; /**< source ports to use, default 1024-65535 */
+};
+
 struct sl_config_workers {
 	uint32_t idle_sleep_us;   /**< sleep after idle polls; 0 = pure busy poll */
 	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
@@ -157,6 +169,8 @@ struct sl_config {
 	struct sl_config_log log;
 	struct sl_config_workers workers;
 	struct sl_config_flow flow;
+	unsigned n_snat;
+	struct sl_config_snat snat[SL_CONFIG_MAX_SNAT];
 };
 
 /**

@@ -95,6 +95,9 @@ enum sl_flow_flags {
 	SL_FLOW_F_SEEN_REPLY = 1u << 1, /**< a packet went the reply way */
 	SL_FLOW_F_ASSURED = 1u << 2,    /**< established / replied both ways */
 	SL_FLOW_F_DYING = 1u << 3,      /**< removed, waiting for a grace period */
+	SL_FLOW_F_SNAT = 1u << 4,       /**< source translated (reply key differs) */
+	SL_FLOW_F_DNAT = 1u << 5,       /**< destination translated */
+	SL_FLOW_F_NAT_PENDING = 1u << 6, /**< new: source NAT is decided after route */
 };
 
 /** Per-worker part of the table: touched by its owner only. */
@@ -172,6 +175,14 @@ static inline struct sl_flow *sl_flow_get(const struct sl_flow_table *t, uint32_
  */
 uint32_t sl_flow_alloc(struct sl_flow_table *t, unsigned worker, const struct sl_flow_key *orig,
 		       const struct sl_flow_key *reply);
+
+/**
+ * Change the reply key of published entry @p idx (its owner's) to @p r:
+ * the old key leaves the table, the new one enters. 0, or -EEXIST /
+ * -ENOSPC with the old key back in place.
+ */
+int sl_flow_rekey_reply(struct sl_flow_table *t, unsigned worker, uint32_t idx,
+			const struct sl_flow_key *r);
 
 /** Give back an entry sl_flow_alloc() returned and that was never inserted. */
 void sl_flow_free_unused(struct sl_flow_table *t, unsigned worker, uint32_t idx);
@@ -328,11 +339,26 @@ void sl_ct_other_update(struct sl_flow *f, enum sl_flow_dir dir);
 
 /* ---- The flow stage (sl_flow_stage.c) ---- */
 
+#define SL_FLOW_MAX_SNAT 32
+
+/** A source NAT rule, compiled: addresses resolved for the egress port. */
+struct sl_flow_snat {
+	uint16_t out_port;                /**< sluice port index */
+	uint8_t af;                       /**< 0: the rule's source is any address */
+	uint8_t plen;                     /**< source prefix length */
+	uint8_t prefix[16];
+	bool has4, has6;                  /**< an address to translate to, per family */
+	uint8_t to4[4], to6[16];          /**< network order */
+	uint16_t lo, hi;                  /**< ports (and ICMP identifiers) to use */
+};
+
 /** What the snapshot says about connections (immutable once published). */
 struct sl_flow_policy {
 	bool tcp_pickup;                  /**< track TCP connections seen mid-stream */
 	uint8_t outside[SL_MAX_PORTS];    /**< per sluice port: 1 = outside zone */
 	struct sl_ct_timeouts timeouts;
+	unsigned n_snat;
+	struct sl_flow_snat snat[SL_FLOW_MAX_SNAT];
 };
 
 /** One worker's view of connection tracking: the table and its handoff rings. */
@@ -353,6 +379,7 @@ struct sl_flow_worker_ctx {
 	const void *local_arg;
 	/** Connections this worker owns, by state (its own writes; others read). */
 	uint32_t by_state[SL_CT_NSTATES];
+	uint32_t snat_cursor;             /**< where the next port search starts */
 };
 
 /**
@@ -372,6 +399,15 @@ struct sl_flow_worker_ctx {
  */
 uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 			   struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/**
+ * The flow stage after route: decides source NAT for a new connection (the
+ * egress port is known now: the first rule that matches), then translates
+ * the source of every packet of a NATed connection. Drops what cannot be
+ * translated (nat_ports_exhausted). Returns the packets that continue.
+ */
+uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+			    struct rte_mbuf **pkts, uint16_t n, uint64_t now);
 
 /**
  * Packets other workers handed to this one, up to @p max: they continue

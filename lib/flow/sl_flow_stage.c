@@ -16,8 +16,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
-#include "sl_flow.h"
-#include "sl_pkt.h"
+#include "flow_priv.h"
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
@@ -313,6 +312,9 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	}
 	if (f->state == SL_CT_TCP_SYN_SENT)
 		sl_flow_embryonic_add(t, c->worker, idx);
+	/* Source NAT needs the egress port: decided after route. */
+	if (pol->n_snat > 0)
+		f->flags |= SL_FLOW_F_NAT_PENDING;
 	c->by_state[f->state]++;
 	f->created = ticks;
 	f->packets[SL_FLOW_ORIG] = 1;
@@ -359,6 +361,8 @@ static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol
 	}
 	f->packets[dir]++;
 	f->deadline = ticks + sl_ct_timeout(f, &pol->timeouts);
+	if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
+		flow_nat_dst(c->t, f, dir, m);
 	return true;
 }
 
@@ -387,6 +391,8 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 		enum sl_drop_reason why = SL_DROP_NO_CONNECTION;
 		enum sl_flow_dir dir;
 		uint32_t idx;
+
+		meta->flow = 0;
 
 		switch (kinds[i]) {
 		case K_UNTRACKED:
@@ -424,6 +430,8 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 					}
 					bool restart;
 					if (track(c, pol, m, idx, dir, ticks, &why, &restart)) {
+						meta->flow = idx + 1;
+						meta->flow_dir = (uint8_t)dir;
 						pkts[keep++] = m;
 						why = SL_DROP_MAX;
 						break;
@@ -445,6 +453,8 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 				bool again;
 				idx = create(c, pol, m, &keys[i], ticks, &why, &again);
 				if (idx != SL_FLOW_NONE) {
+					meta->flow = idx + 1;
+					meta->flow_dir = SL_FLOW_ORIG;
 					pkts[keep++] = m;
 					why = SL_DROP_MAX;
 					break;
@@ -477,6 +487,41 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 		c->st->flow_handoff_out += sent;
 		for (unsigned j = sent; j < k; j++)
 			sl_stats_drop(c->st, batch[j], SL_DROP_HANDOFF_FULL);
+	}
+	return keep;
+}
+
+uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+			    struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	uint16_t keep = 0;
+	(void)now;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct sl_pkt_meta *meta = sl_pkt_meta(m);
+		if (meta->flow == 0) {
+			pkts[keep++] = m;
+			continue;
+		}
+		uint32_t idx = meta->flow - 1;
+		struct sl_flow *f = sl_flow_get(c->t, idx);
+		enum sl_flow_dir dir = (enum sl_flow_dir)meta->flow_dir;
+		if (f->flags & SL_FLOW_F_NAT_PENDING) {
+			f->flags &= (uint8_t)~SL_FLOW_F_NAT_PENDING;
+			struct sl_flow_key k;
+			sl_flow_key_get(c->t, f, SL_FLOW_ORIG, &k);
+			const struct sl_flow_snat *r = dir == SL_FLOW_ORIG ?
+				flow_snat_match(pol, meta->out_port, f->af, k.src) : NULL;
+			if (r != NULL && flow_snat_bind(c, idx, r) != 0) {
+				/* Leave the connection to expire; this packet cannot go. */
+				f->flags |= SL_FLOW_F_NAT_PENDING;
+				sl_stats_drop(c->st, m, SL_DROP_NAT_PORTS_EXHAUSTED);
+				continue;
+			}
+		}
+		if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
+			flow_nat_src(c->t, f, dir, m);
+		pkts[keep++] = m;
 	}
 	return keep;
 }

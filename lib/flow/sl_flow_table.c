@@ -364,6 +364,41 @@ int sl_flow_insert(struct sl_flow_table *t, unsigned worker, uint32_t idx)
 	return rc;
 }
 
+/* Write @p k as direction @p d's key of @p f (its IPv6 block for IPv6). */
+static void key_set(struct sl_flow_table *t, struct sl_flow *f, enum sl_flow_dir d,
+		    const struct sl_flow_key *k)
+{
+	f->port[d][0] = k->sport;
+	f->port[d][1] = k->dport;
+	if (f->af == AF_V4) {
+		memcpy(&f->addr4[d][0], k->src, 4);
+		memcpy(&f->addr4[d][1], k->dst, 4);
+	} else {
+		memcpy(t->v6[f->v6] + d * 32, k->src, 16);
+		memcpy(t->v6[f->v6] + d * 32 + 16, k->dst, 16);
+	}
+}
+
+int sl_flow_rekey_reply(struct sl_flow_table *t, unsigned worker, uint32_t idx,
+			const struct sl_flow_key *r)
+{
+	struct sl_flow *f = &t->entries[idx];
+	struct sl_flow_key old;
+	(void)worker;
+	sl_flow_key_get(t, f, SL_FLOW_REPLY, &old);
+	uint32_t ho = sl_flow_hash(&old), hn = sl_flow_hash(r);
+	slot_remove(t, ho, slot_value(ho, idx, SL_FLOW_REPLY));
+	key_set(t, f, SL_FLOW_REPLY, r);
+	int rc = slot_insert(t, r, hn, slot_value(hn, idx, SL_FLOW_REPLY));
+	if (rc != 0) {
+		key_set(t, f, SL_FLOW_REPLY, &old);
+		/* Its own slot was free a moment ago: it goes back (at worst into
+		 * the other bucket). */
+		slot_insert(t, &old, ho, slot_value(ho, idx, SL_FLOW_REPLY));
+	}
+	return rc;
+}
+
 void sl_flow_embryonic_add(struct sl_flow_table *t, unsigned worker, uint32_t idx)
 {
 	struct sl_flow_worker *w = &t->w[worker];

@@ -73,12 +73,13 @@ struct sl_pkt_meta {
 	uint8_t l3_type;        /**< enum sl_l3_type */
 	uint8_t l4_proto;       /**< IPPROTO_* after extension headers */
 	uint8_t drop_reason;    /**< enum sl_drop_reason, set when a stage rejects */
-	uint8_t reserved;
+	uint8_t flow_dir;       /**< set by flow: the direction of its connection */
 	uint16_t src_port;      /**< TCP/UDP source port, host order; ICMP echo id */
 	uint16_t dst_port;      /**< TCP/UDP destination port, host order */
 	uint32_t ip_len;        /**< IP total length (v4) / 40 + payload length (v6) */
 	uint32_t nh_index;      /**< next-hop index chosen by route */
 	uint32_t hash;          /**< flow hash (RSS hash where the NIC gives one) */
+	uint32_t flow;          /**< set by flow (pre): its connection + 1; 0: none */
 };
 
 /** MAC addresses as ip(8) prints them: lowercase, colon-separated. */

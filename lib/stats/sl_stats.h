@@ -66,7 +66,8 @@
 	X(FLOW_INSERT_RACE, "flow_insert_race", "two workers created one connection at once; neither kept it") \
 	X(HANDOFF_FULL, "handoff_full", "the owner worker's handoff ring is full")          \
 	X(HANDOFF_AGAIN, "handoff_again", "handed to its connection's owner, which no longer owned it") \
-	X(FRAGMENT_UNTRACKED, "fragment_untracked", "non-first fragment from an outside zone (not reassembled)")
+	X(FRAGMENT_UNTRACKED, "fragment_untracked", "non-first fragment from an outside zone (not reassembled)") \
+	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted", "no free source port (or ICMP identifier) for source NAT")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Network address translation, inside the connection table.
+ *
+ * A NATed connection's two keys are no longer each other's reverse: the
+ * reply key holds the address and port the peer answers to. Translating a
+ * packet is then one rule for every kind of NAT: a packet travelling in
+ * direction d leaves looking like the other direction's key turned round.
+ * The destination side is rewritten before route (so the FIB routes the
+ * real destination), the source side after it (so route's ICMP errors
+ * quote, and go to, the packet as it arrived), as netfilter's PREROUTING
+ * and POSTROUTING hooks do.
+ *
+ * Checksums are updated incrementally (RFC 1624): the IPv4 header's; TCP's
+ * and UDP's over the pseudo-header and the port; ICMPv6's over the
+ * pseudo-header and the identifier; ICMP's over the identifier. A UDP
+ * checksum of 0 over IPv4 (none) stays 0; a result of 0 is sent as 0xffff.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "flow_priv.h"
+
+/* A one's-complement checksum after 16-bit words @p old became @p new_ (@p n bytes). */
+static inline uint16_t adjust(uint16_t cksum, const uint8_t *old, const uint8_t *new_, size_t n)
+{
+	uint32_t sum = (uint16_t)~cksum;
+	for (size_t i = 0; i < n; i += 2) {
+		uint16_t o, w;
+		memcpy(&o, old + i, 2);
+		memcpy(&w, new_ + i, 2);
+		sum += (uint16_t)~o;
+		sum += w;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The L4 checksum field a change of pseudo-header or port must follow, or NULL. */
+static uint16_t *l4_cksum(struct rte_mbuf *m, bool pseudo)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (!(meta->flags & SL_PKT_F_FIRST_FRAG))
+		return NULL;
+	void *l4 = sl_pkt_l4(m);
+	switch (meta->l4_proto) {
+	case IPPROTO_TCP:
+		return &((struct rte_tcp_hdr *)l4)->cksum;
+	case IPPROTO_UDP: {
+		struct rte_udp_hdr *u = l4;
+		/* IPv4 UDP without a checksum has none to keep right. */
+		return meta->l3_type == SL_L3_IPV4 && u->dgram_cksum == 0 ? NULL : &u->dgram_cksum;
+	}
+	case IPPROTO_ICMPV6:
+		return &((struct rte_icmp_hdr *)l4)->icmp_cksum;
+	case IPPROTO_ICMP:
+		return pseudo ? NULL : &((struct rte_icmp_hdr *)l4)->icmp_cksum;
+	default:
+		return NULL;
+	}
+}
+
+static void fix_zero_udp(struct rte_mbuf *m, uint16_t *ck)
+{
+	if (*ck == 0 && sl_pkt_meta(m)->l4_proto == IPPROTO_UDP)
+		*ck = 0xffff;
+}
+
+/* Set the source or destination address to @p a (network order). */
+static void set_addr(struct rte_mbuf *m, bool dst, const uint8_t *a)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint8_t old[16];
+	size_t n;
+	uint8_t *field;
+	if (meta->l3_type == SL_L3_IPV4) {
+		struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
+		field = (uint8_t *)(dst ? &ip->dst_addr : &ip->src_addr);
+		n = 4;
+		if (memcmp(field, a, n) == 0)
+			return;
+		memcpy(old, field, n);
+		ip->hdr_checksum = adjust(ip->hdr_checksum, old, a, n);
+	} else {
+		struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
+		field = dst ? ip->dst_addr : ip->src_addr;
+		n = 16;
+		if (memcmp(field, a, n) == 0)
+			return;
+		memcpy(old, field, n);
+	}
+	uint16_t *ck = l4_cksum(m, true);
+	if (ck != NULL) {
+		*ck = adjust(*ck, old, a, n);
+		fix_zero_udp(m, ck);
+	}
+	memcpy(field, a, n);
+}
+
+/* Set a TCP/UDP port (@p dst: the destination's) to @p port (host order). */
+static void set_port(struct rte_mbuf *m, bool dst, uint16_t port)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if ((dst ? meta->dst_port : meta->src_port) == port || !(meta->flags & SL_PKT_F_FIRST_FRAG))
+		return;
+	/* TCP and UDP have their ports in the same place. */
+	uint16_t *field = (uint16_t *)sl_pkt_l4(m) + (dst ? 1 : 0);
+	uint16_t v = rte_cpu_to_be_16(port), old = *field;
+	uint16_t *ck = l4_cksum(m, false);
+	if (ck != NULL) {
+		*ck = adjust(*ck, (const uint8_t *)&old, (const uint8_t *)&v, 2);
+		fix_zero_udp(m, ck);
+	}
+	*field = v;
+	if (dst)
+		meta->dst_port = port;
+	else
+		meta->src_port = port;
+}
+
+/* Set an echo message's identifier to @p id (host order). */
+static void set_echo_id(struct rte_mbuf *m, uint16_t id)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (meta->src_port == id)
+		return;
+	struct rte_icmp_hdr *ih = sl_pkt_l4(m);
+	uint16_t v = rte_cpu_to_be_16(id), old = ih->icmp_ident;
+	ih->icmp_cksum = adjust(ih->icmp_cksum, (const uint8_t *)&old, (const uint8_t *)&v, 2);
+	ih->icmp_ident = v;
+	meta->src_port = id;
+}
+
+static inline bool is_echo(const struct sl_flow *f)
+{
+	return (f->proto == IPPROTO_ICMP && f->af == 4) || (f->proto == IPPROTO_ICMPV6 && f->af == 6);
+}
+
+void flow_nat_dst(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
+		  struct rte_mbuf *m)
+{
+	struct sl_flow_key other;
+	sl_flow_key_get(t, f, (enum sl_flow_dir)!dir, &other);
+	set_addr(m, true, other.src);
+	if (is_echo(f)) {
+		/* The identifier belongs to the side that asked: on its way back
+		 * to it, the reply gets the one it sent. */
+		if (dir == SL_FLOW_REPLY)
+			set_echo_id(m, other.sport);
+	} else if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		set_port(m, true, other.sport);
+	}
+}
+
+void flow_nat_src(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
+		  struct rte_mbuf *m)
+{
+	struct sl_flow_key other;
+	sl_flow_key_get(t, f, (enum sl_flow_dir)!dir, &other);
+	set_addr(m, false, other.dst);
+	if (is_echo(f)) {
+		if (dir == SL_FLOW_ORIG)
+			set_echo_id(m, other.sport);
+	} else if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		set_port(m, false, other.dport);
+	}
+}
+
+static bool prefix_has(const uint8_t *prefix, unsigned len, const uint8_t *a)
+{
+	unsigned bytes = len / 8, bits = len % 8;
+	if (memcmp(prefix, a, bytes) != 0)
+		return false;
+	return bits == 0 || ((prefix[bytes] ^ a[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
+const struct sl_flow_snat *flow_snat_match(const struct sl_flow_policy *pol, uint16_t port,
+					   uint8_t af, const uint8_t *src)
+{
+	for (unsigned i = 0; i < pol->n_snat; i++) {
+		const struct sl_flow_snat *r = &pol->snat[i];
+		if (r->out_port != port || !(af == 4 ? r->has4 : r->has6))
+			continue;
+		if (r->af == 0 || (r->af == af && prefix_has(r->prefix, r->plen, src)))
+			return r;
+	}
+	return NULL;
+}
+
+#define SNAT_TRIES 64
+
+int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_flow_snat *r)
+{
+	struct sl_flow_table *t = c->t;
+	struct sl_flow *f = sl_flow_get(t, idx);
+	struct sl_flow_key reply;
+	bool echo = is_echo(f);
+	sl_flow_key_get(t, f, SL_FLOW_REPLY, &reply);
+	memcpy(reply.dst, f->af == 4 ? r->to4 : r->to6, f->af == 4 ? 4 : 16);
+	/* The port (identifier) the peer answers to: where the original one is. */
+	uint16_t *port = echo ? &reply.sport : &reply.dport;
+	uint16_t want = *port;
+	/* Ports are shared out among workers, port lo + w + k * n to worker w,
+	 * so two workers never pick the same one. */
+	uint32_t n = c->n_workers, span = (uint32_t)(r->hi - r->lo) + 1;
+	uint32_t mine = span > c->worker ? (span - c->worker + n - 1) / n : 0;
+	if (mine == 0)
+		return -ENOSPC;
+	bool keep = want >= r->lo && want <= r->hi && (want - r->lo) % n == c->worker;
+	int rc = -ENOSPC;
+	for (unsigned i = 0; i < SNAT_TRIES; i++) {
+		if (i == 0 && keep) {
+			*port = want;
+		} else {
+			uint32_t k = c->snat_cursor++ % mine;
+			*port = (uint16_t)(r->lo + c->worker + k * n);
+		}
+		rc = sl_flow_rekey_reply(t, c->worker, idx, &reply);
+		if (rc == 0) {
+			f->flags |= SL_FLOW_F_SNAT;
+			return 0;
+		}
+		if (rc != -EEXIST)
+			break;
+	}
+	return -ENOSPC;
+}

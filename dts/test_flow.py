@@ -345,3 +345,26 @@ def test_masquerade(topo, sluice_factory):
     bad["nat"]["snat"][0].update(to="masquerade", ports="2000-1000")
     r = s.curl("/api/v1/config", method="PUT", body=bad)
     assert r["status"] == 422 and r["body"]["field"] == "nat.snat[0].ports", r
+
+
+# Test that ICMP errors about translated packets are translated inside too:
+# the inside host's UDP socket learns that the outside port is closed
+# (the kernel matches the quoted header to the socket), over IPv4 and IPv6.
+def test_icmp_errors_through_nat(topo, sluice_factory):
+    cfg = flow_config()
+    cfg["ports"][1]["ipv4"].append("10.2.0.77/24")
+    cfg["ports"][1]["ipv6"].append("fd00:2::77/64")
+    cfg["nat"] = {"snat": [{"out_port": "wan", "source": "10.1.0.0/24", "to": "10.2.0.77"},
+                           {"out_port": "wan", "to": "fd00:2::77"}]}
+    s = sluice_factory(cfg, lcores=LCORES)
+    for dst, fam in (("10.2.0.2", "AF_INET"), ("fd00:2::2", "AF_INET6")):
+        r = topo.run("h1", "/usr/bin/python3", "-c",
+                     f"import socket; s = socket.socket(socket.{fam}, socket.SOCK_DGRAM); "
+                     f"s.settimeout(3); s.connect(('{dst}', 9)); s.send(b'x')\n"
+                     "try:\n    s.recv(10); print('answer')\n"
+                     "except ConnectionRefusedError:\n    print('refused')\n"
+                     "except socket.timeout:\n    print('timeout')\n")
+        assert r.stdout.strip() == "refused", (dst, r.stdout)
+    udp = flows(s, proto="udp")["flows"]
+    assert {f["reply"]["dst"] for f in udp} == {"10.2.0.77", "fd00:2::77"}, udp
+    assert s.drops()["no_connection"] == 0

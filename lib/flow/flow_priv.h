@@ -18,6 +18,14 @@ void flow_nat_src(const struct sl_flow_table *t, const struct sl_flow *f, enum s
 		  struct rte_mbuf *m);
 
 /*
+ * An ICMP error @p m about a packet of NATed connection @p f, travelling in
+ * direction @p dir: its destination, its source when the peer sent it, and
+ * the quoted packet inside are shown as the receiver sent or expects them.
+ */
+void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
+		      struct rte_mbuf *m);
+
+/*
  * Source NAT for new connection @p idx (owned by @p c's worker) by rule
  * @p r: a free port (ICMP: identifier) in the worker's share of the rule's
  * range, the reply key changed to it. 0, or -ENOSPC when none was free.

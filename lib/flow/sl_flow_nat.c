@@ -231,3 +231,96 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 	}
 	return -ENOSPC;
 }
+
+/* The quoted packet's header inside an ICMP error, and how much of it is there. */
+static uint8_t *quoted(struct rte_mbuf *m, uint32_t *avail)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint32_t off = meta->l2_len + meta->l3_len + 8u;
+	*avail = rte_pktmbuf_data_len(m) > off ? rte_pktmbuf_data_len(m) - off : 0;
+	return rte_pktmbuf_mtod_offset(m, uint8_t *, off);
+}
+
+/* Rewrite the quoted packet @p q (@p avail bytes) to @p want: addresses, ports or identifier. */
+static void rewrite_quote(uint8_t *q, uint32_t avail, bool v4, const struct sl_flow_key *want,
+			  bool echo)
+{
+	uint32_t hl = v4 ? (q[0] & 0xfu) * 4u : 40u;
+	uint8_t *src = v4 ? q + 12 : q + 8, *dst = v4 ? q + 16 : q + 24, *l4 = q + hl;
+	size_t n = v4 ? 4 : 16;
+	uint8_t proto = v4 ? q[9] : q[6];
+	uint8_t old[40], new_[40];
+	/* What the quoted L4 checksum covers that changes: addresses, then ports. */
+	memcpy(old, src, n);
+	memcpy(old + n, dst, n);
+	memcpy(src, want->src, n);
+	memcpy(dst, want->dst, n);
+	memcpy(new_, src, n);
+	memcpy(new_ + n, dst, n);
+	size_t len = 2 * n;
+	if (echo) {
+		memcpy(old + len, l4 + 4, 2);
+		l4[4] = (uint8_t)(want->sport >> 8);
+		l4[5] = (uint8_t)want->sport;
+		memcpy(new_ + len, l4 + 4, 2);
+		len += 2;
+	} else if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		memcpy(old + len, l4, 4);
+		l4[0] = (uint8_t)(want->sport >> 8);
+		l4[1] = (uint8_t)want->sport;
+		l4[2] = (uint8_t)(want->dport >> 8);
+		l4[3] = (uint8_t)want->dport;
+		memcpy(new_ + len, l4, 4);
+		len += 4;
+	}
+	/* The quoted L4 checksum, where the quote holds it (ICMP's does not
+	 * cover addresses; UDP's 0 means none). */
+	uint32_t ck_off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 :
+			  proto == IPPROTO_ICMPV6 ? 2 : proto == IPPROTO_ICMP ? 2 : 0;
+	if (ck_off != 0 && hl + ck_off + 2 <= avail) {
+		uint16_t ck;
+		memcpy(&ck, l4 + ck_off, 2);
+		if (!(proto == IPPROTO_UDP && ck == 0)) {
+			if (proto == IPPROTO_ICMP)
+				ck = adjust(ck, old + 2 * n, new_ + 2 * n, len - 2 * n);
+			else
+				ck = adjust(ck, old, new_, len);
+			memcpy(l4 + ck_off, &ck, 2);
+		}
+	}
+	if (v4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)q;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+}
+
+void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
+		      struct rte_mbuf *m)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	bool v4 = meta->l3_type == SL_L3_IPV4;
+	struct sl_flow_key want, cur;
+	uint32_t avail;
+	/* The error travels as direction @p dir does; the packet it quotes went
+	 * the other way, translated: it is shown to its sender as it was sent. */
+	sl_flow_key_get(t, f, (enum sl_flow_dir)!dir, &want);
+	sl_flow_key_get(t, f, dir, &cur);
+	const uint8_t *outer_src = v4 ? (const uint8_t *)&sl_pkt_ipv4(m)->src_addr :
+					sl_pkt_ipv6(m)->src_addr;
+	/* From the peer itself (not a router on the way): its address too. */
+	if (memcmp(outer_src, cur.src, v4 ? 4 : 16) == 0)
+		set_addr(m, false, want.dst);
+	set_addr(m, true, want.src);
+	uint8_t *q = quoted(m, &avail);
+	rewrite_quote(q, avail, v4, &want, is_echo(f));
+	/* The error's own checksum covers the quote: computed anew. */
+	struct rte_icmp_hdr *ih = sl_pkt_l4(m);
+	ih->icmp_cksum = 0;
+	if (v4) {
+		uint32_t len = meta->ip_len - meta->l3_len;
+		ih->icmp_cksum = (uint16_t)~rte_raw_cksum(ih, len);
+	} else {
+		ih->icmp_cksum = rte_ipv6_udptcp_cksum(sl_pkt_ipv6(m), ih);
+	}
+}

@@ -379,6 +379,12 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 
 	for (uint16_t i = 0; i < n; i++) {
 		kinds[i] = (uint8_t)packet_key(pkts[i], &keys[i]);
+		if (kinds[i] == K_RELATED) {
+			/* The quoted packet went out as the connection's key turned
+			 * round (translated, for NAT): look up the way back. */
+			struct sl_flow_key q = keys[i];
+			reply_key(&q, &keys[i]);
+		}
 		if (kinds[i] != K_UNTRACKED) {
 			hashes[i] = sl_flow_hash(&keys[i]);
 			sl_flow_prefetch(c->t, hashes[i]);
@@ -407,8 +413,15 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 		case K_RELATED:
 			/* An error about a connection passes wherever it lands: it
 			 * changes nothing in the connection. */
-			if (!outside || sl_flow_lookup(c->t, &keys[i], hashes[i], &dir) != SL_FLOW_NONE ||
-			    to_sluice(c, m)) {
+			idx = sl_flow_lookup(c->t, &keys[i], hashes[i], &dir);
+			if (idx != SL_FLOW_NONE) {
+				const struct sl_flow *f = sl_flow_get(c->t, idx);
+				if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
+					flow_nat_related(c->t, f, dir, m);
+				pkts[keep++] = m;
+				continue;
+			}
+			if (!outside || to_sluice(c, m)) {
 				pkts[keep++] = m;
 				continue;
 			}

@@ -368,3 +368,47 @@ def test_icmp_errors_through_nat(topo, sluice_factory):
     udp = flows(s, proto="udp")["flows"]
     assert {f["reply"]["dst"] for f in udp} == {"10.2.0.77", "fd00:2::77"}, udp
     assert s.drops()["no_connection"] == 0
+
+
+# Test that a port forward takes a connection from outside to an inside
+# server, which sees the client's own address, and that nothing else from
+# outside gets in; and that bad rules are refused by name.
+def test_port_forward(topo, sluice_factory):
+    cfg = flow_config()
+    cfg["nat"] = {"dnat": [{"in_port": "wan", "proto": "tcp", "port": 8080, "to": "10.1.0.2:9104"},
+                           {"in_port": "wan", "proto": "tcp", "port": 8086,
+                            "to": "[fd00:1::2]:9106"}]}
+    s = sluice_factory(cfg, lcores=LCORES)
+    servers = [topo.popen("h1", "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
+               for fam, port in (("4", "9104"), ("6", "9106"))]
+    try:
+        time.sleep(0.5)
+        for dst, port, client in (("10.2.0.1", 8080, "10.2.0.2"), ("fd00:2::1", 8086, "fd00:2::2")):
+            for _ in range(3):
+                addr, _, mine = peer_seen(topo, "h2", dst, port)
+                assert addr.replace("::ffff:", "") == client, addr
+        f = flows(s, proto="tcp", port=8080)["flows"]
+        assert len(f) == 3 and all(x["original"]["dst"] == "10.2.0.1" and
+                                   x["reply"]["src"] == "10.1.0.2" and
+                                   x["reply"]["sport"] == 9104 for x in f), f
+        # Not forwarded: the inside server's own port, and another of sluice's.
+        before = s.drops()
+        for dst in ("10.1.0.2", "10.2.0.1"):
+            r = topo.run("h2", "/usr/bin/python3", "-c",
+                         f"import socket; s = socket.socket(); s.settimeout(1)\n"
+                         f"try:\n    s.connect(('{dst}', 9104)); print('open')\n"
+                         "except OSError:\n    print('closed')\n")
+            assert r.stdout.strip() == "closed", dst
+        after = s.drops()
+        assert after["no_connection"] > before["no_connection"]
+        assert after["local_unhandled"] > before["local_unhandled"]
+    finally:
+        for p in servers:
+            p.kill()
+    bad = s.api("/api/v1/config")
+    bad["nat"]["dnat"].append(dict(bad["nat"]["dnat"][0]))
+    r = s.curl("/api/v1/config", method="PUT", body=bad)
+    assert r["status"] == 422 and r["body"]["field"] == "nat.dnat[2]", r
+    bad["nat"]["dnat"][2].update(port=8081, to="10.1.0.1:80")
+    r = s.curl("/api/v1/config", method="PUT", body=bad)
+    assert r["status"] == 422 and r["body"]["field"] == "nat.dnat[2].to", r

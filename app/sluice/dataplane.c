@@ -49,6 +49,17 @@ void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol)
 	to->udp_assured = ticks_of(us[SL_FLOW_TO_UDP_ASSURED]);
 	to->state[SL_CT_ICMP] = ticks_of(us[SL_FLOW_TO_ICMP]);
 	to->state[SL_CT_OTHER] = ticks_of(us[SL_FLOW_TO_OTHER]);
+	for (unsigned i = 0; i < cfg->n_dnat && i < SL_FLOW_MAX_DNAT; i++) {
+		const struct sl_config_dnat *c = &cfg->dnat[i];
+		struct sl_flow_dnat *r = &pol->dnat[pol->n_dnat++];
+		r->in_port = (uint16_t)c->in_port;
+		r->proto = c->proto;
+		r->af = c->to.af;
+		r->port = c->port;
+		r->to_port = c->to_port;
+		memcpy(r->to, c->to.af == SL_AF_INET ? (const void *)&c->to.v4 : c->to.v6,
+		       c->to.af == SL_AF_INET ? 4 : 16);
+	}
 	for (unsigned i = 0; i < cfg->n_snat && i < SL_FLOW_MAX_SNAT; i++) {
 		const struct sl_config_snat *c = &cfg->snat[i];
 		const struct sl_config_port *p = &cfg->ports[c->out_port];

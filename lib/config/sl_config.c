@@ -308,7 +308,7 @@ static int parse_root(struct pctx *c, const json_t *doc)
 	for (size_t i = 0; i < n_later; i++)
 		if (parse_section(c, later[i], later_v[i]) != 0)
 			return -EINVAL;
-	if (c->cfg->n_snat > 0 && !c->cfg->flow.enabled)
+	if ((c->cfg->n_snat > 0 || c->cfg->n_dnat > 0) && !c->cfg->flow.enabled)
 		return cfg_fail(c, "nat", "needs connection tracking: add a \"flow\" section");
 	/* A zone is enforced by connection tracking: without it, say so. */
 	for (unsigned i = 0; i < c->cfg->n_ports; i++) {

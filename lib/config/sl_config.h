@@ -152,6 +152,17 @@ struct sl_config_snat {
 	uint16_t port_lo, port_hi; /**< source ports to use, default 1024-65535 */
 };
 
+#define SL_CONFIG_MAX_DNAT 64
+
+/** A destination NAT rule, a port forward ("nat.dnat[]"). */
+struct sl_config_dnat {
+	int in_port;              /**< index into ports[] */
+	uint8_t proto;            /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;            /**< destination port on sluice's addresses */
+	struct sl_addr to;        /**< where it goes */
+	uint16_t to_port;
+};
+
 struct sl_config_workers {
 	uint32_t idle_sleep_us;   /**< sleep after idle polls; 0 = pure busy poll */
 	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
@@ -171,6 +182,8 @@ struct sl_config {
 	struct sl_config_flow flow;
 	unsigned n_snat;
 	struct sl_config_snat snat[SL_CONFIG_MAX_SNAT];
+	unsigned n_dnat;
+	struct sl_config_dnat dnat[SL_CONFIG_MAX_DNAT];
 };
 
 /**

@@ -212,7 +212,7 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 		json_t *fb = b->flow.enabled ? cfg_flow_json(&b->flow) : json_object();
 		rc = diff_taken(out, "flow", fa, fb);
 	}
-	if (rc == 0 && (a->n_snat > 0 || b->n_snat > 0))
+	if (rc == 0 && (a->n_snat > 0 || b->n_snat > 0 || a->n_dnat > 0 || b->n_dnat > 0))
 		rc = diff_taken(out, "nat", cfg_nat_json(a), cfg_nat_json(b));
 	return cfg_finish(out, rc);
 }

@@ -215,7 +215,7 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 	cfg_put(o, "workers", cfg_workers_json(&cfg->workers), &rc);
 	if (cfg->flow.enabled)
 		cfg_put(o, "flow", cfg_flow_json(&cfg->flow), &rc);
-	if (cfg->n_snat > 0)
+	if (cfg->n_snat > 0 || cfg->n_dnat > 0)
 		cfg_put(o, "nat", cfg_nat_json(cfg), &rc);
 	return cfg_finish(o, rc);
 }

@@ -6,6 +6,9 @@
  *     "snat": [
  *       {"out_port": "wan", "source": "10.1.0.0/16", "to": "masquerade",
  *        "ports": "1024-65535"}
+ *     ],
+ *     "dnat": [
+ *       {"in_port": "wan", "proto": "tcp", "port": 8080, "to": "10.1.0.10:80"}
  *     ]
  *   }
  *
@@ -113,9 +116,100 @@ static int snat_finish(struct pctx *c, const char *path, const json_t *j,
 			"to the port)", Q(json_string_value(json_object_get(j, "to"))), p->name);
 }
 
+static int dnat_port(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_dnat *r = obj;
+	const char *s;
+	if (cfg_get_str(c, path, v, SL_CONFIG_NAME_MAX + 1, &s) != 0)
+		return -EINVAL;
+	r->in_port = cfg_port_index(c->cfg, s);
+	if (r->in_port < 0)
+		return cfg_fail(c, path, "%s is not a port", Q(s));
+	return 0;
+}
+
+static int dnat_proto(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	static const char *const names[] = {"tcp", "udp", NULL};
+	struct sl_config_dnat *r = obj;
+	uint8_t i;
+	if (cfg_get_enum(c, path, v, names, "tcp, udp", &i) != 0)
+		return -EINVAL;
+	r->proto = i == 0 ? 6 : 17;
+	return 0;
+}
+
+/* "10.1.0.10:80" or "[fd00:1::10]:80". */
+static int dnat_to(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_dnat *r = obj;
+	char addr[64];
+	const char *s, *colon;
+	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
+		return -EINVAL;
+	colon = strrchr(s, ':');
+	const char *a = s;
+	size_t n = colon != NULL ? (size_t)(colon - s) : 0;
+	if (n > 2 && s[0] == '[' && s[n - 1] == ']') {
+		a = s + 1;
+		n -= 2;
+	}
+	char *end;
+	unsigned long port = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
+	if (colon == NULL || n == 0 || n >= sizeof(addr) || *end != '\0' || colon[1] == '\0' ||
+	    port < 1 || port > 65535)
+		return cfg_fail(c, path, "%s is not an address and port (\"10.1.0.10:80\", "
+				"\"[fd00::10]:80\")", Q(s));
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	if (sl_parse_addr(addr, &r->to) != 0 || (r->to.af == SL_AF_INET6 && a == s))
+		return cfg_fail(c, path, "%s is not an address and port (\"10.1.0.10:80\", "
+				"\"[fd00::10]:80\")", Q(s));
+	if (cfg_addr_owner(c->cfg, c->cfg->n_ports, &r->to) >= 0)
+		return cfg_fail(c, path, "%s is sluice's own address", Q(s));
+	r->to_port = (uint16_t)port;
+	return 0;
+}
+
+static const struct field dnat_fields[] = {
+	F_FN("in_port", dnat_port),
+	F_FN("proto", dnat_proto),
+	F_NUM("port", K_INT, struct sl_config_dnat, port, 1, 65535),
+	F_FN("to", dnat_to),
+};
+
+static int parse_dnat(struct pctx *c, const json_t *list)
+{
+	char path[PATH_LEN];
+	json_t *e;
+	size_t i;
+	if (!json_is_array(list))
+		return cfg_fail(c, "nat.dnat", "expected an array");
+	if (json_array_size(list) > SL_CONFIG_MAX_DNAT)
+		return cfg_fail(c, "nat.dnat", "at most %d rules", SL_CONFIG_MAX_DNAT);
+	json_array_foreach(list, i, e) {
+		struct sl_config_dnat *r = &c->cfg->dnat[i];
+		cfg_join_index(path, "nat.dnat", i);
+		memset(r, 0, sizeof(*r));
+		r->in_port = -1;
+		if (cfg_walk(c, path, e, dnat_fields, ARRAY_LEN(dnat_fields), r) != 0 ||
+		    cfg_required(c, path, e, "in_port") != 0 || cfg_required(c, path, e, "proto") != 0 ||
+		    cfg_required(c, path, e, "port") != 0 || cfg_required(c, path, e, "to") != 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++) {
+			const struct sl_config_dnat *o = &c->cfg->dnat[j];
+			if (o->in_port == r->in_port && o->proto == r->proto && o->port == r->port)
+				return cfg_fail(c, path, "port %u of %s on port %s is already forwarded by "
+						"nat.dnat[%zu]", r->port, r->proto == 6 ? "tcp" : "udp",
+						c->cfg->ports[r->in_port].name, j);
+		}
+		c->cfg->n_dnat++;
+	}
+	return 0;
+}
+
 int cfg_parse_nat(struct pctx *c, const json_t *v)
 {
-	static const char *const keys[] = {"snat"};
 	char path[PATH_LEN];
 	const char *key;
 	json_t *list, *e;
@@ -124,11 +218,14 @@ int cfg_parse_nat(struct pctx *c, const json_t *v)
 	if (!json_is_object(v))
 		return cfg_fail(c, "nat", "expected an object");
 	json_object_foreach((json_t *)v, key, list) {
-		if (strcmp(key, keys[0]) != 0) {
+		if (strcmp(key, "snat") != 0 && strcmp(key, "dnat") != 0) {
 			cfg_join(path, "nat", key);
 			return cfg_fail(c, path, "unknown key");
 		}
 	}
+	list = json_object_get(v, "dnat");
+	if (list != NULL && parse_dnat(c, list) != 0)
+		return -EINVAL;
 	list = json_object_get(v, "snat");
 	if (list == NULL)
 		return 0;
@@ -181,5 +278,17 @@ json_t *cfg_nat_json(const struct sl_config *cfg)
 			rc = -1;
 	}
 	cfg_put(o, "snat", a, &rc);
+	json_t *d = json_array();
+	for (unsigned i = 0; d != NULL && i < cfg->n_dnat; i++) {
+		const struct sl_config_dnat *r = &cfg->dnat[i];
+		char to[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+		sl_format_addr(&r->to, addr, sizeof(addr));
+		snprintf(to, sizeof(to), r->to.af == SL_AF_INET ? "%s:%u" : "[%s]:%u", addr, r->to_port);
+		json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "in_port", cfg->ports[r->in_port].name,
+				      "proto", r->proto == 6 ? "tcp" : "udp", "port", r->port, "to", to);
+		if (j == NULL || json_array_append_new(d, j) != 0)
+			rc = -1;
+	}
+	cfg_put(o, "dnat", d, &rc);
 	return cfg_finish(o, rc);
 }

@@ -352,6 +352,16 @@ struct sl_flow_snat {
 	uint16_t lo, hi;                  /**< ports (and ICMP identifiers) to use */
 };
 
+#define SL_FLOW_MAX_DNAT 64
+
+/** A port forward: new connections to sluice's address on in_port:port go to to:to_port. */
+struct sl_flow_dnat {
+	uint16_t in_port;
+	uint8_t proto, af;                /**< af: the family of "to" */
+	uint16_t port, to_port;           /**< host order */
+	uint8_t to[16];                   /**< network order */
+};
+
 /** What the snapshot says about connections (immutable once published). */
 struct sl_flow_policy {
 	bool tcp_pickup;                  /**< track TCP connections seen mid-stream */
@@ -359,6 +369,8 @@ struct sl_flow_policy {
 	struct sl_ct_timeouts timeouts;
 	unsigned n_snat;
 	struct sl_flow_snat snat[SL_FLOW_MAX_SNAT];
+	unsigned n_dnat;
+	struct sl_flow_dnat dnat[SL_FLOW_MAX_DNAT];
 };
 
 /** One worker's view of connection tracking: the table and its handoff rings. */

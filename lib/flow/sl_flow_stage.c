@@ -250,9 +250,23 @@ static void flow_remove(struct sl_flow_worker_ctx *c, uint32_t idx)
  * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
  * created the same connection at this moment: look it up again.
  */
+/* The port forward a new connection's first packet asks for, or NULL. */
+static const struct sl_flow_dnat *dnat_match(const struct sl_flow_policy *pol,
+					     const struct rte_mbuf *m, const struct sl_flow_key *k)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta((struct rte_mbuf *)(uintptr_t)m);
+	for (unsigned i = 0; i < pol->n_dnat; i++) {
+		const struct sl_flow_dnat *r = &pol->dnat[i];
+		if (r->in_port == meta->in_port && r->proto == k->proto && r->port == k->dport &&
+		    r->af == k->af)
+			return r;
+	}
+	return NULL;
+}
+
 static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 		       struct rte_mbuf *m, const struct sl_flow_key *k, uint32_t ticks,
-		       enum sl_drop_reason *why, bool *again)
+		       const struct sl_flow_dnat *dnat, enum sl_drop_reason *why, bool *again)
 {
 	struct sl_flow_table *t = c->t;
 	struct sl_flow_key r;
@@ -268,6 +282,11 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		}
 	}
 	reply_key(k, &r);
+	if (dnat != NULL) {
+		/* The reply comes from where the connection is forwarded to. */
+		memcpy(r.src, dnat->to, 16);
+		r.sport = dnat->to_port;
+	}
 	uint32_t idx = sl_flow_alloc(t, c->worker, k, &r);
 	if (idx == SL_FLOW_NONE) {
 		/* Full: the oldest connection still in its handshake makes room;
@@ -310,6 +329,8 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		*why = rc == -EEXIST ? SL_DROP_FLOW_INSERT_RACE : SL_DROP_FLOW_TABLE_FULL;
 		return SL_FLOW_NONE;
 	}
+	if (dnat != NULL)
+		f->flags |= SL_FLOW_F_DNAT;
 	if (f->state == SL_CT_TCP_SYN_SENT)
 		sl_flow_embryonic_add(t, c->worker, idx);
 	/* Source NAT needs the egress port: decided after route. */
@@ -453,21 +474,28 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 						break;
 					/* The old connection is gone: create it anew. */
 				}
+				const struct sl_flow_dnat *dnat = NULL;
 				if (to_sluice(c, m)) {
-					/* Not a connection through sluice: no entry. */
-					pkts[keep++] = m;
-					why = SL_DROP_MAX;
-					break;
+					/* A port forward, or not a connection through
+					 * sluice: the local-in dispatch decides. */
+					dnat = dnat_match(pol, m, &keys[i]);
+					if (dnat == NULL) {
+						pkts[keep++] = m;
+						why = SL_DROP_MAX;
+						break;
+					}
 				}
-				if (outside || kinds[i] == K_ECHO_REPLY) {
+				if ((outside && dnat == NULL) || kinds[i] == K_ECHO_REPLY) {
 					why = SL_DROP_NO_CONNECTION;
 					break;
 				}
 				bool again;
-				idx = create(c, pol, m, &keys[i], ticks, &why, &again);
+				idx = create(c, pol, m, &keys[i], ticks, dnat, &why, &again);
 				if (idx != SL_FLOW_NONE) {
 					meta->flow = idx + 1;
 					meta->flow_dir = SL_FLOW_ORIG;
+					if (dnat != NULL)
+						flow_nat_dst(c->t, sl_flow_get(c->t, idx), SL_FLOW_ORIG, m);
 					pkts[keep++] = m;
 					why = SL_DROP_MAX;
 					break;

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -49,13 +50,25 @@
 #define SL_FLOW_BUCKET_SLOTS 8
 #define SL_FLOW_NONE UINT32_MAX
 
-/** One direction of a connection, as a packet carries it. */
+/**
+ * One direction of a connection, as a packet carries it. The first 8 bytes
+ * are one word for the hash (written and read whole: no store-forwarding
+ * stall between building a key and hashing it); @p reserved is always 0.
+ */
 struct sl_flow_key {
+	uint16_t sport, dport; /**< host order; ICMP echo: identifier, message type */
 	uint8_t af;            /**< SL_AF_INET (4) or SL_AF_INET6 (6) */
-	uint8_t proto;         /**< IPPROTO_*; ICMP echo: ports are the identifier */
-	uint16_t sport, dport; /**< host order */
+	uint8_t proto;         /**< IPPROTO_* */
+	uint16_t reserved;
 	uint8_t src[16], dst[16]; /**< network order; IPv4 in the first 4 bytes, rest 0 */
 };
+
+/** The key's first word: ports, family, protocol. */
+static inline uint64_t sl_flow_key_head(uint16_t sport, uint16_t dport, uint8_t af, uint8_t proto)
+{
+	return (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)af << 32 |
+	       (uint64_t)proto << 40;
+}
 
 enum sl_flow_dir { SL_FLOW_ORIG = 0, SL_FLOW_REPLY = 1 };
 
@@ -145,8 +158,24 @@ void sl_flow_table_free(struct sl_flow_table *t);
 /** Bytes the table takes for @p capacity / @p v6_capacity (what create allocates). */
 uint64_t sl_flow_table_memory(uint32_t capacity, uint32_t v6_capacity, unsigned n_workers);
 
-/** The 32-bit hash of a key (CRC32-C). */
-uint32_t sl_flow_hash(const struct sl_flow_key *k);
+/** The 32-bit hash of a key (CRC32-C): inline, it runs for every packet. */
+static inline uint32_t sl_flow_hash(const struct sl_flow_key *k)
+{
+	uint64_t head;
+	memcpy(&head, k, sizeof(head));
+	uint32_t h = rte_hash_crc_8byte(head, 0x5eed1ce);
+	uint64_t w[4];
+	if (k->af == 4) {
+		memcpy(w, k->src, 4);
+		memcpy((uint8_t *)w + 4, k->dst, 4);
+		return rte_hash_crc_8byte(w[0], h);
+	}
+	memcpy(w, k->src, 16);
+	memcpy(w + 2, k->dst, 16);
+	for (unsigned i = 0; i < 4; i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
+}
 
 /**
  * The connection one of whose keys is @p k, or SL_FLOW_NONE; @p dir says
@@ -157,6 +186,15 @@ uint32_t sl_flow_lookup(const struct sl_flow_table *t, const struct sl_flow_key 
 
 /** Prefetch the buckets @p hash may be in (before a burst's lookups). */
 void sl_flow_prefetch(const struct sl_flow_table *t, uint32_t hash);
+/**
+ * Prefetch the entry the first slot with @p hash's signature names (its
+ * buckets fetched before); returns that slot's reference, a hint for
+ * sl_flow_lookup_hint() (0: none).
+ */
+uint32_t sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash);
+/** sl_flow_lookup() that tries the entry @p hint names first. */
+uint32_t sl_flow_lookup_hint(const struct sl_flow_table *t, const struct sl_flow_key *k,
+			     uint32_t hash, uint32_t hint, enum sl_flow_dir *dir);
 
 /** The key of @p f in direction @p dir. */
 void sl_flow_key_get(const struct sl_flow_table *t, const struct sl_flow *f,

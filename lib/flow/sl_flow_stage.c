@@ -4,10 +4,11 @@
  * tracked, the zones enforced, and the packet handed to its connection's
  * owner when another worker received it.
  *
- * Two passes over the burst: the first builds every packet's key and hash
- * and prefetches its buckets, the second looks up and decides, so the
- * bucket lines of a burst are fetched in parallel rather than one miss at a
- * time.
+ * Three passes over the burst: the first builds every packet's key and hash
+ * and prefetches its buckets, the second prefetches the entries those
+ * buckets name, the third looks up and decides; so the misses of a burst
+ * (two per packet in a table larger than the caches) overlap rather than
+ * come one at a time.
  */
 #include <errno.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static inline void key_addrs(struct sl_flow_key *k, const uint8_t *l3, bool v4)
 	if (v4) {
 		const struct rte_ipv4_hdr *ip = (const void *)l3;
 		k->af = 4;
+		k->reserved = 0;
 		memset(k->src + 4, 0, 12);
 		memset(k->dst + 4, 0, 12);
 		memcpy(k->src, &ip->src_addr, 4);
@@ -55,6 +57,7 @@ static inline void key_addrs(struct sl_flow_key *k, const uint8_t *l3, bool v4)
 	} else {
 		const struct rte_ipv6_hdr *ip = (const void *)l3;
 		k->af = 6;
+		k->reserved = 0;
 		memcpy(k->src, ip->src_addr, 16);
 		memcpy(k->dst, ip->dst_addr, 16);
 	}
@@ -130,10 +133,13 @@ static enum kind packet_key(struct rte_mbuf *m, struct sl_flow_key *k)
 	k->proto = meta->l4_proto;
 	switch (meta->l4_proto) {
 	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		k->sport = meta->src_port;
-		k->dport = meta->dst_port;
+	case IPPROTO_UDP: {
+		/* One store for the word the hash reads. */
+		uint64_t head = sl_flow_key_head(meta->src_port, meta->dst_port, v4 ? 4 : 6,
+						 meta->l4_proto);
+		memcpy(k, &head, sizeof(head));
 		return K_TRACK;
+	}
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
 		if ((meta->l4_proto == IPPROTO_ICMP) != v4)
@@ -411,6 +417,11 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 			sl_flow_prefetch(c->t, hashes[i]);
 		}
 	}
+	/* Second pass: the entries the buckets name, while the buckets are
+	 * still arriving for the packets after. */
+	uint32_t hints[n];
+	for (uint16_t i = 0; i < n; i++)
+		hints[i] = kinds[i] != K_UNTRACKED ? sl_flow_prefetch_entry(c->t, hashes[i]) : 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
@@ -449,7 +460,9 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 			break;
 		default:
 			for (unsigned attempt = 0; attempt < 2; attempt++) {
-				idx = sl_flow_lookup(c->t, &keys[i], hashes[i], &dir);
+				idx = attempt == 0 ?
+				      sl_flow_lookup_hint(c->t, &keys[i], hashes[i], hints[i], &dir) :
+				      sl_flow_lookup(c->t, &keys[i], hashes[i], &dir);
 				if (idx != SL_FLOW_NONE) {
 					unsigned owner = sl_flow_get(c->t, idx)->owner;
 					if (owner != c->worker) {

@@ -24,6 +24,10 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "sl_flow.h"
 
 #define AF_V4 4
@@ -116,25 +120,6 @@ void sl_flow_table_free(struct sl_flow_table *t)
 	rte_free(t);
 }
 
-uint32_t sl_flow_hash(const struct sl_flow_key *k)
-{
-	uint64_t head = (uint64_t)k->af | (uint64_t)k->proto << 8 | (uint64_t)k->sport << 16 |
-			(uint64_t)k->dport << 32;
-	uint32_t h = rte_hash_crc_8byte(head, 0x5eed1ce);
-	if (k->af == AF_V4) {
-		uint64_t a;
-		memcpy(&a, k->src, 4);
-		memcpy((uint8_t *)&a + 4, k->dst, 4);
-		return rte_hash_crc_8byte(a, h);
-	}
-	uint64_t w[4];
-	memcpy(w, k->src, 16);
-	memcpy(w + 2, k->dst, 16);
-	for (unsigned i = 0; i < 4; i++)
-		h = rte_hash_crc_8byte(w[i], h);
-	return h;
-}
-
 /* The key's two buckets: a multiply-shift range reduction of the hash, and
  * of a bijective scramble of it. */
 static inline void buckets(const struct sl_flow_table *t, uint32_t h, uint32_t *b1, uint32_t *b2)
@@ -175,13 +160,40 @@ void sl_flow_prefetch(const struct sl_flow_table *t, uint32_t hash)
 	rte_prefetch0(&t->slots[(size_t)b2 * SL_FLOW_BUCKET_SLOTS]);
 }
 
+/*
+ * The slots of a bucket whose signature is @p h, as a bit mask. With SSE2,
+ * the eight signatures (the high halves of the slots) are compared four
+ * lanes at a time: a filter only, each candidate is read again atomically
+ * before it is used, so a torn 16-byte load costs nothing but a second look.
+ */
+static inline unsigned sig_candidates(const uint64_t *s, uint32_t h)
+{
+#ifdef __SSE2__
+	const __m128i want = _mm_set1_epi32((int)h);
+	unsigned mask = 0;
+	for (unsigned i = 0; i < SL_FLOW_BUCKET_SLOTS / 2; i++) {
+		__m128i v = _mm_load_si128((const __m128i *)(const void *)(s + 2 * i));
+		unsigned eq = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, want)));
+		/* Lanes 1 and 3 are the high halves of slots 2i and 2i + 1. */
+		mask |= (((eq >> 1) & 1u) | (((eq >> 3) & 1u) << 1)) << (2 * i);
+	}
+	return mask;
+#else
+	unsigned mask = 0;
+	for (unsigned i = 0; i < SL_FLOW_BUCKET_SLOTS; i++)
+		mask |= (unsigned)((uint32_t)(__atomic_load_n(&s[i], __ATOMIC_RELAXED) >> 32) == h) << i;
+	return mask;
+#endif
+}
+
 /* Search one bucket for @p k; @p skip is a slot value not to count (ours). */
 static inline uint32_t bucket_find(const struct sl_flow_table *t, uint32_t b, uint32_t h,
 				   const struct sl_flow_key *k, uint64_t skip, int memorder,
 				   enum sl_flow_dir *dir)
 {
 	const uint64_t *s = &t->slots[(size_t)b * SL_FLOW_BUCKET_SLOTS];
-	for (unsigned i = 0; i < SL_FLOW_BUCKET_SLOTS; i++) {
+	for (unsigned mask = sig_candidates(s, h); mask != 0; mask &= mask - 1) {
+		unsigned i = (unsigned)__builtin_ctz(mask);
 		uint64_t v = __atomic_load_n(&s[i], memorder);
 		if ((uint32_t)(v >> 32) != h || (uint32_t)v == 0 || v == skip)
 			continue;
@@ -192,6 +204,38 @@ static inline uint32_t bucket_find(const struct sl_flow_table *t, uint32_t b, ui
 		}
 	}
 	return SL_FLOW_NONE;
+}
+
+uint32_t sl_flow_prefetch_entry(const struct sl_flow_table *t, uint32_t hash)
+{
+	uint32_t b[2];
+	buckets(t, hash, &b[0], &b[1]);
+	for (unsigned j = 0; j < 2; j++) {
+		const uint64_t *s = &t->slots[(size_t)b[j] * SL_FLOW_BUCKET_SLOTS];
+		unsigned mask = sig_candidates(s, hash);
+		if (mask != 0) {
+			uint32_t ref = (uint32_t)__atomic_load_n(&s[__builtin_ctz(mask)],
+								  __ATOMIC_ACQUIRE);
+			if (ref != 0)
+				rte_prefetch0(&t->entries[(ref - 1) >> 1]);
+			return ref;
+		}
+	}
+	return 0;
+}
+
+uint32_t sl_flow_lookup_hint(const struct sl_flow_table *t, const struct sl_flow_key *k,
+			     uint32_t hash, uint32_t hint, enum sl_flow_dir *dir)
+{
+	if (hint != 0) {
+		const struct sl_flow *f = &t->entries[(hint - 1) >> 1];
+		enum sl_flow_dir d = (enum sl_flow_dir)((hint - 1) & 1);
+		if (f->state != 0 && !(f->flags & SL_FLOW_F_DYING) && key_equal(t, f, d, k)) {
+			*dir = d;
+			return (hint - 1) >> 1;
+		}
+	}
+	return sl_flow_lookup(t, k, hash, dir);
 }
 
 uint32_t sl_flow_lookup(const struct sl_flow_table *t, const struct sl_flow_key *k,

@@ -287,7 +287,7 @@ def test_source_nat(topo, sluice_factory, tmp_path):
     servers = [topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
                for fam, port in (("4", "9104"), ("6", "9106"))]
     pcap = "/tmp/sl-masq.pcap"
-    dump = topo.popen("h2", "tcpdump", "-i", "eth0", "-w", pcap, "-U", "not arp and not icmp6 "
+    dump = topo.popen("h2", "tcpdump", "--immediate-mode", "-i", "eth0", "-w", pcap, "-U", "not arp and not icmp6 "
                       "or icmp6[0] == 128 or icmp6[0] == 129", stderr=open("/dev/null", "w"))
     try:
         time.sleep(1)
@@ -412,3 +412,33 @@ def test_port_forward(topo, sluice_factory):
     bad["nat"]["dnat"][2].update(port=8081, to="10.1.0.1:80")
     r = s.curl("/api/v1/config", method="PUT", body=bad)
     assert r["status"] == 422 and r["body"]["field"] == "nat.dnat[2].to", r
+
+
+# Test that SYNs leaving by a port with a smaller MTU get their MSS lowered to
+# fit, checksum kept right (the connection works), IPv4 and IPv6.
+def test_mss_clamp(topo, sluice_factory):
+    cfg = flow_config()
+    cfg["ports"][1]["mtu"] = 1400
+    s = sluice_factory(cfg, lcores=LCORES)
+    servers = [topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
+               for fam, port in (("4", "9104"), ("6", "9106"))]
+    pcap = "/tmp/sl-mss.pcap"
+    dump = topo.popen("h2", "tcpdump", "--immediate-mode", "-i", "eth0", "-w", pcap, "-U",
+                      "tcp", stderr=open("/dev/null", "w"))
+    try:
+        time.sleep(1)
+        assert peer_seen(topo, "h1", "10.2.0.2", 9104)[0] == "10.1.0.2"
+        assert peer_seen(topo, "h1", "fd00:2::2", 9106)[0] == "fd00:1::2"
+        time.sleep(0.5)
+    finally:
+        dump.terminate()
+        dump.wait()
+        for p in servers:
+            p.kill()
+    r = topo.run("h2", "/usr/bin/python3", "-c",
+                 "from scapy.all import *\n"
+                 f"for p in rdpcap('{pcap}'):\n"
+                 "    if TCP in p and p[TCP].flags == 'S':\n"
+                 "        print(6 if IPv6 in p else 4, dict(p[TCP].options)['MSS'])\n")
+    assert sorted(r.stdout.split("\n")[:-1]) == ["4 1360", "6 1340"], r.stdout
+    assert s.counter("sluice_flow_mss_clamped_total") == 2

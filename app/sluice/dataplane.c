@@ -32,6 +32,9 @@ void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol)
 	struct sl_ct_timeouts *to = &pol->timeouts;
 	memset(pol, 0, sizeof(*pol));
 	pol->tcp_pickup = cfg->flow.tcp_pickup;
+	pol->mss_clamp = cfg->flow.tcp_mss_clamp;
+	for (unsigned i = 0; i < cfg->n_ports && i < SL_MAX_PORTS; i++)
+		pol->mtu[i] = cfg->ports[i].mtu;
 	for (unsigned i = 0; i < cfg->n_ports && i < SL_MAX_PORTS; i++)
 		pol->outside[i] = cfg->ports[i].zone == SL_ZONE_OUTSIDE;
 	sl_ct_timeouts_default(to);

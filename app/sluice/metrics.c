@@ -238,6 +238,9 @@ static void render_flows(struct sl_app *app, struct sl_buf *b, const struct sl_l
 	counter(b, "sluice_flow_evicted_total",
 		"Connections still in their handshake evicted to make room for a new one.",
 		sum->flow_evicted);
+	counter(b, "sluice_flow_mss_clamped_total",
+		"TCP SYNs whose MSS option was lowered to what the egress MTU carries.",
+		sum->flow_mss_clamped);
 	counter(b, "sluice_flow_handoffs_total",
 		"Packets handed from the worker that received them to the worker that owns their "
 		"connection.", sum->flow_handoff_out);

@@ -135,6 +135,7 @@ extern const char *const sl_config_flow_timeout_names[SL_FLOW_TIMEOUTS];
 struct sl_config_flow {
 	bool enabled;
 	bool tcp_pickup;                  /**< track TCP seen mid-stream, default off */
+	bool tcp_mss_clamp;               /**< clamp SYNs' MSS to the egress MTU, default on */
 	uint32_t max_connections;         /**< default 262144 (restart) */
 	uint32_t max_connections_ipv6;    /**< of those, IPv6 at most; default 65536 (restart) */
 	uint64_t timeout_us[SL_FLOW_TIMEOUTS]; /**< whole seconds, nf_conntrack's defaults */

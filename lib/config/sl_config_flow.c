@@ -6,6 +6,7 @@
  *     "max_connections": 262144,        connections the table holds (restart)
  *     "max_connections_ipv6": 65536,    of which IPv6 at most (restart)
  *     "tcp_pickup": false,              track TCP connections seen mid-stream
+ *     "tcp_mss_clamp": true,            clamp SYNs' MSS to what the egress MTU carries
  *     "timeouts": {"tcp_established": "5d", "udp": "30s", ...}
  *   }
  *
@@ -36,6 +37,7 @@ void cfg_flow_defaults(struct sl_config_flow *f)
 	memset(f, 0, sizeof(*f));
 	f->max_connections = 262144;
 	f->max_connections_ipv6 = 65536;
+	f->tcp_mss_clamp = true;
 	for (unsigned i = 0; i < SL_FLOW_TIMEOUTS; i++)
 		f->timeout_us[i] = timeout_default_s[i] * S_US;
 }
@@ -77,11 +79,21 @@ static int flow_pickup(struct pctx *c, const char *path, const json_t *v, void *
 	return 0;
 }
 
+static int flow_mss_clamp(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_flow *f = obj;
+	if (!json_is_boolean(v))
+		return cfg_fail(c, path, "expected true or false");
+	f->tcp_mss_clamp = json_is_true(v);
+	return 0;
+}
+
 static const struct field flow_fields[] = {
 	F_NUM("max_connections", K_INT, struct sl_config_flow, max_connections, 1024, 1 << 26),
 	F_NUM("max_connections_ipv6", K_INT, struct sl_config_flow, max_connections_ipv6, 0,
 	      1 << 26),
 	F_FN("tcp_pickup", flow_pickup),
+	F_FN("tcp_mss_clamp", flow_mss_clamp),
 	F_FN("timeouts", flow_timeouts),
 };
 
@@ -116,6 +128,7 @@ json_t *cfg_flow_json(const struct sl_config_flow *f)
 	cfg_put(o, "max_connections", json_integer(f->max_connections), &rc);
 	cfg_put(o, "max_connections_ipv6", json_integer(f->max_connections_ipv6), &rc);
 	cfg_put(o, "tcp_pickup", json_boolean(f->tcp_pickup), &rc);
+	cfg_put(o, "tcp_mss_clamp", json_boolean(f->tcp_mss_clamp), &rc);
 	for (unsigned i = 0; i < SL_FLOW_TIMEOUTS; i++) {
 		sl_format_duration_us(f->timeout_us[i], buf, sizeof(buf));
 		cfg_put(t, sl_config_flow_timeout_names[i], json_string(buf), &rc);

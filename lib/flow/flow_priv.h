@@ -36,4 +36,10 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 const struct sl_flow_snat *flow_snat_match(const struct sl_flow_policy *pol, uint16_t port,
 					   uint8_t af, const uint8_t *src);
 
+/*
+ * A TCP SYN @p m leaving by a port of L3 MTU @p mtu: lower its MSS option to
+ * what fits (MTU - 40 for IPv4, - 60 for IPv6). True if it was lowered.
+ */
+bool flow_mss_clamp(struct rte_mbuf *m, uint16_t mtu);
+
 #endif

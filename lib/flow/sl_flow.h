@@ -409,6 +409,8 @@ struct sl_flow_policy {
 	struct sl_flow_snat snat[SL_FLOW_MAX_SNAT];
 	unsigned n_dnat;
 	struct sl_flow_dnat dnat[SL_FLOW_MAX_DNAT];
+	bool mss_clamp;                   /**< lower SYNs' MSS to what the egress MTU carries */
+	uint16_t mtu[SL_MAX_PORTS];       /**< per sluice port: its L3 MTU */
 };
 
 /** One worker's view of connection tracking: the table and its handoff rings. */

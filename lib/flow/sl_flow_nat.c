@@ -324,3 +324,43 @@ void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, en
 		ih->icmp_cksum = rte_ipv6_udptcp_cksum(sl_pkt_ipv6(m), ih);
 	}
 }
+
+bool flow_mss_clamp(struct rte_mbuf *m, uint16_t mtu)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	struct rte_tcp_hdr *th = sl_pkt_l4(m);
+	uint16_t limit = (uint16_t)(mtu - (meta->l3_type == SL_L3_IPV4 ? 40 : 60));
+	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + meta->l4_len;
+	while (o < end) {
+		if (o[0] == 0)             /* end of options */
+			break;
+		if (o[0] == 1) {           /* no-op */
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == 2 && o[1] == 4) {
+			uint16_t mss = (uint16_t)(o[2] << 8 | o[3]);
+			if (mss <= limit)
+				return false;
+			uint8_t old[2] = {o[2], o[3]}, new_[2] = {(uint8_t)(limit >> 8), (uint8_t)limit};
+			/* The option may sit at an odd offset: adjust over the aligned word. */
+			size_t off = (size_t)(o + 2 - (uint8_t *)th);
+			if (off & 1) {
+				uint8_t ow[4] = {o[1], o[2], o[3], o[4]};
+				o[2] = new_[0];
+				o[3] = new_[1];
+				uint8_t nw[4] = {o[1], o[2], o[3], o[4]};
+				th->cksum = adjust(th->cksum, ow, nw, 4);
+			} else {
+				th->cksum = adjust(th->cksum, old, new_, 2);
+				o[2] = new_[0];
+				o[3] = new_[1];
+			}
+			return true;
+		}
+		o += o[1];
+	}
+	return false;
+}

@@ -575,6 +575,10 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 		}
 		if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
 			flow_nat_src(c->t, f, dir, m);
+		if (pol->mss_clamp && f->proto == IPPROTO_TCP && meta->out_port < SL_MAX_PORTS &&
+		    (((const struct rte_tcp_hdr *)sl_pkt_l4(m))->tcp_flags & TH_SYN) &&
+		    flow_mss_clamp(m, pol->mtu[meta->out_port]))
+			c->st->flow_mss_clamped++;
 		pkts[keep++] = m;
 	}
 	return keep;

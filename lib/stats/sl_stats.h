@@ -112,6 +112,7 @@ struct sl_lcore_stats {
 	uint64_t flow_evicted;      /**< embryonic connections evicted for a new one */
 	uint64_t flow_handoff_out;  /**< packets handed to the owner of their connection */
 	uint64_t flow_handoff_in;   /**< packets taken from other workers' handoffs */
+	uint64_t flow_mss_clamped;  /**< TCP SYNs whose MSS was lowered to the egress MTU */
 	uint64_t polls;             /**< loop iterations */
 	uint64_t busy_cycles;       /**< TSC cycles spent on iterations that had packets */
 	uint64_t total_cycles;      /**< TSC cycles of all iterations */

@@ -9,6 +9,7 @@ so a connection's packets may land on either worker; the table is shared and
 each connection has one owner.
 """
 import json
+import re
 import time
 
 import pytest
@@ -442,3 +443,74 @@ def test_mss_clamp(topo, sluice_factory):
                  "        print(6 if IPv6 in p else 4, dict(p[TCP].options)['MSS'])\n")
     assert sorted(r.stdout.split("\n")[:-1]) == ["4 1360", "6 1340"], r.stdout
     assert s.counter("sluice_flow_mss_clamped_total") == 2
+
+
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir};
+    proxy_temp_path {dir};
+    fastcgi_temp_path {dir};
+    uwsgi_temp_path {dir};
+    scgi_temp_path {dir};
+    server {{
+        listen 8090;
+        listen [::]:8090;
+        location / {{ return 200 "sluice\\n"; }}
+    }}
+}}
+"""
+
+
+# Test that many connections through masquerade all succeed: 100 curl clients
+# at once, then wrk for 10 s against nginx on the outside host; the table
+# shows them closing, and they are gone after their timeouts.
+def test_masquerade_load(topo, sluice_factory, tmp_path):
+    cfg = flow_config(timeouts={"tcp_time_wait": "2s", "tcp_close": "2s", "tcp_last_ack": "2s",
+                                "tcp_fin_wait": "2s", "tcp_close_wait": "2s"})
+    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
+    s = sluice_factory(cfg, lcores=LCORES)
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(dir=tmp_path))
+    nginx = topo.popen("h2", "nginx", "-c", tmp_path / "nginx.conf",
+                       stderr=open(tmp_path / "nginx.err", "w"))
+    try:
+        time.sleep(1)
+        r = topo.run("h1", "bash", "-c",
+                     "seq 100 | xargs -P 100 -I{} curl -sS -o /dev/null -w '%{http_code}\\n' "
+                     "--max-time 10 http://10.2.0.2:8090/", timeout=60)
+        codes = r.stdout.split()
+        assert codes == ["200"] * 100, r.stdout + r.stderr
+        got = flows(s, proto="tcp", port=8090, limit=1000)["flows"]
+        assert len(got) == 100, len(got)
+        assert all(f["reply"]["dst"] == "10.2.0.1" and f["original"]["src"] == "10.1.0.2"
+                   for f in got)
+        assert all(f["state"] in ("time_wait", "close", "last_ack", "fin_wait", "close_wait")
+                   for f in got), {f["state"] for f in got}
+        r = topo.run("h1", "wrk", "-t", "2", "-c", "20", "-d", "10s",
+                     "http://10.2.0.2:8090/", timeout=60)
+        out = r.stdout
+        assert "Socket errors" not in out and "Non-2xx" not in out, out
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        assert requests > 1000, out
+        # wrk's connections (nginx closes one after 1000 requests; wrk opens
+        # another), each translated; the curl ones expired meanwhile (2 s).
+        got = flows(s, proto="tcp", port=8090, limit=1000)["flows"]
+        assert len(got) >= 20 and all(f["reply"]["dst"] == "10.2.0.1" for f in got), len(got)
+    finally:
+        nginx.terminate()
+        nginx.wait()
+    time.sleep(4)
+    assert flows(s, proto="tcp")["flows"] == []
+    drops = s.drops()
+    for reason in ("nat_ports_exhausted", "handoff_full", "flow_table_full", "no_connection"):
+        assert drops[reason] == 0, (reason, drops[reason])
+    # A client port reused while its old connection is still closing (SYN in
+    # last_ack or close_wait) is not re-synchronised the way nf_conntrack
+    # does it; a stray segment of such a reuse may be refused. None of it
+    # showed to wrk (no socket error above); at most one in 10 000 requests.
+    assert drops["tcp_invalid"] + drops["tcp_out_of_window"] <= requests // 10000, drops

@@ -263,6 +263,13 @@ enum sl_ct_verdict sl_ct_tcp_update(struct sl_flow *f, enum sl_flow_dir dir,
 	uint8_t next = tcp_next[dir][c][f->state - SL_CT_NEW];
 	if (next == IV)
 		return SL_CT_INVALID;
+	/* The client opens again from the same port while the old connection
+	 * is still closing (it let go of its side, or it could not reuse the
+	 * port): nf_conntrack would ignore this SYN and resynchronise on the
+	 * answer; giving the old connection way now has the same end. */
+	if (c == C_SYN && dir == SL_FLOW_ORIG &&
+	    (f->state == S(FIN_WAIT) || f->state == S(CLOSE_WAIT) || f->state == S(LAST_ACK)))
+		return SL_CT_RESTART;
 	if (next == IG)
 		return SL_CT_ACCEPT;
 	/* A new SYN on a finished connection: the old one gives way. */

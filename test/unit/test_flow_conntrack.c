@@ -81,6 +81,14 @@ static void test_handshake_data_close(void **state)
 	/* The client port is reused: the old connection gives way. */
 	assert_int_equal(tx(O, seg(SYN, CISN + 90000, 0, 64240, 0)), SL_CT_RESTART);
 	assert_int_equal(f.state, SL_CT_TCP_TIME_WAIT);
+	/* ... also while the old one is still closing (last_ack: the server's FIN
+	 * not yet acknowledged); a SYN from the server side is not a reuse. */
+	handshake(-1, -1);
+	assert_int_equal(tx(R, seg(FIN | ACK, SISN + 1, CISN + 1, 509, 0)), SL_CT_ACCEPT);
+	assert_int_equal(tx(O, seg(FIN | ACK, CISN + 1, SISN + 2, 502, 0)), SL_CT_ACCEPT);
+	assert_int_equal(f.state, SL_CT_TCP_LAST_ACK);
+	assert_int_equal(tx(R, seg(SYN, SISN + 5000, 0, 64240, 0)), SL_CT_INVALID);
+	assert_int_equal(tx(O, seg(SYN, CISN + 90000, 0, 64240, 0)), SL_CT_RESTART);
 }
 
 static void test_out_of_window(void **state)

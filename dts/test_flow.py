@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Connection tracking and zones, with two workers on two-queue ports.
 
-    h1 (inside) 10.1.0.2 --[lan | sluice, 2 workers | wan, zone outside]-- h2 (outside) 10.2.0.2
+    h1 10.1.0.2, h3 10.1.0.3 (inside) --[lan | sluice, 2 workers | wan, outside]-- h2 10.2.0.2, h4 10.2.0.3
+
+Two hosts on each side, behind a bridge (scripts/topology.sh, TOPOLOGY_HOSTS=2),
+so that tests have distinct clients.
 
 Both ports are af_packet with three queue pairs (sluice asks for one per
 worker and one for the management lcore: qpairs=3, in a PACKET_FANOUT group),
@@ -9,12 +12,23 @@ so a connection's packets may land on either worker; the table is shared and
 each connection has one owner.
 """
 import json
+import os
 import re
 import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, demo_config, ping
+from conftest import API_PORT, SLUICECTL, TOPOLOGY, Topology, demo_config, ping, run
+
+
+@pytest.fixture(scope="module")
+def topo():
+    prefix = "sf" + str(os.getpid() % 10000)
+    run(TOPOLOGY, "up", prefix, env={**os.environ, "TOPOLOGY_HOSTS": "2"})
+    try:
+        yield Topology(prefix)
+    finally:
+        run(TOPOLOGY, "down", prefix, check=False)
 
 HTTP_PORT = 8081
 # Two workers: the management lcore on CPU 0, both workers on CPU 1 (2-CPU machines).
@@ -515,3 +529,38 @@ def test_masquerade_load(topo, sluice_factory, tmp_path):
     # showed to wrk (no socket error above). At most one in 10 000 requests.
     late = drops["tcp_invalid"] + drops["tcp_out_of_window"] + drops["no_connection"]
     assert late <= requests // 10000, drops
+
+
+# Test that two inside hosts behind masquerade can use the same source port
+# and the same ICMP echo identifier at once: the outside sees two distinct
+# ports (or identifiers) on sluice's address, and each host gets its answers.
+def test_two_hosts_same_port_and_id(topo, sluice_factory):
+    cfg = flow_config()
+    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
+    s = sluice_factory(cfg, lcores=LCORES)
+    server = topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, "4", "9104")
+    try:
+        time.sleep(0.5)
+        seen = []
+        for host in ("h1", "h3"):
+            r = topo.run(host, "/usr/bin/python3", "-c",
+                         "import socket; s = socket.socket(); "
+                         "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+                         "s.bind(('0.0.0.0', 40000)); s.settimeout(3); "
+                         "s.connect(('10.2.0.2', 9104)); print(s.recv(100).decode().strip())")
+            seen.append(tuple(r.stdout.split()))
+        assert seen[0][0] == seen[1][0] == "10.2.0.1", seen
+        assert seen[0][1] != seen[1][1], seen          # two ports on one address
+    finally:
+        server.kill()
+    # The same echo identifier from both hosts, at the same time.
+    prog = ("from scapy.all import *; conf.verb = 0\n"
+            "r = sr1(IP(dst='10.2.0.2')/ICMP(id=0x4242, seq=7)/Raw(b'%s'), timeout=3)\n"
+            "print(r[ICMP].id if r else 'none', r[Raw].load.decode() if r else '')\n")
+    procs = [topo.popen(h, "/usr/bin/python3", "-c", prog % h, stdout=-1, text=True)
+             for h in ("h1", "h3")]
+    outs = [p.communicate(timeout=20)[0].split() for p in procs]
+    assert outs == [[str(0x4242), "h1"], [str(0x4242), "h3"]], outs
+    icmp = flows(s, proto="icmp")["flows"]
+    assert sorted(f["original"]["src"] for f in icmp) == ["10.1.0.2", "10.1.0.3"], icmp
+    assert len({f["reply"]["sport"] for f in icmp}) == 2, icmp   # two identifiers outside

@@ -4,9 +4,12 @@
 # between them, no NIC needed (veths in network namespaces, net_af_packet).
 # Installs and builds what is missing, reserves hugepages (or falls back to
 # --no-huge), starts a Prometheus that scrapes sluice with the shipped alert
-# rules, drives ping (IPv4, IPv6) and an iperf3 TCP run through sluice, prints
-# a report from the REST API and /metrics, renders the Grafana dashboard's
-# panels from that Prometheus into a PNG, and stops cleanly.
+# rules, drives ping (IPv4, IPv6) and an iperf3 TCP run through sluice, and
+# HTTP from the inside host to nginx on the outside one through masquerade
+# (sluice tracks connections: conf/demo.json plus a flow section and a
+# source NAT rule on wan), prints a report from the REST API (the connection
+# table included) and /metrics, renders the Grafana dashboard's panels from
+# that Prometheus into a PNG, and stops cleanly.
 #
 # usage: scripts/demo.sh [--keep]     (--keep leaves sluice running)
 set -euo pipefail
@@ -41,7 +44,15 @@ scripts/topology.sh up "$P"
 [ $keep = 1 ] || trap cleanup EXIT
 
 mkdir -p "$run_dir"
-cp conf/demo.json "$run_dir/sluice.json"
+# The demo's configuration: conf/demo.json with connection tracking and
+# masquerade out of wan (h2 sees every connection coming from 10.2.0.1).
+/usr/bin/python3 - conf/demo.json "$run_dir/sluice.json" <<'EOF'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["flow"] = {"max_connections": 65536}
+cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
+json.dump(cfg, open(sys.argv[2], "w"), indent=2)
+EOF
 # Not through a shell function: $! must be sluice itself (ip netns exec execs it).
 ip netns exec "$P-dut" "$root/build/app/sluice/sluice" -- --config "$run_dir/sluice.json" \
     >"$run_dir/sluice.log" 2>&1 &
@@ -86,15 +97,33 @@ ns h2 iperf3 -s -1 -B 10.2.0.2 >/dev/null 2>&1 &
 sleep 0.5
 ns h1 iperf3 -c 10.2.0.2 -t 5 | tail -4
 
+say "HTTP h1 -> nginx on h2 through masquerade: nginx logs the client as 10.2.0.1"
+cat >"$run_dir/nginx.conf" <<EOF
+daemon off; worker_processes 1; pid $run_dir/nginx.pid; error_log $run_dir/nginx.err;
+events { worker_connections 256; }
+http { access_log $run_dir/nginx.access; client_body_temp_path $run_dir; proxy_temp_path $run_dir;
+  fastcgi_temp_path $run_dir; uwsgi_temp_path $run_dir; scgi_temp_path $run_dir;
+  server { listen 10.2.0.2:8090; location / { return 200 "hello from h2"; } } }
+EOF
+: >"$run_dir/nginx.access"
+ns h2 nginx -c "$run_dir/nginx.conf" &
+nginx_pid=$!
+sleep 0.5
+for _ in 1 2 3; do ns h1 curl -s --max-time 3 -w '\n' http://10.2.0.2:8090/; done
+kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null || true
+echo "nginx saw: $(cut -d' ' -f1 "$run_dir/nginx.access" | sort | uniq -c | xargs)"
+
 say "report"
 ctl() { ns dut "$root/build/app/sluicectl/sluicectl" --api "$API" "$@"; }
 if [ -x build/app/sluicectl/sluicectl ]; then
     ctl status; ctl ports; ctl neighbors; ctl routes
+    say "connection table (sluicectl flows)"
+    ctl flows
 else
     ns dut curl -s "$API/api/v1/status"; echo
 fi
 say "selected metrics"
-ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count)' \
+ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total))' \
     | grep -v ' 0$'
 
 say "alerts firing (Prometheus with doc/prometheus/sluice-rules.yml)"

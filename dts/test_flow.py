@@ -11,6 +11,7 @@ worker and one for the management lcore: qpairs=3, in a PACKET_FANOUT group),
 so a connection's packets may land on either worker; the table is shared and
 each connection has one owner.
 """
+import contextlib
 import json
 import os
 import re
@@ -256,6 +257,38 @@ PEER_SERVER = (
     "    c, a = s.accept(); c.sendall(('%s %d\\n' % (a[0], a[1])).encode()); c.close()\n")
 
 
+def masquerading(sluice_factory, **flow):
+    """sluice with connection tracking and masquerade out of wan."""
+    cfg = flow_config(**flow)
+    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
+    return sluice_factory(cfg, lcores=LCORES)
+
+
+@contextlib.contextmanager
+def peer_server(topo, host, fam, port):
+    """PEER_SERVER on @host: it tells each client the address and port it saw."""
+    server = topo.popen(host, "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
+    try:
+        time.sleep(0.5)
+        yield
+    finally:
+        server.kill()
+
+
+@contextlib.contextmanager
+def capture(topo, host, pcap, bpf):
+    """tcpdump on @host's eth0 into @pcap while the block runs (written through)."""
+    dump = topo.popen(host, "tcpdump", "--immediate-mode", "-i", "eth0", "-w", pcap, "-U", bpf,
+                      stderr=open("/dev/null", "w"))
+    try:
+        time.sleep(1)
+        yield
+        time.sleep(0.5)
+    finally:
+        dump.terminate()
+        dump.wait()
+
+
 def peer_seen(topo, host, dst, port):
     """What the server at @dst:@port saw as our address: (address, port), and our own port."""
     fam = "socket.AF_INET6" if ":" in dst else "socket.AF_INET"
@@ -299,13 +332,10 @@ def test_source_nat(topo, sluice_factory, tmp_path):
     cfg["nat"] = {"snat": [{"out_port": "wan", "source": "10.1.0.0/24", "to": "10.2.0.77"},
                            {"out_port": "wan", "to": "fd00:2::77", "ports": "20000-29999"}]}
     s = sluice_factory(cfg, lcores=LCORES)
-    servers = [topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
-               for fam, port in (("4", "9104"), ("6", "9106"))]
     pcap = "/tmp/sl-masq.pcap"
-    dump = topo.popen("h2", "tcpdump", "--immediate-mode", "-i", "eth0", "-w", pcap, "-U", "not arp and not icmp6 "
-                      "or icmp6[0] == 128 or icmp6[0] == 129", stderr=open("/dev/null", "w"))
-    try:
-        time.sleep(1)
+    with peer_server(topo, "h2", "4", "9104"), peer_server(topo, "h2", "6", "9106"), \
+            capture(topo, "h2", pcap, "not arp and not icmp6 or icmp6[0] == 128 or "
+                    "icmp6[0] == 129"):
         for dst, port, own, lo, hi in (("10.2.0.2", 9104, "10.2.0.77", 1024, 65535),
                                        ("fd00:2::2", 9106, "fd00:2::77", 20000, 29999)):
             for _ in range(3):
@@ -322,12 +352,6 @@ def test_source_nat(topo, sluice_factory, tmp_path):
                           "UDP(sport=5353, dport=53)/Raw(b'with'), "
                           f"Ether(dst='{mac}')/IP(src='10.1.0.2', dst='10.2.0.2')/"
                           "UDP(sport=5354, dport=53, chksum=0)/Raw(b'none')], iface='eth0')")
-        time.sleep(0.5)
-    finally:
-        dump.terminate()
-        dump.wait()
-        for p in servers:
-            p.kill()
     r = topo.run("h2", "/usr/bin/python3", "-c", checksums_ok(pcap))
     count, bad = r.stdout.split(" ", 1)
     assert bad.strip() == "[]", bad
@@ -344,15 +368,9 @@ def test_source_nat(topo, sluice_factory, tmp_path):
 # Test that masquerade takes the egress port's address, and that a rule's
 # "to" must be one of the port's addresses.
 def test_masquerade(topo, sluice_factory):
-    cfg = flow_config()
-    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
-    s = sluice_factory(cfg, lcores=LCORES)
-    server = topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, "4", "9104")
-    try:
-        time.sleep(0.5)
+    s = masquerading(sluice_factory)
+    with peer_server(topo, "h2", "4", "9104"):
         assert peer_seen(topo, "h1", "10.2.0.2", 9104)[0] == "10.2.0.1"
-    finally:
-        server.kill()
     bad = s.api("/api/v1/config")
     bad["nat"]["snat"][0]["to"] = "10.9.9.9"
     r = s.curl("/api/v1/config", method="PUT", body=bad)
@@ -435,21 +453,11 @@ def test_mss_clamp(topo, sluice_factory):
     cfg = flow_config()
     cfg["ports"][1]["mtu"] = 1400
     s = sluice_factory(cfg, lcores=LCORES)
-    servers = [topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, fam, port)
-               for fam, port in (("4", "9104"), ("6", "9106"))]
     pcap = "/tmp/sl-mss.pcap"
-    dump = topo.popen("h2", "tcpdump", "--immediate-mode", "-i", "eth0", "-w", pcap, "-U",
-                      "tcp", stderr=open("/dev/null", "w"))
-    try:
-        time.sleep(1)
+    with peer_server(topo, "h2", "4", "9104"), peer_server(topo, "h2", "6", "9106"), \
+            capture(topo, "h2", pcap, "tcp"):
         assert peer_seen(topo, "h1", "10.2.0.2", 9104)[0] == "10.1.0.2"
         assert peer_seen(topo, "h1", "fd00:2::2", 9106)[0] == "fd00:1::2"
-        time.sleep(0.5)
-    finally:
-        dump.terminate()
-        dump.wait()
-        for p in servers:
-            p.kill()
     r = topo.run("h2", "/usr/bin/python3", "-c",
                  "from scapy.all import *\n"
                  f"for p in rdpcap('{pcap}'):\n"
@@ -485,10 +493,9 @@ http {{
 # at once, then wrk for 10 s against nginx on the outside host; the table
 # shows them closing, and they are gone after their timeouts.
 def test_masquerade_load(topo, sluice_factory, tmp_path):
-    cfg = flow_config(timeouts={"tcp_time_wait": "2s", "tcp_close": "2s", "tcp_last_ack": "2s",
-                                "tcp_fin_wait": "2s", "tcp_close_wait": "2s"})
-    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
-    s = sluice_factory(cfg, lcores=LCORES)
+    s = masquerading(sluice_factory, timeouts={"tcp_time_wait": "2s", "tcp_close": "2s",
+                                               "tcp_last_ack": "2s", "tcp_fin_wait": "2s",
+                                               "tcp_close_wait": "2s"})
     requests = 0
     (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(dir=tmp_path))
     nginx = topo.popen("h2", "nginx", "-c", tmp_path / "nginx.conf",
@@ -535,12 +542,8 @@ def test_masquerade_load(topo, sluice_factory, tmp_path):
 # and the same ICMP echo identifier at once: the outside sees two distinct
 # ports (or identifiers) on sluice's address, and each host gets its answers.
 def test_two_hosts_same_port_and_id(topo, sluice_factory):
-    cfg = flow_config()
-    cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
-    s = sluice_factory(cfg, lcores=LCORES)
-    server = topo.popen("h2", "/usr/bin/python3", "-c", PEER_SERVER, "4", "9104")
-    try:
-        time.sleep(0.5)
+    s = masquerading(sluice_factory)
+    with peer_server(topo, "h2", "4", "9104"):
         # Both hosts known to sluice first (ARP), so the test is about NAT alone.
         for host in ("h1", "h3"):
             assert " 1 received" in ping(topo, host, "10.2.0.2", count=1).stdout
@@ -554,8 +557,6 @@ def test_two_hosts_same_port_and_id(topo, sluice_factory):
             seen.append(tuple(r.stdout.split()))
         assert seen[0][0] == seen[1][0] == "10.2.0.1", seen
         assert seen[0][1] != seen[1][1], seen          # two ports on one address
-    finally:
-        server.kill()
     # The same echo identifier from both hosts, at the same time.
     prog = ("from scapy.all import *; conf.verb = 0\n"
             "r = sr1(IP(dst='10.2.0.2')/ICMP(id=0x4242, seq=7)/Raw(b'%s'), timeout=3)\n"

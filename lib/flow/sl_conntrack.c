@@ -137,8 +137,7 @@ static const uint8_t tcp_next[2][C_N][10] = {
 	},
 	[SL_FLOW_REPLY] = {
 		/* A SYN back while ours is outstanding: simultaneous open. */
-		[C_SYN] = {IV, S(SYN_SENT2), IV, IV, IV, IV, IV, S(SYN_SENT), S(SYN_SENT),
-			   S(SYN_SENT2)},
+		[C_SYN] = {IV, S(SYN_SENT2), IV, IV, IV, IV, IV, S(SYN_SENT), IV, S(SYN_SENT2)},
 		[C_SYNACK] = {IV, S(SYN_RECV), IG, IG, IG, IG, IG, IG, IG, S(SYN_RECV)},
 		[C_FIN] = {IV, IV, S(FIN_WAIT), S(FIN_WAIT), S(LAST_ACK), S(LAST_ACK),
 			   S(LAST_ACK), S(TIME_WAIT), S(CLOSE), IV},
@@ -276,6 +275,13 @@ enum sl_ct_verdict sl_ct_tcp_update(struct sl_flow *f, enum sl_flow_dir dir,
 	if ((c == C_SYN) && (f->state == S(TIME_WAIT) || f->state == S(CLOSE)))
 		return SL_CT_RESTART;
 	struct sl_flow_tcp_dir *snd = &f->tcp[dir];
+	/* The client gave up its first SYN and tries again with a new initial
+	 * sequence number (nf_conntrack resets the sender the same way). */
+	if (c == C_SYN && dir == SL_FLOW_ORIG && f->state == S(SYN_SENT) &&
+	    after(seg_end(s), snd->end)) {
+		side_init(snd, s);
+		return SL_CT_ACCEPT;
+	}
 	/* A FIN from a side that already sent one is its retransmission. */
 	if (c == C_FIN && (snd->flags & SL_FLOW_TCP_F_FIN) &&
 	    (f->state == S(FIN_WAIT) || f->state == S(LAST_ACK) ||

@@ -89,7 +89,7 @@ struct sl_flow {
 	uint16_t port[2][2];   /**< host order */
 	uint32_t v6;           /**< IPv6 address block index, SL_FLOW_NONE for IPv4 */
 	uint8_t af, proto;
-	uint8_t owner;         /**< worker index; fixed for the entry's life */
+	uint8_t owner;         /**< worker index, for the API (readers use sl_flow_owner()) */
 	uint8_t state;         /**< 0: free; else the protocol's state (sl_flow_state) */
 	uint8_t flags;         /**< SL_FLOW_F_* */
 	uint8_t kill;          /**< set by the management lcore: remove it */
@@ -134,6 +134,7 @@ struct sl_flow_worker {
 
 struct sl_flow_table {
 	uint32_t capacity;           /**< entries (connections) */
+	uint32_t per_worker;         /**< entries in each worker's pool */
 	uint32_t v6_capacity;        /**< IPv6 address blocks */
 	uint32_t n_buckets;
 	unsigned n_workers;
@@ -203,6 +204,16 @@ void sl_flow_key_get(const struct sl_flow_table *t, const struct sl_flow *f,
 static inline struct sl_flow *sl_flow_get(const struct sl_flow_table *t, uint32_t idx)
 {
 	return &t->entries[idx];
+}
+
+/**
+ * The worker that owns entry @p idx: the one whose pool it is in. Derived,
+ * never read from the entry, so a reader that catches an entry while it is
+ * being reused still hands the packet to the right worker.
+ */
+static inline unsigned sl_flow_owner(const struct sl_flow_table *t, uint32_t idx)
+{
+	return idx / t->per_worker;
 }
 
 /**

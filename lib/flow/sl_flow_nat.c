@@ -203,6 +203,14 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 	bool echo = is_echo(f);
 	sl_flow_key_get(t, f, SL_FLOW_REPLY, &reply);
 	memcpy(reply.dst, f->af == 4 ? r->to4 : r->to6, f->af == 4 ? 4 : 16);
+	/* Protocols without ports (GRE, ESP, ...): the address alone. */
+	if (!echo && f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP) {
+		f->flags |= SL_FLOW_F_SNAT;
+		if (sl_flow_rekey_reply(t, c->worker, idx, &reply) == 0)
+			return 0;
+		f->flags &= (uint8_t)~SL_FLOW_F_SNAT;
+		return -ENOSPC;
+	}
 	/* The port (identifier) the peer answers to: where the original one is. */
 	uint16_t *port = echo ? &reply.sport : &reply.dport;
 	uint16_t want = *port;
@@ -221,11 +229,13 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 			uint32_t k = c->snat_cursor++ % mine;
 			*port = (uint16_t)(r->lo + c->worker + k * n);
 		}
+		/* Flagged before the new key is published: a worker that finds
+		 * it translates what it finds. */
+		f->flags |= SL_FLOW_F_SNAT;
 		rc = sl_flow_rekey_reply(t, c->worker, idx, &reply);
-		if (rc == 0) {
-			f->flags |= SL_FLOW_F_SNAT;
+		if (rc == 0)
 			return 0;
-		}
+		f->flags &= (uint8_t)~SL_FLOW_F_SNAT;
 		if (rc != -EEXIST)
 			break;
 	}
@@ -302,6 +312,10 @@ void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, en
 	bool v4 = meta->l3_type == SL_L3_IPV4;
 	struct sl_flow_key want, cur;
 	uint32_t avail;
+	/* The error's checksum is computed over all of it: it must be whole in
+	 * the first segment (it is small; a segmented one passes as it is). */
+	if (rte_pktmbuf_data_len(m) < meta->l2_len + meta->ip_len)
+		return;
 	/* The error travels as direction @p dir does; the packet it quotes went
 	 * the other way, translated: it is shown to its sender as it was sent. */
 	sl_flow_key_get(t, f, (enum sl_flow_dir)!dir, &want);
@@ -316,12 +330,19 @@ void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, en
 	rewrite_quote(q, avail, v4, &want, is_echo(f));
 	/* The error's own checksum covers the quote: computed anew. */
 	struct rte_icmp_hdr *ih = sl_pkt_l4(m);
+	uint32_t len = meta->ip_len - meta->l3_len;
 	ih->icmp_cksum = 0;
 	if (v4) {
-		uint32_t len = meta->ip_len - meta->l3_len;
 		ih->icmp_cksum = (uint16_t)~rte_raw_cksum(ih, len);
 	} else {
-		ih->icmp_cksum = rte_ipv6_udptcp_cksum(sl_pkt_ipv6(m), ih);
+		/* The pseudo-header's length and next header are ICMPv6's, not
+		 * the IPv6 header's (extension headers may sit between). */
+		const struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
+		uint32_t ph[2] = {rte_cpu_to_be_32(len), rte_cpu_to_be_32(IPPROTO_ICMPV6)};
+		uint32_t sum = __rte_raw_cksum(ip->src_addr, 32, 0);
+		sum = __rte_raw_cksum(ph, sizeof(ph), sum);
+		sum = __rte_raw_cksum(ih, len, sum);
+		ih->icmp_cksum = (uint16_t)~__rte_raw_cksum_reduce(sum);
 	}
 }
 

@@ -298,7 +298,11 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		/* Full: the oldest connection still in its handshake makes room;
 		 * an established one never does. */
 		uint32_t old = sl_flow_embryonic_oldest(t, c->worker);
-		if (old != SL_FLOW_NONE) {
+		/* Only when entries ran out: if IPv6 address blocks did, an
+		 * evicted (IPv4) connection would make no room. And never one
+		 * created in this tick: its packet may still be in this burst. */
+		if (old != SL_FLOW_NONE && t->w[c->worker].free_head == SL_FLOW_NONE &&
+		    sl_flow_get(t, old)->created != ticks) {
 			c->by_state[sl_flow_get(t, old)->state]--;
 			sl_flow_evict(t, c->worker, old);
 			c->st->flow_evicted++;
@@ -328,6 +332,8 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		f->state = SL_CT_OTHER;
 		break;
 	}
+	if (dnat != NULL)
+		f->flags |= SL_FLOW_F_DNAT;    /* before publication: readers see it */
 	int rc = sl_flow_insert(t, c->worker, idx);
 	if (rc != 0) {
 		sl_flow_free_unused(t, c->worker, idx);
@@ -335,8 +341,6 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		*why = rc == -EEXIST ? SL_DROP_FLOW_INSERT_RACE : SL_DROP_FLOW_TABLE_FULL;
 		return SL_FLOW_NONE;
 	}
-	if (dnat != NULL)
-		f->flags |= SL_FLOW_F_DNAT;
 	if (f->state == SL_CT_TCP_SYN_SENT)
 		sl_flow_embryonic_add(t, c->worker, idx);
 	/* Source NAT needs the egress port: decided after route. */
@@ -464,7 +468,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 				      sl_flow_lookup_hint(c->t, &keys[i], hashes[i], hints[i], &dir) :
 				      sl_flow_lookup(c->t, &keys[i], hashes[i], &dir);
 				if (idx != SL_FLOW_NONE) {
-					unsigned owner = sl_flow_get(c->t, idx)->owner;
+					unsigned owner = sl_flow_owner(c->t, idx);
 					if (owner != c->worker) {
 						if (meta->flags & SL_PKT_F_HANDED_OFF) {
 							why = SL_DROP_HANDOFF_AGAIN;

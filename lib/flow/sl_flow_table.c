@@ -89,6 +89,7 @@ struct sl_flow_table *sl_flow_table_create(uint32_t capacity, uint32_t v6_capaci
 		return NULL;
 	}
 	uint32_t per = capacity / n_workers, per6 = v6_capacity / n_workers;
+	t->per_worker = per;
 	for (unsigned w = 0; w < n_workers; w++) {
 		struct sl_flow_worker *fw = &t->w[w];
 		fw->first = w * per;
@@ -148,7 +149,11 @@ static inline bool key_equal(const struct sl_flow_table *t, const struct sl_flow
 		memcpy(&d, k->dst, 4);
 		return f->addr4[dir][0] == s && f->addr4[dir][1] == d;
 	}
-	const uint8_t *a = t->v6[f->v6] + dir * 32;
+	/* Read once and bounded: another worker may be reusing the entry. */
+	uint32_t blk = __atomic_load_n(&f->v6, __ATOMIC_RELAXED);
+	if (blk >= t->v6_capacity)
+		return false;
+	const uint8_t *a = t->v6[blk] + dir * 32;
 	return memcmp(a, k->src, 16) == 0 && memcmp(a + 16, k->dst, 16) == 0;
 }
 
@@ -259,8 +264,12 @@ void sl_flow_key_get(const struct sl_flow_table *t, const struct sl_flow *f,
 		memcpy(k->src, &f->addr4[dir][0], 4);
 		memcpy(k->dst, &f->addr4[dir][1], 4);
 	} else {
-		memcpy(k->src, t->v6[f->v6] + dir * 32, 16);
-		memcpy(k->dst, t->v6[f->v6] + dir * 32 + 16, 16);
+		/* Bounded: the API reads entries workers may be reusing. */
+		uint32_t blk = __atomic_load_n(&f->v6, __ATOMIC_RELAXED);
+		if (blk >= t->v6_capacity)
+			return;
+		memcpy(k->src, t->v6[blk] + dir * 32, 16);
+		memcpy(k->dst, t->v6[blk] + dir * 32 + 16, 16);
 	}
 }
 
@@ -364,6 +373,9 @@ static int slot_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uin
 	}
 	if (claimed == NULL)
 		return -ENOSPC;
+	/* The re-check below filters with plain loads: order them after the
+	 * claim on every CPU, not only on x86 where the CAS already does. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (bucket_find(t, b[0], h, k, v, __ATOMIC_SEQ_CST, &dir) != SL_FLOW_NONE ||
 	    bucket_find(t, b[1], h, k, v, __ATOMIC_SEQ_CST, &dir) != SL_FLOW_NONE) {
 		__atomic_store_n(claimed, 0, __ATOMIC_RELEASE);

@@ -146,8 +146,17 @@ static void test_resets(void **state)
 	assert_int_equal(f.state, SL_CT_TCP_SYN_SENT);
 	assert_int_equal(tx(R, seg(RST | ACK, 0, CISN + 1, 0, 0)), SL_CT_ACCEPT);
 	assert_int_equal(f.state, SL_CT_TCP_CLOSE);
-	/* A SYN on the closed connection reopens it. */
+	/* A SYN from the client reopens it; one from the other side does not. */
+	assert_int_equal(tx(R, seg(SYN, SISN, 0, 64240, 0)), SL_CT_INVALID);
 	assert_int_equal(tx(O, seg(SYN, CISN + 5, 0, 64240, 0)), SL_CT_RESTART);
+	/* Refused, the client tries again with a new initial sequence number. */
+	memset(&f, 0, sizeof(f));
+	f.state = SL_CT_NEW;
+	s = seg(SYN, CISN, 0, 64240, 0);
+	assert_int_equal(sl_ct_tcp_new(&f, &s, false), SL_CT_ACCEPT);
+	assert_int_equal(tx(O, seg(SYN, CISN + 3000000, 0, 64240, 0)), SL_CT_ACCEPT);
+	assert_int_equal(tx(R, seg(SYN | ACK, SISN, CISN + 3000001, 65160, 0)), SL_CT_ACCEPT);
+	assert_int_equal(f.state, SL_CT_TCP_SYN_RECV);
 }
 
 static void test_invalid(void **state)

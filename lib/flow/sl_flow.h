@@ -443,6 +443,7 @@ struct sl_flow_worker_ctx {
 	/** Connections this worker owns, by state (its own writes; others read). */
 	uint32_t by_state[SL_CT_NSTATES];
 	uint32_t snat_cursor;             /**< where the next port search starts */
+	unsigned handoff_next;            /**< the ring the next handoff drain starts at */
 };
 
 /**

@@ -591,7 +591,11 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pkts, uint16_t max)
 {
 	uint16_t got = 0;
-	for (unsigned w = 0; w < c->n_workers && got < max; w++) {
+	/* Start at the next ring each time: a busy sender cannot keep the
+	 * others' rings waiting (and filling: handoff_full). */
+	unsigned first = c->handoff_next++ % c->n_workers;
+	for (unsigned i = 0; i < c->n_workers && got < max; i++) {
+		unsigned w = (first + i) % c->n_workers;
 		if (c->from[w] == NULL)
 			continue;
 		got += (uint16_t)rte_ring_sc_dequeue_burst(c->from[w], (void **)(pkts + got),

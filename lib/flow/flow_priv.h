@@ -6,6 +6,36 @@
 #include "sl_flow.h"
 #include "sl_pkt.h"
 
+/* ICMP echo in IPv4 or ICMPv6 echo in IPv6: keyed by identifier and type.
+ * (ICMP carried in the other family is just a protocol.) */
+static inline bool flow_is_echo(uint8_t af, uint8_t proto)
+{
+	return (proto == IPPROTO_ICMP && af == 4) || (proto == IPPROTO_ICMPV6 && af == 6);
+}
+
+/*
+ * The TCP option @p kind of length @p len in the header @p th of @p hlen
+ * bytes (parse validated the length), or NULL. Stops at a malformed one.
+ */
+static inline uint8_t *flow_tcp_option(void *th, uint16_t hlen, uint8_t kind, uint8_t len)
+{
+	uint8_t *o = (uint8_t *)th + 20, *end = (uint8_t *)th + hlen;
+	while (o < end) {
+		if (o[0] == 0)             /* end of options */
+			return NULL;
+		if (o[0] == 1) {           /* no-op */
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			return NULL;
+		if (o[0] == kind && o[1] == len)
+			return o;
+		o += o[1];
+	}
+	return NULL;
+}
+
 /*
  * Rewrite the destination side (pre route) or the source side (post route)
  * of @p m, a packet of NATed connection @p f in direction @p dir, so that

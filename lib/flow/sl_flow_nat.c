@@ -139,7 +139,7 @@ static void set_echo_id(struct rte_mbuf *m, uint16_t id)
 
 static inline bool is_echo(const struct sl_flow *f)
 {
-	return (f->proto == IPPROTO_ICMP && f->af == 4) || (f->proto == IPPROTO_ICMPV6 && f->af == 6);
+	return flow_is_echo(f->af, f->proto);
 }
 
 void flow_nat_dst(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
@@ -351,37 +351,21 @@ bool flow_mss_clamp(struct rte_mbuf *m, uint16_t mtu)
 	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	struct rte_tcp_hdr *th = sl_pkt_l4(m);
 	uint16_t limit = (uint16_t)(mtu - (meta->l3_type == SL_L3_IPV4 ? 40 : 60));
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + meta->l4_len;
-	while (o < end) {
-		if (o[0] == 0)             /* end of options */
-			break;
-		if (o[0] == 1) {           /* no-op */
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == 2 && o[1] == 4) {
-			uint16_t mss = (uint16_t)(o[2] << 8 | o[3]);
-			if (mss <= limit)
-				return false;
-			uint8_t old[2] = {o[2], o[3]}, new_[2] = {(uint8_t)(limit >> 8), (uint8_t)limit};
-			/* The option may sit at an odd offset: adjust over the aligned word. */
-			size_t off = (size_t)(o + 2 - (uint8_t *)th);
-			if (off & 1) {
-				uint8_t ow[4] = {o[1], o[2], o[3], o[4]};
-				o[2] = new_[0];
-				o[3] = new_[1];
-				uint8_t nw[4] = {o[1], o[2], o[3], o[4]};
-				th->cksum = adjust(th->cksum, ow, nw, 4);
-			} else {
-				th->cksum = adjust(th->cksum, old, new_, 2);
-				o[2] = new_[0];
-				o[3] = new_[1];
-			}
-			return true;
-		}
-		o += o[1];
+	uint8_t *o = flow_tcp_option(th, meta->l4_len, 2, 4);    /* MSS */
+	if (o == NULL || (uint16_t)(o[2] << 8 | o[3]) <= limit)
+		return false;
+	uint8_t new_[2] = {(uint8_t)(limit >> 8), (uint8_t)limit};
+	/* The option may sit at an odd offset: adjust over the aligned words. */
+	if ((size_t)(o + 2 - (uint8_t *)th) & 1) {
+		uint8_t ow[4] = {o[1], o[2], o[3], o[4]};
+		o[2] = new_[0];
+		o[3] = new_[1];
+		uint8_t nw[4] = {o[1], o[2], o[3], o[4]};
+		th->cksum = adjust(th->cksum, ow, nw, 4);
+	} else {
+		th->cksum = adjust(th->cksum, o + 2, new_, 2);
+		o[2] = new_[0];
+		o[3] = new_[1];
 	}
-	return false;
+	return true;
 }

@@ -24,8 +24,6 @@
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
-#define TCP_OPT_EOL 0
-#define TCP_OPT_NOP 1
 #define TCP_OPT_WSCALE 3
 
 /* What the first pass found a packet to be. */
@@ -142,7 +140,7 @@ static enum kind packet_key(struct rte_mbuf *m, struct sl_flow_key *k)
 	}
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
-		if ((meta->l4_proto == IPPROTO_ICMP) != v4)
+		if (!flow_is_echo(v4 ? 4 : 6, meta->l4_proto))
 			break;          /* ICMP in IPv6 or ICMPv6 in IPv4: just a protocol */
 		uint8_t type = ((const struct rte_icmp_hdr *)sl_pkt_l4(m))->icmp_type;
 		if (is_icmp_error(meta->l4_proto, type))
@@ -177,7 +175,7 @@ static void reply_key(const struct sl_flow_key *o, struct sl_flow_key *r)
 	*r = *o;
 	memcpy(r->src, o->dst, 16);
 	memcpy(r->dst, o->src, 16);
-	if ((o->proto == IPPROTO_ICMP && o->af == 4) || (o->proto == IPPROTO_ICMPV6 && o->af == 6)) {
+	if (flow_is_echo(o->af, o->proto)) {
 		/* Same identifier, the reply's type. */
 		r->sport = o->sport;
 		r->dport = o->proto == IPPROTO_ICMP ? RTE_IP_ICMP_ECHO_REPLY : ICMP6_ECHO_REPLY;
@@ -200,21 +198,10 @@ static void tcp_seg(struct rte_mbuf *m, struct sl_ct_tcp_seg *s)
 	s->wscale = -1;
 	if (!(s->flags & TH_SYN))
 		return;
-	/* The window scale option (RFC 7323), in the options parse validated. */
-	const uint8_t *o = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + meta->l4_len;
-	while (o < end) {
-		if (o[0] == TCP_OPT_EOL)
-			break;
-		if (o[0] == TCP_OPT_NOP) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == TCP_OPT_WSCALE && o[1] == 3)
-			s->wscale = (int8_t)(o[2] > 14 ? 14 : o[2]);
-		o += o[1];
-	}
+	/* The window scale option (RFC 7323). */
+	const uint8_t *o = flow_tcp_option((void *)(uintptr_t)th, meta->l4_len, TCP_OPT_WSCALE, 3);
+	if (o != NULL)
+		s->wscale = (int8_t)(o[2] > 14 ? 14 : o[2]);
 }
 
 static inline uint32_t now_ticks(const struct sl_flow_worker_ctx *c, uint64_t now)
@@ -277,11 +264,12 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	struct sl_flow_table *t = c->t;
 	struct sl_flow_key r;
 	struct sl_ct_tcp_seg seg;
+	struct sl_flow probe = {0};   /* the first segment, judged before an entry is spent */
 	*again = false;
 	if (k->proto == IPPROTO_TCP) {
 		tcp_seg(m, &seg);
 		/* Judge the segment before spending an entry on it. */
-		struct sl_flow probe = {.state = SL_CT_NEW};
+		probe.state = SL_CT_NEW;
 		if (sl_ct_tcp_new(&probe, &seg, pol->tcp_pickup) != SL_CT_ACCEPT) {
 			*why = SL_DROP_TCP_INVALID;
 			return SL_FLOW_NONE;
@@ -317,7 +305,9 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	struct sl_flow *f = sl_flow_get(t, idx);
 	switch (k->proto) {
 	case IPPROTO_TCP:
-		sl_ct_tcp_new(f, &seg, pol->tcp_pickup);
+		memcpy(f->tcp, probe.tcp, sizeof(f->tcp));
+		f->state = probe.state;
+		f->flags |= probe.flags;
 		break;
 	case IPPROTO_UDP:
 		f->state = SL_CT_UDP_UNREPLIED;

@@ -64,6 +64,27 @@ def topo():
         run(TOPOLOGY, "down", prefix, check=False)
 
 
+def nginx_config(workdir, tag, server):
+    """An nginx.conf for a foreground nginx with its files under @workdir,
+    serving the @server block (the text inside "server { }")."""
+    return f"""
+daemon off;
+worker_processes 1;
+pid {workdir}/nginx-{tag}.pid;
+error_log {workdir}/error-{tag}.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir};
+    proxy_temp_path {workdir};
+    fastcgi_temp_path {workdir};
+    uwsgi_temp_path {workdir};
+    scgi_temp_path {workdir};
+    server {{ {server} }}
+}}
+"""
+
+
 def demo_config(**over):
     cfg = json.loads((ROOT / "conf" / "demo.json").read_text())
     cfg["api"]["port"] = API_PORT

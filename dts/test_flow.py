@@ -19,7 +19,8 @@ import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, TOPOLOGY, Topology, demo_config, ping, run
+from conftest import (API_PORT, SLUICECTL, TOPOLOGY, Topology, demo_config, nginx_config, ping,
+                      run)
 
 
 @pytest.fixture(scope="module")
@@ -467,26 +468,7 @@ def test_mss_clamp(topo, sluice_factory):
     assert s.counter("sluice_flow_mss_clamped_total") == 2
 
 
-NGINX_CONF = """
-daemon off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir};
-    proxy_temp_path {dir};
-    fastcgi_temp_path {dir};
-    uwsgi_temp_path {dir};
-    scgi_temp_path {dir};
-    server {{
-        listen 8090;
-        listen [::]:8090;
-        location / {{ return 200 "sluice\\n"; }}
-    }}
-}}
-"""
+NGINX_SERVER = 'listen 8090; listen [::]:8090; location / { return 200 "sluice\\n"; }'
 
 
 # Test that many connections through masquerade all succeed: 100 curl clients
@@ -497,7 +479,7 @@ def test_masquerade_load(topo, sluice_factory, tmp_path):
                                                "tcp_last_ack": "2s", "tcp_fin_wait": "2s",
                                                "tcp_close_wait": "2s"})
     requests = 0
-    (tmp_path / "nginx.conf").write_text(NGINX_CONF.format(dir=tmp_path))
+    (tmp_path / "nginx.conf").write_text(nginx_config(tmp_path, "h2", NGINX_SERVER))
     nginx = topo.popen("h2", "nginx", "-c", tmp_path / "nginx.conf",
                        stderr=open(tmp_path / "nginx.err", "w"))
     try:

@@ -19,7 +19,7 @@
 
 #define ERR_LEN 512
 
-static void respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_result r,
+void sl_api_respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_result r,
 				const char *err)
 {
 	switch (r) {
@@ -50,7 +50,7 @@ static bool apply_edit(struct sl_app *app, struct sl_config *next, struct sl_mgm
 	char err[ERR_LEN] = "";
 	enum sl_apply_result res = sl_app_apply(app, next, false, NULL, err, sizeof(err));
 	if (res != SL_APPLY_OK)
-		respond_apply_error(resp, res, err);
+		sl_api_respond_apply_error(resp, res, err);
 	return res == SL_APPLY_OK;
 }
 
@@ -164,7 +164,7 @@ static void h_config_put(const struct sl_mgmt_request *req, struct sl_mgmt_respo
 	}
 	enum sl_apply_result r = sl_app_apply(app, next, dry_run, &changes, err, sizeof(err));
 	if (r != SL_APPLY_OK) {
-		respond_apply_error(resp, r, err);
+		sl_api_respond_apply_error(resp, r, err);
 		return;
 	}
 	if (dry_run)
@@ -348,5 +348,9 @@ const struct sl_mgmt_route sl_api_routes[] = {
 	{SL_HTTP_GET, "/api/v1/ports/*", h_port, SL_MGMT_AUTH},
 	{SL_HTTP_GET, "/api/v1/flows", sl_api_flows_get, SL_MGMT_AUTH},
 	{SL_HTTP_DELETE, "/api/v1/flows", sl_api_flows_delete, SL_MGMT_AUTH},
+	{SL_HTTP_GET, "/api/v1/services", sl_api_services_get, SL_MGMT_AUTH},
+	{SL_HTTP_GET, "/api/v1/services/*", sl_api_service_get, SL_MGMT_AUTH},
+	{SL_HTTP_PUT, "/api/v1/services/*", sl_api_service_put, SL_MGMT_AUTH},
+	{SL_HTTP_DELETE, "/api/v1/services/*", sl_api_service_delete, SL_MGMT_AUTH},
 };
 const unsigned sl_api_n_routes = RTE_DIM(sl_api_routes);

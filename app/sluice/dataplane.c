@@ -182,6 +182,7 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	char token[sizeof(app->token)];
 	enum sl_apply_result res = SL_APPLY_INVALID;
 	struct sl_dp *dp = NULL;
+	struct sl_lb_view *view = NULL;
 
 	if (changes != NULL)
 		*changes = sl_config_diff(app->cfg, next);
@@ -194,7 +195,10 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	dp = sl_dp_build(app, next, app->generation + 1, err, err_len);
 	if (dp == NULL)
 		goto reject;
+	if (app->lb != NULL && (view = sl_lb_view_build(app->lb, next, err, err_len)) == NULL)
+		goto reject;
 	if (dry_run) {
+		sl_lb_view_free(view);
 		sl_dp_free(dp);
 		sl_config_free(next);
 		return SL_APPLY_OK;
@@ -212,6 +216,8 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	sl_mgmt_server_set_token(app->http, app->token[0] ? app->token : NULL);
 
 	struct sl_dp *old = app->dp;
+	/* Services first: a new VIP is local in the new snapshot only. */
+	struct sl_lb_view *old_view = view != NULL ? sl_lb_publish(app->lb, view) : NULL;
 	__atomic_store_n(&app->dp, dp, __ATOMIC_RELEASE);
 	__atomic_store_n(&app->generation, dp->generation, __ATOMIC_RELAXED);
 	sl_config_free(app->cfg);
@@ -219,12 +225,17 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	/* Workers report quiescence every loop (microseconds): a short wait. */
 	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
 	sl_dp_free(old);
+	if (view != NULL) {
+		sl_lb_view_free(old_view);
+		sl_lb_gc(app->lb);
+	}
 	sl_ipstack_ctl_sync_static(&app->ctl, dp->ip, app->cfg, rte_rdtsc());
 	app->applies_ok++;
 	SL_LOG(INFO, "config", "applied configuration generation %" PRIu64, app->generation);
 	return SL_APPLY_OK;
 
 reject:
+	sl_lb_view_free(view);
 	sl_dp_free(dp);
 	sl_config_free(next);
 	app->applies_rejected++;
@@ -233,6 +244,20 @@ reject:
 		*changes = NULL;
 	}
 	return res;
+}
+
+int sl_app_services_refresh(struct sl_app *app, char *err, size_t err_len)
+{
+	if (app->lb == NULL)
+		return 0;
+	struct sl_lb_view *v = sl_lb_view_build(app->lb, app->cfg, err, err_len);
+	if (v == NULL)
+		return -EINVAL;
+	struct sl_lb_view *old = sl_lb_publish(app->lb, v);
+	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
+	sl_lb_view_free(old);
+	sl_lb_gc(app->lb);
+	return 0;
 }
 
 enum sl_apply_result sl_app_apply(struct sl_app *app, struct sl_config *next, bool dry_run,

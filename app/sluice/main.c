@@ -250,10 +250,19 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 			}
 		}
 	}
+	app->lb = sl_lb_create(app->n_workers, app->socket);
+	if (app->lb == NULL) {
+		snprintf(err, len, "services: cannot allocate the counters");
+		return -ENOMEM;
+	}
+	struct sl_lb_view *v = sl_lb_view_build(app->lb, cfg, err, len);
+	if (v == NULL)
+		return -EINVAL;
+	sl_lb_publish(app->lb, v);   /* no worker runs yet */
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		struct sl_worker *w = &app->workers[i];
 		w->flow = (struct sl_flow_worker_ctx){
-			.t = app->flows, .worker = i, .n_workers = app->n_workers,
+			.t = app->flows, .worker = i, .n_workers = app->n_workers, .lb = app->lb,
 			.st = &sl_lcore_stats[w->lcore_id],
 			.tsc_per_tick = app->tsc_hz / SL_FLOW_TICKS_PER_S,
 			/* Every millisecond a thousandth of the pool: all of it each second. */
@@ -342,6 +351,7 @@ static void shutdown_app(struct sl_app *app)
 		for (unsigned j = 0; j < app->n_workers; j++)
 			free_ring(app->handoff[i][j]);
 	sl_flow_table_free(app->flows);
+	sl_lb_free(app->lb);
 	sl_dp_free(app->dp);
 	sl_config_free(app->cfg);
 	rte_ring_free(app->punt);

@@ -4,8 +4,10 @@
  *
  * Names: sluice_ prefix, base units, _total for counters; port series use
  * node_exporter's words (receive/transmit, packets/bytes/drop/errs). Labels
- * are bounded (port, reason, lcore): never an address.
+ * are bounded (port, reason, lcore, configured service and backend): never a
+ * client's address.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -246,6 +248,79 @@ static void render_flows(struct sl_app *app, struct sl_buf *b, const struct sl_l
 		"connection.", sum->flow_handoff_out);
 }
 
+/* What one backend series shows. */
+enum backend_value { BE_UP, BE_OPEN, BE_OPENED, BE_PACKETS, BE_BYTES, BE_VALUES };
+
+static uint64_t backend_value(const struct sl_lb *lb, const struct sl_lb_backend *be,
+			      enum backend_value what)
+{
+	uint64_t opened, packets, bytes;
+	switch (what) {
+	case BE_UP:
+		return lb->slots[be->slot].health == SL_LB_UP;
+	case BE_OPEN:
+		return sl_lb_open(lb, be->slot);
+	default:
+		sl_lb_backend_totals(lb, be->slot, &opened, &packets, &bytes);
+		return what == BE_OPENED ? opened : what == BE_PACKETS ? packets : bytes;
+	}
+}
+
+/* Services: labels are the configured service names and backend addresses. */
+static void render_services(struct sl_app *app, struct sl_buf *b)
+{
+	static const struct {
+		const char *name, *help;
+		enum sl_metric_type type;
+	} fam[BE_VALUES] = {
+		[BE_UP] = {"sluice_service_backend_up", "1 if the backend is up (health checks "
+			   "passing, or none configured), else 0.", SL_METRIC_GAUGE},
+		[BE_OPEN] = {"sluice_service_connections", "Open (not closing) connections to the "
+			     "backend.", SL_METRIC_GAUGE},
+		[BE_OPENED] = {"sluice_service_connections_opened_total", "Connections the "
+			       "scheduler sent to the backend.", SL_METRIC_COUNTER},
+		[BE_PACKETS] = {"sluice_service_packets_total", "Packets of the backend's "
+				"connections, both directions.", SL_METRIC_COUNTER},
+		[BE_BYTES] = {"sluice_service_bytes_total", "IP bytes of the backend's connections, "
+			      "both directions.", SL_METRIC_COUNTER},
+	};
+	const struct sl_lb_view *v = app->lb != NULL ? sl_lb_view_get(app->lb) : NULL;
+	if (v == NULL || v->n_services == 0)
+		return;
+	for (unsigned f = 0; f < BE_VALUES; f++) {
+		sl_metrics_family(b, fam[f].name, fam[f].type, fam[f].help);
+		for (unsigned i = 0; i < v->n_services; i++) {
+			const struct sl_lb_service *svc = &v->services[i];
+			for (unsigned k = 0; k < svc->n_backends; k++) {
+				const struct sl_lb_backend *be = &svc->backends[k];
+				struct sl_addr a = {.af = be->af == 4 ? SL_AF_INET : SL_AF_INET6};
+				char addr[INET6_ADDRSTRLEN], label[INET6_ADDRSTRLEN + 8];
+				memcpy(be->af == 4 ? (void *)&a.v4 : a.v6, be->addr, be->af == 4 ? 4 : 16);
+				sl_format_addr(&a, addr, sizeof(addr));
+				snprintf(label, sizeof(label), be->af == 4 ? "%s:%u" : "[%s]:%u", addr,
+					 be->port);
+				const char *labels[] = {"service", svc->name, "backend", label, NULL};
+				sl_metrics_sample_u64(b, fam[f].name, NULL, labels,
+						      backend_value(app->lb, be, f));
+			}
+		}
+	}
+	sl_metrics_family(b, "sluice_service_usable_backends", SL_METRIC_GAUGE,
+			  "Backends taking new connections (up, weight above 0).");
+	for (unsigned i = 0; i < v->n_services; i++) {
+		const char *labels[] = {"service", v->services[i].name, NULL};
+		sl_metrics_sample_u64(b, "sluice_service_usable_backends", NULL, labels,
+				      v->services[i].n_usable);
+	}
+	sl_metrics_family(b, "sluice_service_no_backend_total", SL_METRIC_COUNTER,
+			  "New connections refused because no backend was usable.");
+	for (unsigned i = 0; i < v->n_services; i++) {
+		const char *labels[] = {"service", v->services[i].name, NULL};
+		sl_metrics_sample_u64(b, "sluice_service_no_backend_total", NULL, labels,
+				      sl_lb_no_backend(app->lb, v->services[i].slot));
+	}
+}
+
 void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 {
 	struct sl_lcore_stats sum;
@@ -276,6 +351,7 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	render_lcores(app, b);
 	render_neighbors(app, b);
 	render_flows(app, b, &sum);
+	render_services(app, b);
 	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",
 	      (double)rte_mempool_avail_count(app->pool));
 	gauge(b, "sluice_mbuf_pool_size", "Mbufs in the packet pool, free or in use.",

@@ -80,6 +80,7 @@ struct sl_app {
 	struct rte_mempool *pool;
 	struct sl_neigh_table *neigh;
 	struct sl_flow_table *flows;  /**< NULL without a flow section */
+	struct sl_lb *lb;             /**< services; NULL without a flow section */
 	struct rte_ring *handoff[SL_MAX_WORKERS][SL_MAX_WORKERS]; /**< [from][to] */
 	struct sl_ipstack_ctl ctl;
 	struct sl_mgmt_server *http;
@@ -110,6 +111,12 @@ int sl_app_load_token(const struct sl_config *cfg, char *token, size_t len, char
 struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint64_t generation,
 			  char *err, size_t err_len);
 void sl_dp_free(struct sl_dp *dp);
+/**
+ * Build and publish the services' view from the running config and the
+ * backends' health (after a health change), wait a grace period, free the
+ * old one. Thread: management.
+ */
+int sl_app_services_refresh(struct sl_app *app, char *err, size_t err_len);
 /** The connection-tracking policy of @p cfg (zones, timeouts in ticks). */
 void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol);
 
@@ -150,7 +157,17 @@ void sl_api_flows_get(const struct sl_mgmt_request *req, struct sl_mgmt_response
 void sl_api_flows_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			 void *arg);
 
+/* api_services.c */
+void sl_api_services_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_service_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_service_put(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_service_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			   void *arg);
+
 /* api.c */
+/** The answer to a refused apply: 409 (restart), 500 (save) or 422 with the field. */
+void sl_api_respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_result r,
+				const char *err);
 extern const struct sl_mgmt_route sl_api_routes[];
 extern const unsigned sl_api_n_routes;
 

@@ -51,6 +51,7 @@ static const char usage_text[] =
 	"  flows [FILTER...]      list tracked connections; FILTER: proto P, state S,\n"
 	"                         address A, port N\n"
 	"  flows flush [FILTER...] remove the matching connections (all without a filter)\n"
+	"  services [NAME]        load-balanced services: backends, health, connections\n"
 	"  ports                  list the ports\n"
 	"  ports show NAME        one port with its extended statistics\n"
 	"  health                 readiness checks; exit 1 if not ready\n"
@@ -330,6 +331,11 @@ static int run(const struct ctl *c, int argc, char **argv)
 	if (strcmp(cmd, "flows") == 0)
 		return argc > 1 && strcmp(argv[1], "flush") == 0 ?
 		       ctl_cmd_flows_flush(c, argc - 2, argv + 2) : ctl_cmd_flows(c, argc - 1, argv + 1);
+	if (strcmp(cmd, "services") == 0) {
+		if (argc > 2)
+			return ctl_usage_error("services: at most one NAME");
+		return ctl_cmd_services(c, argc == 2 ? argv[1] : NULL);
+	}
 	if (strcmp(cmd, "health") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE
 		       : ctl_cmd_health(c);

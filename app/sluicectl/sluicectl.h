@@ -131,6 +131,11 @@ int ctl_cmd_route_del(const struct ctl *c, const char *prefix);
 int ctl_cmd_flows(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_flows_flush(const struct ctl *c, int argc, char **argv);
 
+/* ---- ctl_services.c: load-balanced services ---- */
+
+/** Every service (or the one named @p name), one row per backend. */
+int ctl_cmd_services(const struct ctl *c, const char *name);
+
 /* ---- sluicectl.c ---- */
 
 /** Print a usage error (printf format) and the usage on stderr; returns CTL_EXIT_USAGE. */

@@ -11,6 +11,7 @@
  *   sl_config_neighbor.c  the "neighbors" section
  *   sl_config_flow.c      the "flow" section (connection tracking)
  *   sl_config_nat.c       the "nat" section (source NAT rules)
+ *   sl_config_service.c   the "services" section (load-balanced services)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
  *   sl_units.c            units and address literals
@@ -76,6 +77,17 @@ int cfg_get_str(struct pctx *c, const char *path, const json_t *v,
 /* Index of @p v in the NULL-terminated @p names, else an error listing them. */
 int cfg_get_enum(struct pctx *c, const char *path, const json_t *v,
 		 const char *const *names, const char *list, uint8_t *out);
+
+/* An array of at most @p max members ("at most <max> <noun>" otherwise). */
+int cfg_check_array(struct pctx *c, const char *path, const json_t *v, size_t max,
+		    const char *noun);
+
+/* true or false. */
+int cfg_get_bool(struct pctx *c, const char *path, const json_t *v, bool *out);
+
+/* "1024-65535": at least 64 ports, not inverted. */
+int cfg_get_port_range(struct pctx *c, const char *path, const json_t *v, uint16_t *lo,
+		       uint16_t *hi);
 
 struct unit_kind {
 	const char *noun;   /* "a duration" */
@@ -162,6 +174,9 @@ json_t *cfg_flow_json(const struct sl_config_flow *f);
 /* sl_config_nat.c */
 int cfg_parse_nat(struct pctx *c, const json_t *v);
 json_t *cfg_nat_json(const struct sl_config *cfg);
+
+/* sl_config_service.c */
+int cfg_parse_services(struct pctx *c, const json_t *v);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

@@ -90,10 +90,8 @@ static int eal_args(struct pctx *c, const char *path, const json_t *v, void *obj
 	size_t i;
 	json_t *a;
 
-	if (!json_is_array(v))
-		return cfg_fail(c, path, "expected an array");
-	if (json_array_size(v) > SL_CONFIG_MAX_EAL_ARGS)
-		return cfg_fail(c, path, "at most %d arguments", SL_CONFIG_MAX_EAL_ARGS);
+	if (cfg_check_array(c, path, v, SL_CONFIG_MAX_EAL_ARGS, "arguments") != 0)
+		return -EINVAL;
 	e->n_args = 0;
 	json_array_foreach(v, i, a) {
 		cfg_join_index(sub, path, i);
@@ -265,6 +263,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_parse_flow(c, v);
 	if (strcmp(key, "nat") == 0)
 		return cfg_parse_nat(c, v);
+	if (strcmp(key, "services") == 0)
+		return cfg_parse_services(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
@@ -272,7 +272,7 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 }
 
 /* Sections that name ports, and so are parsed after "ports" wherever they are. */
-static const char *const after_ports[] = { "routes", "neighbors", "nat" };
+static const char *const after_ports[] = { "routes", "neighbors", "nat", "services" };
 
 static bool names_ports(const char *key)
 {
@@ -310,6 +310,8 @@ static int parse_root(struct pctx *c, const json_t *doc)
 			return -EINVAL;
 	if ((c->cfg->n_snat > 0 || c->cfg->n_dnat > 0) && !c->cfg->flow.enabled)
 		return cfg_fail(c, "nat", "needs connection tracking: add a \"flow\" section");
+	if (c->cfg->n_services > 0 && !c->cfg->flow.enabled)
+		return cfg_fail(c, "services", "needs connection tracking: add a \"flow\" section");
 	/* A zone is enforced by connection tracking: without it, say so. */
 	for (unsigned i = 0; i < c->cfg->n_ports; i++) {
 		char path[PATH_LEN];
@@ -380,6 +382,7 @@ void sl_config_free(struct sl_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->routes);
+	free(cfg->services);
 	free(cfg);
 }
 
@@ -397,5 +400,13 @@ struct sl_config *sl_config_dup(const struct sl_config *cfg)
 	}
 	if (cfg->n_routes > 0)
 		memcpy(d->routes, cfg->routes, sizeof(*d->routes) * cfg->n_routes);
+	d->services = calloc(cfg->n_services + 1, sizeof(*d->services));
+	if (d->services == NULL) {
+		free(d->routes);
+		free(d);
+		return NULL;
+	}
+	if (cfg->n_services > 0)
+		memcpy(d->services, cfg->services, sizeof(*d->services) * cfg->n_services);
 	return d;
 }

@@ -164,6 +164,56 @@ struct sl_config_dnat {
 	uint16_t to_port;
 };
 
+#define SL_CONFIG_MAX_SERVICES 256
+#define SL_CONFIG_SERVICE_NAME_MAX 32
+#define SL_CONFIG_MAX_BACKENDS 64      /**< per service */
+#define SL_CONFIG_MAX_SOURCES 8        /**< full-NAT source addresses per service */
+
+/** How a service picks a backend for a new connection. */
+enum sl_lb_sched {
+	SL_LB_RR = 0,     /**< round robin, weights ignored */
+	SL_LB_WRR,        /**< weighted round robin (smooth, interleaved) */
+	SL_LB_LC,         /**< fewest connections per weight */
+	SL_LB_SH,         /**< source address hash (consistent, Maglev table) */
+	SL_LB_MAGLEV,     /**< source address and port hash, Maglev table */
+};
+
+enum sl_lb_mode {
+	SL_LB_DNAT = 0,   /**< the backend sees the client's address */
+	SL_LB_FULLNAT,    /**< the source is rewritten to one of the service's sources */
+};
+
+enum sl_health_type { SL_HEALTH_NONE = 0, SL_HEALTH_TCP };
+
+struct sl_config_backend {
+	struct sl_addr addr;
+	uint16_t port;            /**< default: the service's port */
+	uint16_t weight;          /**< 0..1000, default 1; 0 takes no new connections */
+};
+
+/** A load-balanced virtual service ("services[]"); with a flow section. */
+struct sl_config_service {
+	char name[SL_CONFIG_SERVICE_NAME_MAX]; /**< [a-z0-9_-]{1,31}, unique */
+	struct sl_addr vip;
+	uint8_t proto;            /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t sched;            /**< enum sl_lb_sched, default rr */
+	uint8_t mode;             /**< enum sl_lb_mode, default dnat */
+	bool drain;               /**< a backend marked down keeps its connections (default) */
+	uint16_t port;
+	uint32_t maglev_size;     /**< prime, default 65537 */
+	unsigned n_sources;
+	struct sl_addr sources[SL_CONFIG_MAX_SOURCES]; /**< fullnat: the backends see these */
+	uint16_t source_lo, source_hi;                 /**< fullnat source ports, default 1024-65535 */
+	unsigned n_backends;
+	struct sl_config_backend backends[SL_CONFIG_MAX_BACKENDS];
+	struct {
+		uint8_t type;     /**< enum sl_health_type, default none */
+		uint8_t rise, fall;        /**< default 2, 3 */
+		uint32_t interval_us;      /**< default 2 s */
+		uint32_t timeout_us;       /**< default 1 s */
+	} health;
+};
+
 struct sl_config_workers {
 	uint32_t idle_sleep_us;   /**< sleep after idle polls; 0 = pure busy poll */
 	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
@@ -185,6 +235,8 @@ struct sl_config {
 	struct sl_config_snat snat[SL_CONFIG_MAX_SNAT];
 	unsigned n_dnat;
 	struct sl_config_dnat dnat[SL_CONFIG_MAX_DNAT];
+	unsigned n_services;
+	struct sl_config_service *services; /**< heap array of n_services */
 };
 
 /**
@@ -251,6 +303,11 @@ void sl_config_route_del(struct sl_config *cfg, unsigned idx);
  * unreachable routes, or if no port fits (parse rejects that case).
  */
 int sl_config_route_port(const struct sl_config *cfg, const struct sl_config_route *r);
+
+/** The service named @p name: its index, or -1. */
+int sl_config_service_find(const struct sl_config *cfg, const char *name);
+/** A service as JSON, the shape parse accepts (canonical). */
+json_t *sl_config_service_json(const struct sl_config_service *s);
 
 /* Units and literals ("100Mbit", "5ms", "40%", "10.0.0.0/8"). */
 

@@ -184,6 +184,35 @@ static int diff_neighbor_side(json_t *out, const struct sl_config *a,
 	return rc;
 }
 
+/* Services keyed by name: "services[web].backends", or a whole service added/removed. */
+static int diff_services(json_t *out, const struct sl_config *a, const struct sl_config *b)
+{
+	char path[PATH_LEN];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < a->n_services; i++) {
+		int j = sl_config_service_find(b, a->services[i].name);
+		snprintf(path, sizeof(path), "services[%s]", a->services[i].name);
+		if (j >= 0) {
+			rc = diff_taken(out, path, sl_config_service_json(&a->services[i]),
+					sl_config_service_json(&b->services[j]));
+		} else {
+			json_t *old = sl_config_service_json(&a->services[i]);
+			rc = old != NULL ? add_change(out, path, old, NULL) : -ENOMEM;
+			json_decref(old);
+		}
+	}
+	for (unsigned j = 0; rc == 0 && j < b->n_services; j++) {
+		if (sl_config_service_find(a, b->services[j].name) >= 0)
+			continue;
+		snprintf(path, sizeof(path), "services[%s]", b->services[j].name);
+		json_t *new = sl_config_service_json(&b->services[j]);
+		rc = new != NULL ? add_change(out, path, NULL, new) : -ENOMEM;
+		json_decref(new);
+	}
+	return rc;
+}
+
 json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 {
 	json_t *out = json_array();
@@ -214,6 +243,8 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 	}
 	if (rc == 0 && (a->n_snat > 0 || b->n_snat > 0 || a->n_dnat > 0 || b->n_dnat > 0))
 		rc = diff_taken(out, "nat", cfg_nat_json(a), cfg_nat_json(b));
+	if (rc == 0)
+		rc = diff_services(out, a, b);
 	return cfg_finish(out, rc);
 }
 

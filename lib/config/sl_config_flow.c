@@ -70,22 +70,14 @@ static int flow_timeouts(struct pctx *c, const char *path, const json_t *v, void
 	return 0;
 }
 
-static int flow_bool(struct pctx *c, const char *path, const json_t *v, bool *out)
-{
-	if (!json_is_boolean(v))
-		return cfg_fail(c, path, "expected true or false");
-	*out = json_is_true(v);
-	return 0;
-}
-
 static int flow_pickup(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
-	return flow_bool(c, path, v, &((struct sl_config_flow *)obj)->tcp_pickup);
+	return cfg_get_bool(c, path, v, &((struct sl_config_flow *)obj)->tcp_pickup);
 }
 
 static int flow_mss_clamp(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
-	return flow_bool(c, path, v, &((struct sl_config_flow *)obj)->tcp_mss_clamp);
+	return cfg_get_bool(c, path, v, &((struct sl_config_flow *)obj)->tcp_mss_clamp);
 }
 
 static const struct field flow_fields[] = {

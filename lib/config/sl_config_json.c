@@ -217,6 +217,13 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 		cfg_put(o, "flow", cfg_flow_json(&cfg->flow), &rc);
 	if (cfg->n_snat > 0 || cfg->n_dnat > 0)
 		cfg_put(o, "nat", cfg_nat_json(cfg), &rc);
+	if (cfg->n_services > 0) {
+		json_t *a = json_array();
+		for (unsigned i = 0; a != NULL && i < cfg->n_services; i++)
+			if (json_array_append_new(a, sl_config_service_json(&cfg->services[i])) != 0)
+				rc = -1;
+		cfg_put(o, "services", a, &rc);
+	}
 	return cfg_finish(o, rc);
 }
 

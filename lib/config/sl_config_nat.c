@@ -72,21 +72,7 @@ static int snat_to(struct pctx *c, const char *path, const json_t *v, void *obj)
 static int snat_ports(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_snat *r = obj;
-	const char *s;
-	char *end;
-	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
-		return -EINVAL;
-	unsigned long lo = strtoul(s, &end, 10), hi;
-	if (end == s || *end != '-' || (hi = strtoul(end + 1, &end, 10), *end != '\0') ||
-	    lo < 1 || hi > 65535)
-		return cfg_fail(c, path, "%s is not a port range like \"1024-65535\"", Q(s));
-	if (lo > hi)
-		return cfg_fail(c, path, "%s is inverted (the first port is above the last)", Q(s));
-	if (hi - lo + 1 < 64)
-		return cfg_fail(c, path, "%s holds fewer than 64 ports", Q(s));
-	r->port_lo = (uint16_t)lo;
-	r->port_hi = (uint16_t)hi;
-	return 0;
+	return cfg_get_port_range(c, path, v, &r->port_lo, &r->port_hi);
 }
 
 static const struct field snat_fields[] = {
@@ -183,10 +169,8 @@ static int parse_dnat(struct pctx *c, const json_t *list)
 	char path[PATH_LEN];
 	json_t *e;
 	size_t i;
-	if (!json_is_array(list))
-		return cfg_fail(c, "nat.dnat", "expected an array");
-	if (json_array_size(list) > SL_CONFIG_MAX_DNAT)
-		return cfg_fail(c, "nat.dnat", "at most %d rules", SL_CONFIG_MAX_DNAT);
+	if (cfg_check_array(c, "nat.dnat", list, SL_CONFIG_MAX_DNAT, "rules") != 0)
+		return -EINVAL;
 	json_array_foreach(list, i, e) {
 		struct sl_config_dnat *r = &c->cfg->dnat[i];
 		cfg_join_index(path, "nat.dnat", i);
@@ -229,10 +213,8 @@ int cfg_parse_nat(struct pctx *c, const json_t *v)
 	list = json_object_get(v, "snat");
 	if (list == NULL)
 		return 0;
-	if (!json_is_array(list))
-		return cfg_fail(c, "nat.snat", "expected an array");
-	if (json_array_size(list) > SL_CONFIG_MAX_SNAT)
-		return cfg_fail(c, "nat.snat", "at most %d rules", SL_CONFIG_MAX_SNAT);
+	if (cfg_check_array(c, "nat.snat", list, SL_CONFIG_MAX_SNAT, "rules") != 0)
+		return -EINVAL;
 	json_array_foreach(list, i, e) {
 		struct sl_config_snat *r = &c->cfg->snat[i];
 		cfg_join_index(path, "nat.snat", i);

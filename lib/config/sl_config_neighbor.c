@@ -150,10 +150,8 @@ int cfg_parse_neighbors(struct pctx *c, const json_t *v)
 	size_t i;
 	json_t *e;
 
-	if (!json_is_array(v))
-		return cfg_fail(c, "neighbors", "expected an array");
-	if (json_array_size(v) > SL_CONFIG_MAX_NEIGHBORS)
-		return cfg_fail(c, "neighbors", "at most %d entries", SL_CONFIG_MAX_NEIGHBORS);
+	if (cfg_check_array(c, "neighbors", v, SL_CONFIG_MAX_NEIGHBORS, "entries") != 0)
+		return -EINVAL;
 	json_array_foreach(v, i, e) {
 		struct sl_config_neighbor *n = &c->cfg->neighbors[i];
 

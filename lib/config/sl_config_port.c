@@ -247,10 +247,8 @@ static int port_addrs(struct pctx *c, const char *path, const json_t *v,
 	size_t i;
 	int owner;
 
-	if (!json_is_array(v))
-		return cfg_fail(c, path, "expected an array");
-	if (json_array_size(v) > SL_CONFIG_MAX_ADDRS)
-		return cfg_fail(c, path, "at most %d addresses", SL_CONFIG_MAX_ADDRS);
+	if (cfg_check_array(c, path, v, SL_CONFIG_MAX_ADDRS, "addresses") != 0)
+		return -EINVAL;
 	*n = 0;
 	json_array_foreach(v, i, e) {
 		cfg_join_index(sub, path, i);

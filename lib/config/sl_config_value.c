@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config_priv.h"
@@ -138,6 +139,44 @@ static int get_int(struct pctx *c, const char *path, const json_t *v,
 	if (x < min || x > max)
 		return cfg_fail(c, path, "%lld is out of range %lld..%lld", x, min, max);
 	*out = x;
+	return 0;
+}
+
+int cfg_check_array(struct pctx *c, const char *path, const json_t *v, size_t max,
+		    const char *noun)
+{
+	if (!json_is_array(v))
+		return cfg_fail(c, path, "expected an array");
+	if (json_array_size(v) > max)
+		return cfg_fail(c, path, "at most %zu %s", max, noun);
+	return 0;
+}
+
+int cfg_get_bool(struct pctx *c, const char *path, const json_t *v, bool *out)
+{
+	if (!json_is_boolean(v))
+		return cfg_fail(c, path, "expected true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+int cfg_get_port_range(struct pctx *c, const char *path, const json_t *v, uint16_t *lo_out,
+		       uint16_t *hi_out)
+{
+	const char *s;
+	char *end;
+	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
+		return -EINVAL;
+	unsigned long lo = strtoul(s, &end, 10), hi;
+	if (end == s || *end != '-' || (hi = strtoul(end + 1, &end, 10), *end != '\0') ||
+	    lo < 1 || hi > 65535)
+		return cfg_fail(c, path, "%s is not a port range like \"1024-65535\"", Q(s));
+	if (lo > hi)
+		return cfg_fail(c, path, "%s is inverted (the first port is above the last)", Q(s));
+	if (hi - lo + 1 < 64)
+		return cfg_fail(c, path, "%s holds fewer than 64 ports", Q(s));
+	*lo_out = (uint16_t)lo;
+	*hi_out = (uint16_t)hi;
 	return 0;
 }
 

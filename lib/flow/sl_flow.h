@@ -44,6 +44,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "sl_lb.h"
 #include "sl_stats.h"
 
 #define SL_FLOW_MAX_WORKERS 32
@@ -111,6 +112,7 @@ enum sl_flow_flags {
 	SL_FLOW_F_SNAT = 1u << 4,       /**< source translated (reply key differs) */
 	SL_FLOW_F_DNAT = 1u << 5,       /**< destination translated */
 	SL_FLOW_F_NAT_PENDING = 1u << 6, /**< new: source NAT is decided after route */
+	SL_FLOW_F_LB_OPEN = 1u << 7,    /**< counted open on its backend (until it closes) */
 };
 
 /** Per-worker part of the table: touched by its owner only. */
@@ -443,6 +445,8 @@ struct sl_flow_worker_ctx {
 	/** Connections this worker owns, by state (its own writes; others read). */
 	uint32_t by_state[SL_CT_NSTATES];
 	uint32_t snat_cursor;             /**< where the next port search starts */
+	struct sl_lb *lb;                 /**< virtual services; NULL: none */
+	const struct sl_lb_view *lbv;     /**< the view this loop iteration uses */
 	unsigned handoff_next;            /**< the ring the next handoff drain starts at */
 };
 

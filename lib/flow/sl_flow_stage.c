@@ -233,16 +233,14 @@ static inline bool to_sluice(const struct sl_flow_worker_ctx *c, struct rte_mbuf
 /* Remove a connection this worker owns, counted. */
 static void flow_remove(struct sl_flow_worker_ctx *c, uint32_t idx)
 {
-	c->by_state[sl_flow_get(c->t, idx)->state]--;
+	const struct sl_flow *f = sl_flow_get(c->t, idx);
+	if (f->flags & SL_FLOW_F_LB_OPEN)
+		sl_lb_closed(c->lb, c->worker, f->backend);
+	c->by_state[f->state]--;
 	sl_flow_remove(c->t, c->worker, idx);
 	c->st->flow_removed++;
 }
 
-/*
- * A new connection from its first packet @p m with key @p k. Returns the
- * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
- * created the same connection at this moment: look it up again.
- */
 /* The port forward a new connection's first packet asks for, or NULL. */
 static const struct sl_flow_dnat *dnat_match(const struct sl_flow_policy *pol,
 					     const struct rte_mbuf *m, const struct sl_flow_key *k)
@@ -257,9 +255,45 @@ static const struct sl_flow_dnat *dnat_match(const struct sl_flow_policy *pol,
 	return NULL;
 }
 
+/* Where a new connection's destination is translated to (none: to == NULL). */
+struct dest {
+	const uint8_t *to;                /* network order, the key's family */
+	uint16_t to_port;
+	const struct sl_lb_service *svc;  /* a service's connection */
+	const struct sl_lb_backend *be;
+};
+
+/*
+ * A new connection from its first packet @p m with key @p k. Returns the
+ * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
+ * created the same connection at this moment: look it up again.
+ */
+/*
+ * A new connection to one of sluice's addresses: to a service (a backend
+ * picked) or a port forward: 1 with @p d filled; 0 when neither (local-in
+ * decides); -1 for a service with no usable backend.
+ */
+static int local_dest(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+		      const struct rte_mbuf *m, const struct sl_flow_key *k, struct dest *d)
+{
+	const struct sl_lb_service *svc = sl_lb_match(c->lbv, k->af, k->proto, k->dst, k->dport);
+	if (svc != NULL) {
+		const struct sl_lb_backend *be = sl_lb_pick(c->lb, svc, c->worker, k->src, k->sport);
+		if (be == NULL)
+			return -1;
+		*d = (struct dest){.to = be->addr, .to_port = be->port, .svc = svc, .be = be};
+		return 1;
+	}
+	const struct sl_flow_dnat *r = dnat_match(pol, m, k);
+	if (r == NULL)
+		return 0;
+	*d = (struct dest){.to = r->to, .to_port = r->to_port};
+	return 1;
+}
+
 static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 		       struct rte_mbuf *m, const struct sl_flow_key *k, uint32_t ticks,
-		       const struct sl_flow_dnat *dnat, enum sl_drop_reason *why, bool *again)
+		       const struct dest *dnat, enum sl_drop_reason *why, bool *again)
 {
 	struct sl_flow_table *t = c->t;
 	struct sl_flow_key r;
@@ -276,9 +310,9 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		}
 	}
 	reply_key(k, &r);
-	if (dnat != NULL) {
+	if (dnat->to != NULL) {
 		/* The reply comes from where the connection is forwarded to. */
-		memcpy(r.src, dnat->to, 16);
+		memcpy(r.src, dnat->to, k->af == 4 ? 4 : 16);
 		r.sport = dnat->to_port;
 	}
 	uint32_t idx = sl_flow_alloc(t, c->worker, k, &r);
@@ -291,7 +325,10 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		 * created in this tick: its packet may still be in this burst. */
 		if (old != SL_FLOW_NONE && t->w[c->worker].free_head == SL_FLOW_NONE &&
 		    sl_flow_get(t, old)->created != ticks) {
-			c->by_state[sl_flow_get(t, old)->state]--;
+			const struct sl_flow *o = sl_flow_get(t, old);
+			if (o->flags & SL_FLOW_F_LB_OPEN)
+				sl_lb_closed(c->lb, c->worker, o->backend);
+			c->by_state[o->state]--;
 			sl_flow_evict(t, c->worker, old);
 			c->st->flow_evicted++;
 			c->st->flow_removed++;
@@ -322,8 +359,13 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		f->state = SL_CT_OTHER;
 		break;
 	}
-	if (dnat != NULL)
+	if (dnat->to != NULL)
 		f->flags |= SL_FLOW_F_DNAT;    /* before publication: readers see it */
+	if (dnat->be != NULL) {
+		f->service = dnat->svc->slot;
+		f->backend = dnat->be->slot;
+		f->flags |= SL_FLOW_F_LB_OPEN;
+	}
 	int rc = sl_flow_insert(t, c->worker, idx);
 	if (rc != 0) {
 		sl_flow_free_unused(t, c->worker, idx);
@@ -334,7 +376,7 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	if (f->state == SL_CT_TCP_SYN_SENT)
 		sl_flow_embryonic_add(t, c->worker, idx);
 	/* Source NAT needs the egress port: decided after route. */
-	if (pol->n_snat > 0)
+	if (pol->n_snat > 0 || (dnat->svc != NULL && dnat->svc->mode == SL_LB_FULLNAT))
 		f->flags |= SL_FLOW_F_NAT_PENDING;
 	c->by_state[f->state]++;
 	f->created = ticks;
@@ -379,9 +421,17 @@ static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol
 	if (f->state != before) {
 		c->by_state[before]--;
 		c->by_state[f->state]++;
+		/* A closing connection no longer counts for least-connections. */
+		if ((f->flags & SL_FLOW_F_LB_OPEN) && f->state >= SL_CT_TCP_FIN_WAIT &&
+		    f->state <= SL_CT_TCP_CLOSE) {
+			f->flags &= (uint8_t)~SL_FLOW_F_LB_OPEN;
+			sl_lb_closed(c->lb, c->worker, f->backend);
+		}
 	}
 	f->packets[dir]++;
 	f->deadline = ticks + sl_ct_timeout(f, &pol->timeouts);
+	if (f->backend != 0)
+		sl_lb_count(c->lb, c->worker, f->backend, sl_pkt_meta(m)->ip_len);
 	if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
 		flow_nat_dst(c->t, f, dir, m);
 	return true;
@@ -398,6 +448,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 	uint16_t keep = 0, n_hand = 0;
 	uint32_t ticks = now_ticks(c, now);
 
+	c->lbv = c->lb != NULL ? sl_lb_view_get(c->lb) : NULL;
 	for (uint16_t i = 0; i < n; i++) {
 		kinds[i] = (uint8_t)packet_key(pkts[i], &keys[i]);
 		if (kinds[i] == K_RELATED) {
@@ -481,32 +532,40 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 						break;
 					/* The old connection is gone: create it anew. */
 				}
-				const struct sl_flow_dnat *dnat = NULL;
+				struct dest dnat = {0};
 				if (to_sluice(c, m)) {
-					/* A port forward, or not a connection through
-					 * sluice: the local-in dispatch decides. */
-					dnat = dnat_match(pol, m, &keys[i]);
-					if (dnat == NULL) {
+					/* A service, a port forward, or not a connection
+					 * through sluice: the local-in dispatch decides. */
+					int rc = local_dest(c, pol, m, &keys[i], &dnat);
+					if (rc < 0) {
+						why = SL_DROP_NO_BACKEND;
+						break;
+					}
+					if (rc == 0) {
 						pkts[keep++] = m;
 						why = SL_DROP_MAX;
 						break;
 					}
 				}
-				if ((outside && dnat == NULL) || kinds[i] == K_ECHO_REPLY) {
+				if ((outside && dnat.to == NULL) || kinds[i] == K_ECHO_REPLY) {
 					why = SL_DROP_NO_CONNECTION;
 					break;
 				}
 				bool again;
-				idx = create(c, pol, m, &keys[i], ticks, dnat, &why, &again);
+				idx = create(c, pol, m, &keys[i], ticks, &dnat, &why, &again);
 				if (idx != SL_FLOW_NONE) {
 					meta->flow = idx + 1;
 					meta->flow_dir = SL_FLOW_ORIG;
-					if (dnat != NULL)
+					if (dnat.to != NULL)
 						flow_nat_dst(c->t, sl_flow_get(c->t, idx), SL_FLOW_ORIG, m);
+					if (dnat.be != NULL)
+						sl_lb_count(c->lb, c->worker, dnat.be->slot, meta->ip_len);
 					pkts[keep++] = m;
 					why = SL_DROP_MAX;
 					break;
 				}
+				if (dnat.be != NULL)
+					sl_lb_unpick(c->lb, c->worker, dnat.be->slot);
 				if (!again)
 					break;
 				/* Another worker created it this moment: find its entry. */
@@ -539,6 +598,27 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 	return keep;
 }
 
+/* A full-NAT service connection's source: one of the service's addresses. */
+static bool fullnat_source(const struct sl_flow_worker_ctx *c, const struct sl_flow *f,
+			   uint32_t idx, struct sl_flow_snat *r)
+{
+	const struct sl_lb_service *svc = sl_lb_service_by_slot(c->lbv, f->service);
+	if (svc == NULL || svc->mode != SL_LB_FULLNAT || svc->n_sources == 0)
+		return false;
+	memset(r, 0, sizeof(*r));
+	const uint8_t *a = svc->sources[idx % svc->n_sources];
+	if (f->af == 4) {
+		r->has4 = true;
+		memcpy(r->to4, a, 4);
+	} else {
+		r->has6 = true;
+		memcpy(r->to6, a, 16);
+	}
+	r->lo = svc->source_lo;
+	r->hi = svc->source_hi;
+	return true;
+}
+
 uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 			    struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
@@ -558,8 +638,10 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 			f->flags &= (uint8_t)~SL_FLOW_F_NAT_PENDING;
 			struct sl_flow_key k;
 			sl_flow_key_get(c->t, f, SL_FLOW_ORIG, &k);
-			const struct sl_flow_snat *r = dir == SL_FLOW_ORIG ?
-				flow_snat_match(pol, meta->out_port, f->af, k.src) : NULL;
+			struct sl_flow_snat pool;
+			const struct sl_flow_snat *r = dir != SL_FLOW_ORIG ? NULL :
+				f->service != 0 && fullnat_source(c, f, idx, &pool) ? &pool :
+				flow_snat_match(pol, meta->out_port, f->af, k.src);
 			if (r != NULL && flow_snat_bind(c, idx, r) != 0) {
 				/* Leave the connection to expire; this packet cannot go. */
 				f->flags |= SL_FLOW_F_NAT_PENDING;

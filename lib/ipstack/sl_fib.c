@@ -173,6 +173,70 @@ static int add_ports(struct builder *b, const struct sl_config *cfg,
 	return 0;
 }
 
+/* The first port whose connected subnet holds @p a, or -1. */
+static int subnet_port(const struct sl_config *cfg, const struct sl_addr *a)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct sl_config_port *p = &cfg->ports[i];
+		const struct sl_prefix *list = a->af == SL_AF_INET ? p->ipv4 : p->ipv6;
+		unsigned n = a->af == SL_AF_INET ? p->n_ipv4 : p->n_ipv6;
+		for (unsigned k = 0; k < n; k++)
+			if (sl_prefix_contains(&list[k], a))
+				return (int)i;
+	}
+	return -1;
+}
+
+static int add_owned(struct builder *b, const struct sl_config *cfg, const struct sl_addr *a)
+{
+	struct sl_ipstack_tables *t = b->t;
+	struct sl_owned_addr o = {.af = a->af};
+	memcpy(o.addr, a->af == SL_AF_INET ? (const void *)&a->v4 : a->v6,
+	       a->af == SL_AF_INET ? 4 : 16);
+	for (unsigned i = 0; i < t->n_owned; i++)
+		if (t->owned[i].af == o.af && memcmp(t->owned[i].addr, o.addr, 16) == 0)
+			return 0;     /* one VIP, several services */
+	o.port = (int16_t)subnet_port(cfg, a);
+	t->owned[t->n_owned++] = o;
+	struct sl_prefix host = {.addr = *a, .len = a->af == SL_AF_INET ? 32 : 128};
+	struct sl_nexthop nh = nh_make(SL_NH_LOCAL, a->af, o.port >= 0 ? (uint16_t)o.port : 0);
+	return fib_add(b, &host, &nh);
+}
+
+/* Services' VIPs and full-NAT sources: local, like the ports' addresses. */
+static int add_services(struct builder *b, const struct sl_config *cfg, int socket)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		n += 1 + cfg->services[i].n_sources;
+	if (n == 0)
+		return 0;
+	b->t->owned = rte_zmalloc_socket("ip_owned", n * sizeof(*b->t->owned), 0, socket);
+	if (b->t->owned == NULL) {
+		snprintf(b->err, b->err_len, "services: out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		const struct sl_config_service *s = &cfg->services[i];
+		int rc = add_owned(b, cfg, &s->vip);
+		for (unsigned k = 0; rc == 0 && k < s->n_sources; k++)
+			rc = add_owned(b, cfg, &s->sources[k]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+bool sl_ipstack_owns(const struct sl_ipstack_tables *t, uint16_t port, uint8_t af,
+		     const uint8_t *addr)
+{
+	for (unsigned i = 0; i < t->n_owned; i++)
+		if (t->owned[i].port == port && t->owned[i].af == af &&
+		    memcmp(t->owned[i].addr, addr, af == SL_AF_INET ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
 static int add_route(struct builder *b, const struct sl_config *cfg,
 		     const struct sl_config_route *r)
 {
@@ -206,7 +270,8 @@ static int create_fibs(struct sl_ipstack_tables *t, const struct sl_config *cfg,
 	struct rte_fib_conf c4 = {
 		.type = RTE_FIB_DIR24_8,
 		.default_nh = 0,
-		.max_routes = (int)(cfg->n_routes + 4 * SL_CONFIG_MAX_PORTS * SL_CONFIG_MAX_ADDRS + 16),
+		.max_routes = (int)(cfg->n_routes + 4 * SL_CONFIG_MAX_PORTS * SL_CONFIG_MAX_ADDRS + 16 +
+				    cfg->n_services * (1 + SL_CONFIG_MAX_SOURCES)),
 		.dir24_8 = {.nh_sz = RTE_FIB_DIR24_8_2B, .num_tbl8 = FIB_TBL8},
 	};
 	struct rte_fib6_conf c6 = {
@@ -256,6 +321,8 @@ struct sl_ipstack_tables *sl_ipstack_tables_build(const struct sl_config *cfg,
 	struct sl_nexthop none = nh_make(SL_NH_UNREACHABLE, SL_AF_INET6, 0);
 	if (fib_add(&b, &ll, &none) < 0)
 		goto fail;
+	if (add_services(&b, cfg, socket) < 0)
+		goto fail;
 	for (unsigned i = 0; i < cfg->n_routes; i++)
 		if (add_route(&b, cfg, &cfg->routes[i]) < 0)
 			goto fail;
@@ -272,6 +339,7 @@ void sl_ipstack_tables_free(struct sl_ipstack_tables *t)
 	rte_fib_free(t->fib4);
 	rte_fib6_free(t->fib6);
 	rte_free(t->nexthops);
+	rte_free(t->owned);
 	rte_free(t);
 }
 

@@ -127,8 +127,21 @@ sl_localin_match(const struct sl_localin_table *t, uint8_t proto, uint16_t port)
 	return NULL;
 }
 
+/**
+ * An address sluice owns besides its ports' own: a service's VIP or
+ * full-NAT source. Local like a port address; answered in ARP / ND on the
+ * port whose subnet holds it (none: it is routed to sluice).
+ */
+struct sl_owned_addr {
+	int16_t port;            /**< sluice port index, -1: on no port's subnet */
+	uint8_t af;              /**< SL_AF_INET or SL_AF_INET6 */
+	uint8_t addr[16];        /**< network order */
+};
+
 struct sl_ipstack_tables {
 	uint64_t generation;
+	unsigned n_owned;
+	struct sl_owned_addr *owned;
 	struct sl_localin_table localin;
 	struct rte_fib *fib4;     /**< host-order keys; value = nexthop index */
 	struct rte_fib6 *fib6;
@@ -155,6 +168,10 @@ struct sl_ipstack_tables *sl_ipstack_tables_build(const struct sl_config *cfg,
 						  uint64_t generation, int socket,
 						  char *err, size_t err_len);
 void sl_ipstack_tables_free(struct sl_ipstack_tables *t);
+
+/** True if @p addr (network order) is an owned address on @p port (ARP / ND answer it). */
+bool sl_ipstack_owns(const struct sl_ipstack_tables *t, uint16_t port, uint8_t af,
+		     const uint8_t *addr);
 
 /** Next-hop index for one address (host order for v4). Thread: any reader. */
 uint32_t sl_ipstack_lookup4(const struct sl_ipstack_tables *t, uint32_t addr_host);

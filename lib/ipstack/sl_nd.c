@@ -232,7 +232,8 @@ static void arp_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *
 	if (!rte_is_unicast_ether_addr(&sha) || !on_subnet_v4(p, sip, NULL) || is_our_v4(p, sip))
 		return;
 	sl_neigh_key_v4(&k, meta->in_port, sip);
-	bool for_us = is_our_v4(p, tip);
+	bool for_us = is_our_v4(p, tip) || sl_ipstack_owns(t, meta->in_port, SL_AF_INET,
+							    (const uint8_t *)&tip);
 	struct sl_neigh_entry *e = sl_neigh_get(c->neigh, &k);
 	if (e == NULL && for_us && sl_neigh_may_learn(c->neigh))
 		e = sl_neigh_get_or_create(c->neigh, &k, now);
@@ -271,7 +272,8 @@ static void nd_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t
 	}
 	bool dad = ipv6_is_unspecified(ip->src_addr);
 	if (l4[0] == ND_NS) {
-		if (!is_our_v6(p, target) || dad)
+		if ((!is_our_v6(p, target) &&
+		     !sl_ipstack_owns(t, meta->in_port, SL_AF_INET6, target)) || dad)
 			return;
 		struct rte_ether_addr dst = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 		if (lladdr != NULL && on_subnet_v6(p, ip->src_addr, NULL)) {

@@ -67,7 +67,8 @@
 	X(HANDOFF_FULL, "handoff_full", "the owner worker's handoff ring is full")          \
 	X(HANDOFF_AGAIN, "handoff_again", "handed to its connection's owner, which no longer owned it") \
 	X(FRAGMENT_UNTRACKED, "fragment_untracked", "non-first fragment from an outside zone (not reassembled)") \
-	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted", "no free source port (or ICMP identifier) for source NAT")
+	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted", "no free source port (or ICMP identifier) for source NAT")	\
+	X(NO_BACKEND, "no_backend", "a new connection to a service with no usable backend")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,

@@ -30,6 +30,11 @@
 
 /* ------------------------------------------------------------ bad configs */
 
+/* A service on VIP 10.9.0.1:80/tcp and @p kv (with "backends"). */
+#define SVC_B(kv) "{'name':'web','vip':'10.9.0.1','proto':'tcp','port':80" kv "}"
+/* The same with no backends. */
+#define SVC(kv) SVC_B(",'backends':[]" kv)
+
 static const struct bad_case bad_cases[] = {
 	/* document shape */
 	{ "[]", "config: expected an object" },
@@ -292,6 +297,30 @@ static const struct bad_case bad_cases[] = {
 	{ "{'eal':{'args':'-n 4'}," ONE "}", "eal.args: expected an array" },
 	{ "{'eal':{'args':[1]}," ONE "}", "eal.args[0]: expected a string" },
 	{ "{'eal':{'hugepage':'on'}," ONE "}", "eal.hugepage: unknown key" },
+	/* services */
+	{ "{" TWO ",'services':[" SVC("") "]}", "services: needs connection tracking: add a \"flow\" section" },
+	{ "{" TWO ",'flow':{},'services':[" SVC(",'scheduler':'fastest'") "]}",
+	  "services[0].scheduler: \"fastest\" is not one of rr, wrr, lc, sh, maglev" },
+	{ "{" TWO ",'flow':{},'services':[{'name':'w','vip':'10.0.0.1','proto':'tcp','port':80,'backends':[]}]}",
+	  "services[0].vip: \"10.0.0.1\" is an address of port lan (a service needs an address of its own)" },
+	{ "{" TWO ",'flow':{},'services':[" SVC_B(",'backends':[{'address':'10.0.0.9','weight':1001}]") "]}",
+	  "services[0].backends[0].weight: 1001 is out of range 0..1000" },
+	{ "{" TWO ",'flow':{},'services':[" SVC_B(",'backends':[{'address':'2001:db8::9'}]") "]}",
+	  "services[0].backends[0]: address is IPv6 but the vip is IPv4" },
+	{ "{" TWO ",'flow':{},'services':[" SVC(",'mode':'fullnat'") "]}",
+	  "services[0].sources: required with mode \"fullnat\" (the addresses backends see connections come from)" },
+	{ "{" TWO ",'flow':{},'services':[" SVC(",'source_ports':'2000-1000'") "]}",
+	  "services[0].source_ports: \"2000-1000\" is inverted (the first port is above the last)" },
+	{ "{" TWO ",'flow':{},'services':[" SVC(",'maglev_size':65536") "]}",
+	  "services[0].maglev_size: 65536 is not a prime number (try 65537)" },
+	{ "{" TWO ",'flow':{},'services':[" SVC(",'health':{'interval':'1s','timeout':'1s'}") "]}",
+	  "services[0].health.timeout: must be shorter than the interval" },
+	{ "{" TWO ",'flow':{},'services':[" SVC("") "," SVC("") "]}",
+	  "services[1].name: \"web\" is already the name of services[0]" },
+	{ "{" TWO ",'flow':{},'services':[" SVC("") ",{'name':'w2','vip':'10.9.0.1','proto':'tcp','port':80,'backends':[]}]}",
+	  "services[1]: 10.9.0.1 port 80/tcp is already service \"web\"" },
+	{ "{" TWO ",'flow':{},'services':[" SVC_B(",'backends':[{'address':'10.0.0.9'},{'address':'10.0.0.9','port':80}]") "]}",
+	  "services[0].backends[1]: the same backend as backends[0]" },
 	/* first error in document order wins */
 	{ "{'ports':[{'name':'lan','device':'01:00.0','mtu':1}],'log':{'level':'loud'}}",
 	  "ports[0].mtu: 1 is out of range 68..9600" },

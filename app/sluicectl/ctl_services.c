@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluicectl services: load-balanced services, one row per backend.
+ *
+ *   services [NAME]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sluicectl.h"
+
+static const char *str_of(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s != NULL ? s : "-";
+}
+
+static json_int_t int_of(const json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+/* "10.1.0.2:80", "[fd00::2]:80" */
+static void addr_port_cell(struct ctl_table *t, const char *addr, json_int_t port, const char *tail)
+{
+	char a[64];
+	ctl_sanitize(a, sizeof(a), addr);
+	ctl_table_cell(t, strchr(a, ':') != NULL ? "[%s]:%" JSON_INTEGER_FORMAT "%s" :
+			  "%s:%" JSON_INTEGER_FORMAT "%s", a, port, tail);
+}
+
+int ctl_cmd_services(const struct ctl *c, const char *name)
+{
+	static const char *const head[] = {"SERVICE", "VIP", "SCHEDULER", "BACKEND", "HEALTH",
+					   "WEIGHT", "CONNS", "OPENED"};
+	char path[128], esc[96];
+	struct ctl_answer a;
+	size_t i, k;
+	json_t *s, *b;
+	if (name != NULL && ctl_path_escape(esc, sizeof(esc), name, false) < 0)
+		return ctl_usage_error("services: name too long");
+	snprintf(path, sizeof(path), "/api/v1/services%s%s", name ? "/" : "", name ? esc : "");
+	int st = ctl_request(c, "GET", path, NULL, 0, &a);
+	if (st != CTL_EXIT_OK)
+		return st;
+	if (c->json) {
+		ctl_print_json_text(stdout, a.raw, a.raw_len);
+		ctl_answer_free(&a);
+		return CTL_EXIT_OK;
+	}
+	json_t *list = name != NULL ? json_pack("[O]", a.json) : json_incref(json_object_get(a.json,
+												   "services"));
+	struct ctl_table *t = ctl_table_new(8, head);
+	if (t != NULL)
+		for (unsigned col = 5; col < 8; col++)
+			ctl_table_align_right(t, col);
+	json_array_foreach(t != NULL ? list : NULL, i, s) {
+		char tail[16];
+		snprintf(tail, sizeof(tail), "/%s", str_of(s, "proto"));
+		json_array_foreach(json_object_get(s, "backends"), k, b) {
+			ctl_table_row(t);
+			ctl_table_text(t, str_of(s, "name"));
+			addr_port_cell(t, str_of(s, "vip"), int_of(s, "port"), tail);
+			ctl_table_text(t, str_of(s, "scheduler"));
+			addr_port_cell(t, str_of(b, "address"), int_of(b, "port"), "");
+			ctl_table_text(t, str_of(b, "health"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "weight"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "connections"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "opened"));
+		}
+	}
+	int rc = t != NULL ? ctl_table_print(t, stdout) : -1;
+	ctl_table_free(t);
+	json_decref(list);
+	ctl_answer_free(&a);
+	if (rc != 0) {
+		fputs("sluicectl: out of memory\n", stderr);
+		return CTL_EXIT_SOFTWARE;
+	}
+	return CTL_EXIT_OK;
+}

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Load-balanced services, with two workers on two-queue ports.
+
+    h1 10.1.0.2, h3 10.1.0.3 (backends)  --[lan | sluice | wan, outside]--  h2 10.2.0.2, h4 10.2.0.3 (clients)
+
+Each backend host runs one nginx answering on ports 8090-8094 with the
+address and port it was reached at, so a response names its backend: up to
+ten backends (two hosts x five ports). Clients reach the services' VIP
+10.2.0.100 on the wan subnet: sluice answers ARP for it.
+"""
+import os
+import time
+from collections import Counter
+
+import pytest
+
+from conftest import (API_PORT, SLUICECTL, TOPOLOGY, Sluice, Topology, demo_config,
+                      nginx_config, run)
+
+LCORES = "0@0,1@1,2@1"
+VIP = "10.2.0.100"
+FULLNAT_SOURCE = "10.1.0.250"
+
+# Each response names the backend that served it.
+NGINX_SERVER = """
+        listen 8090; listen 8091; listen 8092; listen 8093; listen 8094;
+        location / { return 200 "$server_addr:$server_port\\n"; }
+"""
+
+# N connections to vip:port, one request each; prints each response's body
+# (the backend), or "error". From source ports sport0.. when given.
+CLIENT = r"""
+import socket, sys
+vip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sport0 = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+for i in range(n):
+    s = socket.socket(socket.AF_INET6 if ':' in vip else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.settimeout(3)
+    try:
+        if sport0:
+            s.bind(('', sport0 + i))
+        s.connect((vip, port))
+        s.sendall(b'GET / HTTP/1.0\r\n\r\n')
+        data = b''
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            data += d
+        print(data.split(b'\r\n\r\n', 1)[1].decode().strip())
+    except (OSError, IndexError) as e:
+        print('error', e)
+    finally:
+        s.close()
+"""
+
+
+@pytest.fixture(scope="module")
+def topo():
+    prefix = "sv" + str(os.getpid() % 10000)
+    run(TOPOLOGY, "up", prefix, env={**os.environ, "TOPOLOGY_HOSTS": "2"})
+    try:
+        yield Topology(prefix)
+    finally:
+        run(TOPOLOGY, "down", prefix, check=False)
+
+
+@pytest.fixture(scope="module")
+def backends(topo, tmp_path_factory):
+    d = tmp_path_factory.mktemp("nginx")
+    procs = {}
+
+    def start(host):
+        (d / f"{host}.conf").write_text(nginx_config(d, host, NGINX_SERVER))
+        procs[host] = topo.popen(host, "nginx", "-c", d / f"{host}.conf",
+                                 stderr=open(d / f"{host}.err", "w"))
+
+    def stop(host):
+        procs[host].terminate()
+        procs[host].wait()
+
+    for h in ("h1", "h3"):
+        start(h)
+    time.sleep(1)
+    yield {"start": start, "stop": stop}
+    for p in procs.values():
+        if p.poll() is None:
+            p.terminate()
+            p.wait()
+
+
+def backend_list(n, port0=8090):
+    """n backends: h1 and h3 in turn, ports from port0."""
+    return [{"address": ("10.1.0.2", "10.1.0.3")[i % 2], "port": port0 + i // 2}
+            for i in range(n)]
+
+
+def service(name, port, scheduler="rr", backends=None, **kw):
+    return {"name": name, "vip": VIP, "proto": "tcp", "port": port, "scheduler": scheduler,
+            "backends": backends if backends is not None else backend_list(3), **kw}
+
+
+def services_config(*services):
+    cfg = demo_config()
+    cfg["ports"][1]["zone"] = "outside"
+    cfg["flow"] = {"max_connections": 8192,
+                   "timeouts": {"tcp_time_wait": "2s", "tcp_close": "2s"}}
+    cfg["services"] = list(services)
+    return cfg
+
+
+def connect(topo, n, port, host="h2", sport0=None, vip=VIP):
+    args = ["/usr/bin/python3", "-c", CLIENT, vip, str(port), str(n)]
+    if sport0:
+        args.append(str(sport0))
+    return topo.run(host, *args, timeout=120).stdout.split("\n")[:-1]
+
+
+def by_backend(sluice, name):
+    svc = sluice.api(f"/api/v1/services/{name}")
+    return {f'{b["address"]}:{b["port"]}': b for b in svc["backends"]}
+
+
+@pytest.fixture(scope="module")
+def lb(topo, backends, tmp_path_factory):
+    """One sluice with a service per scheduler, shared by the tests below."""
+    cfg = services_config(
+        service("rr", 80),
+        service("wrr", 81, "wrr", [dict(b, weight=w) for b, w in zip(backend_list(3), (1, 2, 3))]),
+        service("sh", 82, "sh"),
+        service("lc", 83, "lc", backend_list(2)),
+        service("maglev", 84, "maglev", backend_list(10), mode="fullnat",
+                sources=[FULLNAT_SOURCE]),
+    )
+    s = Sluice(topo, tmp_path_factory.mktemp("sluice"), cfg, lcores=LCORES)
+    s.start()
+    yield s
+    s.stop()
+
+
+# Test round robin over three backends from two clients at once, new
+# connections landing on both workers: each backend gets 100 of 300.
+def test_round_robin(topo, lb):
+    a = topo.popen("h2", "/usr/bin/python3", "-c", CLIENT, VIP, "80", "150", stdout=-1, text=True)
+    b = topo.popen("h4", "/usr/bin/python3", "-c", CLIENT, VIP, "80", "150", stdout=-1, text=True)
+    got = a.communicate(timeout=120)[0].split() + b.communicate(timeout=120)[0].split()
+    assert len(got) == 300 and "error" not in got, got
+    counts = Counter(got)
+    assert set(counts) == {"10.1.0.2:8090", "10.1.0.3:8090", "10.1.0.2:8091"}, counts
+    assert all(99 <= c <= 101 for c in counts.values()), counts
+    rest = by_backend(lb, "rr")
+    assert {k: v["opened"] for k, v in rest.items()} == dict(counts), rest
+    m = lb.metrics()
+    assert m[("sluice_flow_handoffs_total", frozenset())] > 0
+    assert lb.drops()["handoff_full"] == 0 and lb.drops()["no_backend"] == 0
+
+
+# Test weighted round robin 1:2:3 gives 50/100/150 of 300.
+def test_weighted_round_robin(topo, lb):
+    got = Counter(connect(topo, 300, 81))
+    assert got == {"10.1.0.2:8090": 50, "10.1.0.3:8090": 100, "10.1.0.2:8091": 150}, got
+
+
+# Test source hashing: each client stays on one backend.
+def test_source_hash(topo, lb):
+    for host in ("h2", "h4"):
+        got = Counter(connect(topo, 20, 82, host=host))
+        assert len(got) == 1 and "error" not in got, got
+
+
+# Test least connections: with one connection held open on a backend, new
+# ones go to the idle one.
+def test_least_connections(topo, lb):
+    held = topo.popen("h2", "/usr/bin/python3", "-c",
+                      "import socket,time\n"
+                      f"s=socket.create_connection(('{VIP}', 83)); print('up', flush=True)\n"
+                      "time.sleep(30)\n", stdout=-1, text=True)
+    try:
+        assert held.stdout.readline().strip() == "up"
+        time.sleep(0.3)
+        busy = [k for k, b in by_backend(lb, "lc").items() if b["connections"] == 1]
+        assert len(busy) == 1, by_backend(lb, "lc")
+        got = Counter(connect(topo, 10, 83))
+        assert len(got) == 1 and busy[0] not in got and "error" not in got, (busy, got)
+    finally:
+        held.kill()
+        held.wait()
+
+
+# Test Maglev over ten backends (full NAT): removing one changes the backend
+# of at most 1/10 + 2 % of fixed client (address, port) pairs.
+def test_maglev_removal(topo, lb):
+    before = connect(topo, 200, 84, sport0=20000)
+    assert "error" not in " ".join(before) and len(set(before)) == 10, Counter(before)
+    cfg = lb.api("/api/v1/services/maglev")
+    gone = "10.1.0.3:8092"
+    spec = service("maglev", 84, "maglev", [b for b in backend_list(10)
+                                             if f'{b["address"]}:{b["port"]}' != gone],
+                   mode="fullnat", sources=[FULLNAT_SOURCE])
+    r = lb.api("/api/v1/services/maglev", method="PUT", body=spec)
+    assert len(r["service"]["backends"]) == 9
+    time.sleep(2.5)   # the client side's connections leave time_wait in sluice
+    after = connect(topo, 200, 84, sport0=20000)
+    assert gone not in after and "error" not in " ".join(after), Counter(after)
+    changed = sum(1 for x, y in zip(before, after) if x != y)
+    moved_off = before.count(gone)
+    print("maglev: moved off", moved_off, "changed", changed)
+    assert changed <= 200 * (0.1 + 0.02) and changed >= moved_off, (changed, moved_off)
+    assert cfg["mode"] == "fullnat"
+
+
+# Test full NAT: backends with no route to the client still serve it (they
+# see sluice's source address); a dnat service to them does not.
+def test_fullnat_without_route(topo, lb):
+    for h in ("h1", "h3"):
+        topo.run(h, "ip", "route", "del", "default")
+    try:
+        got = connect(topo, 10, 84)
+        assert "error" not in " ".join(got), got
+        assert all(line.startswith("error") for line in connect(topo, 2, 80)), "dnat answered"
+    finally:
+        for h in ("h1", "h3"):
+            topo.run(h, "ip", "route", "add", "default", "via", "10.1.0.1")
+
+
+# Test the REST view, sluicectl, and refusals that name the field.
+def test_services_api(topo, lb):
+    svcs = lb.api("/api/v1/services")["services"]
+    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev"]
+    rr = svcs[0]
+    assert rr["vip"] == VIP and rr["scheduler"] == "rr" and rr["usable_backends"] == 3
+    assert all(b["health"] == "up" for b in rr["backends"])
+    for body, field, expect in (
+        (service("x", 90, "fastest"), "services[5].scheduler", "rr, wrr, lc, sh, maglev"),
+        (service("x", 80), "services[5]", "already service"),
+        (service("x", 90, vip="10.2.0.1"), "services[5].vip", "address of port wan"),
+        (service("x", 90, backends=[{"address": "10.1.0.2", "weight": 5000}]),
+         "services[5].backends[0].weight", "out of range"),
+        (service("x", 90, mode="fullnat"), "services[5].sources", "required"),
+    ):
+        r = lb.curl("/api/v1/services/x", method="PUT", body=body, check=False)
+        assert r["status"] == 422, (body, r)
+        assert field in r["body"]["detail"] and expect in r["body"]["detail"], (body, r["body"])
+    assert [s["name"] for s in lb.api("/api/v1/services")["services"]] == \
+        ["rr", "wrr", "sh", "lc", "maglev"]
+    r = lb.api("/api/v1/services/extra", method="PUT", body=service("extra", 91), expect=201)
+    assert r["service"]["port"] == 91
+    assert connect(topo, 1, 91) != ["error"]
+    lb.api("/api/v1/services/extra", method="DELETE")
+    assert lb.curl("/api/v1/services/extra", check=False)["status"] == 404
+    assert connect(topo, 1, 91)[0].startswith("error")
+    r = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "services")
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:4] == ["SERVICE", "VIP", "SCHEDULER", "BACKEND"], lines
+    assert any(line.split()[0] == "rr" and f"{VIP}:80/tcp" in line for line in lines), lines
+    m = lb.metrics()
+    assert m[("sluice_service_backend_up", frozenset({("service", "rr"),
+                                                       ("backend", "10.1.0.2:8090")}))] == 1
+    assert m[("sluice_service_connections_opened_total",
+              frozenset({("service", "wrr"), ("backend", "10.1.0.2:8091")}))] == 150

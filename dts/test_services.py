@@ -132,6 +132,9 @@ def lb(topo, backends, tmp_path_factory):
         service("lc", 83, "lc", backend_list(2)),
         service("maglev", 84, "maglev", backend_list(10), mode="fullnat",
                 sources=[FULLNAT_SOURCE]),
+        service("checked", 85, "rr", backend_list(2),
+                health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
+                        "fall": 2}),
     )
     s = Sluice(topo, tmp_path_factory.mktemp("sluice"), cfg, lcores=LCORES)
     s.start()
@@ -227,23 +230,23 @@ def test_fullnat_without_route(topo, lb):
 # Test the REST view, sluicectl, and refusals that name the field.
 def test_services_api(topo, lb):
     svcs = lb.api("/api/v1/services")["services"]
-    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev"]
+    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "checked"]
     rr = svcs[0]
     assert rr["vip"] == VIP and rr["scheduler"] == "rr" and rr["usable_backends"] == 3
     assert all(b["health"] == "up" for b in rr["backends"])
     for body, field, expect in (
-        (service("x", 90, "fastest"), "services[5].scheduler", "rr, wrr, lc, sh, maglev"),
-        (service("x", 80), "services[5]", "already service"),
-        (service("x", 90, vip="10.2.0.1"), "services[5].vip", "address of port wan"),
+        (service("x", 90, "fastest"), "services[6].scheduler", "rr, wrr, lc, sh, maglev"),
+        (service("x", 80), "services[6]", "already service"),
+        (service("x", 90, vip="10.2.0.1"), "services[6].vip", "address of port wan"),
         (service("x", 90, backends=[{"address": "10.1.0.2", "weight": 5000}]),
-         "services[5].backends[0].weight", "out of range"),
-        (service("x", 90, mode="fullnat"), "services[5].sources", "required"),
+         "services[6].backends[0].weight", "out of range"),
+        (service("x", 90, mode="fullnat"), "services[6].sources", "required"),
     ):
         r = lb.curl("/api/v1/services/x", method="PUT", body=body, check=False)
         assert r["status"] == 422, (body, r)
         assert field in r["body"]["detail"] and expect in r["body"]["detail"], (body, r["body"])
     assert [s["name"] for s in lb.api("/api/v1/services")["services"]] == \
-        ["rr", "wrr", "sh", "lc", "maglev"]
+        ["rr", "wrr", "sh", "lc", "maglev", "checked"]
     r = lb.api("/api/v1/services/extra", method="PUT", body=service("extra", 91), expect=201)
     assert r["service"]["port"] == 91
     assert connect(topo, 1, 91) != ["error"]
@@ -259,3 +262,36 @@ def test_services_api(topo, lb):
                                                        ("backend", "10.1.0.2:8090")}))] == 1
     assert m[("sluice_service_connections_opened_total",
               frozenset({("service", "wrr"), ("backend", "10.1.0.2:8091")}))] == 150
+
+
+def health(sluice, name):
+    return {k: b["health"] for k, b in by_backend(sluice, name).items()}
+
+
+# Test TCP health checks: a backend whose nginx stops is marked down within
+# fall x interval (+ timeout), new connections all go to the other one with
+# no error; started again, it comes back within rise x interval.
+def test_health_checks(topo, lb, backends):
+    assert health(lb, "checked") == {"10.1.0.2:8090": "up", "10.1.0.3:8090": "up"}
+    assert Counter(connect(topo, 10, 85)) == {"10.1.0.2:8090": 5, "10.1.0.3:8090": 5}
+    backends["stop"]("h3")
+    try:
+        deadline = time.time() + 2 * 0.2 + 0.1 + 0.5
+        while health(lb, "checked")["10.1.0.3:8090"] != "down":
+            assert time.time() < deadline, by_backend(lb, "checked")
+            time.sleep(0.05)
+        got = connect(topo, 20, 85)
+        assert got == ["10.1.0.2:8090"] * 20, got
+        m = lb.metrics()
+        assert m[("sluice_service_backend_up", frozenset({("service", "checked"),
+                                                           ("backend", "10.1.0.3:8090")}))] == 0
+        assert m[("sluice_service_usable_backends", frozenset({("service", "checked")}))] == 1
+        assert "backend 10.1.0.3 port 8090 is down (refused)" in lb.logs()
+    finally:
+        backends["start"]("h3")
+    deadline = time.time() + 2 * 0.2 + 1.5
+    while health(lb, "checked")["10.1.0.3:8090"] != "up":
+        assert time.time() < deadline, by_backend(lb, "checked")
+        time.sleep(0.05)
+    assert "backend 10.1.0.3 port 8090 is up (probe answered)" in lb.logs()
+    assert set(connect(topo, 4, 85)) == {"10.1.0.2:8090", "10.1.0.3:8090"}

@@ -259,6 +259,7 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 	if (v == NULL)
 		return -EINVAL;
 	sl_lb_publish(app->lb, v);   /* no worker runs yet */
+	sl_app_health_init(app);
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		struct sl_worker *w = &app->workers[i];
 		w->flow = (struct sl_flow_worker_ctx){

@@ -157,6 +157,12 @@ void sl_api_flows_get(const struct sl_mgmt_request *req, struct sl_mgmt_response
 void sl_api_flows_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			 void *arg);
 
+/* health.c: health checks of services' backends */
+/** Probe answers reach the health checks (the punted local-in packets). */
+void sl_app_health_init(struct sl_app *app);
+/** Send due probes, time out unanswered ones; publish a new view on a change. */
+void sl_app_health_tick(struct sl_app *app, uint64_t now);
+
 /* api_services.c */
 void sl_api_services_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
 void sl_api_service_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);

@@ -177,6 +177,8 @@ json_t *cfg_nat_json(const struct sl_config *cfg);
 
 /* sl_config_service.c */
 int cfg_parse_services(struct pctx *c, const json_t *v);
+/* With TCP health checks, no source NAT range may hold their source ports. */
+int cfg_check_probe_ports(struct pctx *c);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

@@ -312,6 +312,8 @@ static int parse_root(struct pctx *c, const json_t *doc)
 		return cfg_fail(c, "nat", "needs connection tracking: add a \"flow\" section");
 	if (c->cfg->n_services > 0 && !c->cfg->flow.enabled)
 		return cfg_fail(c, "services", "needs connection tracking: add a \"flow\" section");
+	if (cfg_check_probe_ports(c) != 0)
+		return -EINVAL;
 	/* A zone is enforced by connection tracking: without it, say so. */
 	for (unsigned i = 0; i < c->cfg->n_ports; i++) {
 		char path[PATH_LEN];

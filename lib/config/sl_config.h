@@ -185,6 +185,10 @@ enum sl_lb_mode {
 
 enum sl_health_type { SL_HEALTH_NONE = 0, SL_HEALTH_TCP };
 
+/* Source ports of sluice's TCP health probes: no source NAT range may hold them. */
+#define SL_HEALTH_PORT_LO 1000
+#define SL_HEALTH_PORT_HI 1023
+
 struct sl_config_backend {
 	struct sl_addr addr;
 	uint16_t port;            /**< default: the service's port */

@@ -324,6 +324,38 @@ int cfg_parse_services(struct pctx *c, const json_t *v)
 	return 0;
 }
 
+static bool holds_probe_ports(uint16_t lo, uint16_t hi)
+{
+	return lo <= SL_HEALTH_PORT_HI && hi >= SL_HEALTH_PORT_LO;
+}
+
+int cfg_check_probe_ports(struct pctx *c)
+{
+	const struct sl_config *cfg = c->cfg;
+	char path[PATH_LEN];
+	unsigned i;
+	for (i = 0; i < cfg->n_services && cfg->services[i].health.type != SL_HEALTH_TCP; i++)
+		;
+	if (i == cfg->n_services)
+		return 0;
+	for (unsigned k = 0; k < cfg->n_snat; k++) {
+		if (!holds_probe_ports(cfg->snat[k].port_lo, cfg->snat[k].port_hi))
+			continue;
+		snprintf(path, sizeof(path), "nat.snat[%u].ports", k);
+		return cfg_fail(c, path, "holds ports %d-%d, the source ports of TCP health checks "
+				"(services[%u].health)", SL_HEALTH_PORT_LO, SL_HEALTH_PORT_HI, i);
+	}
+	for (unsigned k = 0; k < cfg->n_services; k++) {
+		const struct sl_config_service *s = &cfg->services[k];
+		if (s->mode != SL_LB_FULLNAT || !holds_probe_ports(s->source_lo, s->source_hi))
+			continue;
+		snprintf(path, sizeof(path), "services[%u].source_ports", k);
+		return cfg_fail(c, path, "holds ports %d-%d, the source ports of TCP health checks "
+				"(services[%u].health)", SL_HEALTH_PORT_LO, SL_HEALTH_PORT_HI, i);
+	}
+	return 0;
+}
+
 json_t *sl_config_service_json(const struct sl_config_service *s)
 {
 	char buf[32];

@@ -504,6 +504,7 @@ struct sl_flow_filter {
 	bool has_addr;
 	uint8_t addr[16];        /**< either end, either direction (IPv4: first 4 bytes) */
 	int port;                /**< -1: any; either end */
+	uint16_t backend;        /**< a service backend's slot; 0: any */
 };
 
 /** A filter from query arguments; NULL arguments are "any". 0, or -EINVAL with @p err naming it. */

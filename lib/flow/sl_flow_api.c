@@ -79,7 +79,7 @@ static bool matches(const struct sl_flow_table *t, const struct sl_flow *e,
 	if (e->state == 0 || (e->flags & SL_FLOW_F_DYING))
 		return false;
 	if ((f->af && e->af != f->af) || (f->proto && e->proto != f->proto) ||
-	    (f->state >= 0 && e->state != f->state))
+	    (f->state >= 0 && e->state != f->state) || (f->backend && e->backend != f->backend))
 		return false;
 	if (f->port >= 0) {
 		bool hit = false;

@@ -679,7 +679,12 @@ uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pk
 
 static void expire(void *arg, uint32_t idx)
 {
-	flow_remove(arg, idx);
+	struct sl_flow_worker_ctx *c = arg;
+	const struct sl_flow *f = sl_flow_get(c->t, idx);
+	/* Never answered: passive health marking counts it. */
+	if (f->backend != 0 && f->state == SL_CT_TCP_SYN_SENT && !f->kill)
+		sl_lb_syn_timeout(c->lb, c->worker, f->backend);
+	flow_remove(c, idx);
 }
 
 void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now)

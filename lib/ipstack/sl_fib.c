@@ -323,6 +323,17 @@ struct sl_ipstack_tables *sl_ipstack_tables_build(const struct sl_config *cfg,
 		goto fail;
 	if (add_services(&b, cfg, socket) < 0)
 		goto fail;
+	/* Replies to TCP health probes go to the management lcore. */
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		if (cfg->services[i].health.type != SL_HEALTH_TCP)
+			continue;
+		if (sl_localin_add(&t->localin, IPPROTO_TCP, SL_HEALTH_PORT_LO, SL_HEALTH_PORT_HI,
+				   SL_LOCALIN_PUNT, 0) < 0) {
+			snprintf(err, err_len, "services: the local-in table is full");
+			goto fail;
+		}
+		break;
+	}
 	for (unsigned i = 0; i < cfg->n_routes; i++)
 		if (add_route(&b, cfg, &cfg->routes[i]) < 0)
 			goto fail;

@@ -343,6 +343,32 @@ void sl_ipstack_ctl_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 			  struct rte_mbuf *m, uint64_t now);
 
 /**
+ * Send an IP packet the management lcore built (meta: l2_len, l3_type set;
+ * room for the Ethernet header in front): routed by its destination, its
+ * neighbor resolved (it waits in the neighbor's queue meanwhile), out of the
+ * management TX queue. Consumes @p m. Thread: management.
+ */
+void sl_ipstack_ctl_route(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+			  struct rte_mbuf *m, uint64_t now);
+
+/** A TCP segment without payload, for sl_ipstack_ctl_send_tcp(). */
+struct sl_ctl_tcp {
+	uint8_t af;               /**< SL_AF_INET or SL_AF_INET6 */
+	const uint8_t *src;       /**< network order; NULL: the egress port's address */
+	const uint8_t *dst;
+	uint16_t sport, dport;    /**< host order */
+	uint32_t seq, ack;
+	uint8_t flags;            /**< RTE_TCP_*_FLAG */
+};
+
+/**
+ * Build and send @p seg (health probes). 0, -EHOSTUNREACH when no route
+ * or source address, -ENOBUFS. Thread: management.
+ */
+int sl_ipstack_ctl_send_tcp(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+			    const struct sl_ctl_tcp *seg, uint64_t now);
+
+/**
  * Make the table's static entries match @p cfg->neighbors: add or update
  * them as PERMANENT (flushing anything that waited for them), and delete
  * PERMANENT entries the config no longer has. Thread: management.

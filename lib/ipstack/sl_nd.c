@@ -299,7 +299,7 @@ static void nd_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t
 }
 
 /* Park or send a routed packet that was waiting for its neighbor. */
-static void pending_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
+void sl_ipstack_ctl_route(struct sl_ipstack_ctl *c, const struct sl_ipstack_tables *t,
 			  struct rte_mbuf *m, uint64_t now)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
@@ -361,7 +361,7 @@ static void fragment_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tab
 	rte_pktmbuf_free(m);
 	for (int i = 0; i < n; i++) {
 		sl_pkt_meta(frags[i])->flags &= (uint16_t)~SL_PKT_F_NEEDS_FRAGMENT;
-		pending_input(c, t, frags[i], now);
+		sl_ipstack_ctl_route(c, t, frags[i], now);
 	}
 }
 
@@ -374,7 +374,7 @@ void sl_ipstack_ctl_input(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 		return;
 	}
 	if (meta->flags & SL_PKT_F_NEEDS_NEIGHBOR) {
-		pending_input(c, t, m, now);
+		sl_ipstack_ctl_route(c, t, m, now);
 		return;
 	}
 	if (meta->flags & SL_PKT_F_LOCAL_IN) {

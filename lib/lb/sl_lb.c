@@ -283,6 +283,12 @@ static int build_service(struct sl_lb *lb, const struct sl_config_service *c,
 		       c->sources[i].v6, s->af == 4 ? 4 : 16);
 	s->source_lo = c->source_lo;
 	s->source_hi = c->source_hi;
+	s->drain = c->drain;
+	s->health_type = c->health.type;
+	s->rise = c->health.rise;
+	s->fall = c->health.fall;
+	s->interval_us = c->health.interval_us;
+	s->timeout_us = c->health.timeout_us;
 	s->backends = calloc(c->n_backends + 1, sizeof(*s->backends));
 	if (s->backends == NULL)
 		goto nomem;

@@ -66,6 +66,10 @@ struct sl_lb_service {
 	uint16_t n_sources;      /**< fullnat: the addresses backends see */
 	uint8_t sources[SL_LB_MAX_SOURCES][16];
 	uint16_t source_lo, source_hi;
+	bool drain;              /**< a backend marked down keeps its connections */
+	uint8_t health_type;     /**< enum sl_health_type */
+	uint8_t rise, fall;
+	uint32_t interval_us, timeout_us;
 	char name[SL_CONFIG_SERVICE_NAME_MAX];
 };
 
@@ -84,6 +88,7 @@ struct sl_lb_counters {
 	uint64_t packets[SL_LB_BACKEND_SLOTS];
 	uint64_t bytes[SL_LB_BACKEND_SLOTS];
 	uint64_t no_backend[SL_LB_SERVICE_SLOTS]; /**< new connections refused: none usable */
+	uint64_t syn_timeouts[SL_LB_BACKEND_SLOTS]; /**< expired unanswered in syn_sent */
 } __rte_cache_aligned;
 
 enum sl_lb_health { SL_LB_UP = 0, SL_LB_DOWN = 1 };
@@ -98,6 +103,15 @@ struct sl_lb_backend_slot {
 	uint8_t health;               /**< enum sl_lb_health */
 	/* Counter values when the slot was (re)assigned: reads subtract them. */
 	uint64_t base_opened, base_packets, base_bytes;
+	/* Health checking (management only). */
+	uint64_t probe_due;           /**< TSC of the next probe */
+	uint64_t probe_sent;          /**< TSC of the probe in flight, 0: none */
+	uint32_t probe_seq;
+	uint16_t probe_sport;
+	uint8_t ok_run, fail_run;     /**< consecutive results */
+	uint64_t checks, failures;
+	uint64_t syn_timeouts_seen;   /**< passive marking: the sum at the last look */
+	const char *last_failure;     /**< "timeout", "refused", "no route", "passive" */
 };
 
 struct sl_lb {
@@ -169,6 +183,12 @@ static inline void sl_lb_unpick(struct sl_lb *lb, unsigned worker, uint16_t slot
 	lb->wc[worker].opened[slot]--;
 }
 
+/** A connection to backend @p slot expired unanswered in syn_sent (passive health). */
+static inline void sl_lb_syn_timeout(struct sl_lb *lb, unsigned worker, uint16_t slot)
+{
+	lb->wc[worker].syn_timeouts[slot]++;
+}
+
 /** A connection to backend @p slot that @p worker owns is closing or gone. */
 static inline void sl_lb_closed(struct sl_lb *lb, unsigned worker, uint16_t slot)
 {
@@ -199,6 +219,41 @@ void sl_lb_backend_totals(const struct sl_lb *lb, uint16_t slot, uint64_t *opene
 			  uint64_t *packets, uint64_t *bytes);
 /** New connections a service refused for want of a usable backend. */
 uint64_t sl_lb_no_backend(const struct sl_lb *lb, uint16_t service_slot);
+
+/* ---- Health checks (sl_lb_health.c; management) ---- */
+
+/** Send a TCP segment (probe SYN or RST) from @p src (NULL: the egress port's address). */
+typedef int (*sl_lb_probe_send_fn)(void *arg, uint8_t af, const uint8_t *src, const uint8_t *dst,
+				   uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+				   uint8_t flags);
+/** A backend of @p svc changed state to @p h; @p why says what was seen. */
+typedef void (*sl_lb_health_change_fn)(void *arg, const struct sl_lb_service *svc,
+				       const struct sl_lb_backend *be, enum sl_lb_health h,
+				       const char *why);
+
+struct sl_lb_health_io {
+	sl_lb_probe_send_fn send;
+	sl_lb_health_change_fn change;
+	void *arg;
+	uint64_t tsc_hz;
+};
+
+/**
+ * Send the probes that are due, time out the unanswered ones, look at
+ * passive failures (connections expired in syn_sent). Returns how many
+ * backends changed state: then build and publish a new view.
+ */
+unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, uint64_t now);
+
+/**
+ * A TCP segment addressed to sluice's probe ports: if it answers a probe
+ * (SYN-ACK: up, and an RST closes the half-open connection; RST: refused),
+ * count it. Returns 1 if it was a probe's answer and changed a backend's
+ * state, 0 if it was one and did not, -1 if it was not one.
+ */
+int sl_lb_health_input(struct sl_lb *lb, const struct sl_lb_health_io *io, uint8_t af,
+		       const uint8_t *src, uint16_t sport, uint16_t dport, uint32_t seq,
+		       uint32_t ack, uint8_t flags, uint64_t now);
 
 /* ---- Maglev (sl_lb_maglev.c) ---- */
 

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Health checks of services' backends, on the management lcore.
+ *
+ * A TCP probe is a half-open handshake crafted by sluice: a SYN from one of
+ * the probe ports (SL_HEALTH_PORT_LO..HI) to the backend; a SYN-ACK
+ * acknowledging it is a success (and an RST closes the backend's half-open
+ * connection), an RST is a failure ("refused"), silence past the timeout
+ * is a failure ("timeout"). `fall` failures in a row mark a backend down,
+ * `rise` successes up again. A backend starts up, as HAProxy's servers do:
+ * a new service takes traffic at once and loses a dead backend after
+ * `fall` intervals.
+ *
+ * Passive marking: connections to a backend that expire unanswered in
+ * syn_sent are counted by their owners; `fall` of them since the last look
+ * mark the backend down (the probes bring it back).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "sl_lb.h"
+
+static uint64_t us_to_tsc(uint64_t us, uint64_t hz)
+{
+	return us * hz / 1000000;
+}
+
+/* A result for backend @p be of @p s; true if its state changed. */
+static bool result(struct sl_lb *lb, const struct sl_lb_health_io *io,
+		   const struct sl_lb_service *s, const struct sl_lb_backend *be, bool ok,
+		   const char *why)
+{
+	struct sl_lb_backend_slot *slot = &lb->slots[be->slot];
+	slot->checks++;
+	if (ok) {
+		slot->fail_run = 0;
+		if (slot->ok_run < UINT8_MAX)
+			slot->ok_run++;
+		if (slot->health == SL_LB_DOWN && slot->ok_run >= s->rise) {
+			slot->health = SL_LB_UP;
+			io->change(io->arg, s, be, SL_LB_UP, "probe answered");
+			return true;
+		}
+		return false;
+	}
+	slot->failures++;
+	slot->last_failure = why;
+	slot->ok_run = 0;
+	if (slot->fail_run < UINT8_MAX)
+		slot->fail_run++;
+	if (slot->health == SL_LB_UP && slot->fail_run >= s->fall) {
+		slot->health = SL_LB_DOWN;
+		io->change(io->arg, s, be, SL_LB_DOWN, why);
+		return true;
+	}
+	return false;
+}
+
+static uint64_t syn_timeouts(const struct sl_lb *lb, uint16_t slot)
+{
+	uint64_t n = 0;
+	for (unsigned w = 0; w < lb->n_workers; w++)
+		n += __atomic_load_n(&lb->wc[w].syn_timeouts[slot], __ATOMIC_RELAXED);
+	return n;
+}
+
+unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, uint64_t now)
+{
+	const struct sl_lb_view *v = lb->view;
+	unsigned changed = 0;
+	for (unsigned i = 0; v != NULL && i < v->n_services; i++) {
+		const struct sl_lb_service *s = &v->services[i];
+		if (s->health_type != SL_HEALTH_TCP)
+			continue;
+		for (unsigned k = 0; k < s->n_backends; k++) {
+			const struct sl_lb_backend *be = &s->backends[k];
+			struct sl_lb_backend_slot *slot = &lb->slots[be->slot];
+			uint64_t seen = syn_timeouts(lb, be->slot);
+			if (seen - slot->syn_timeouts_seen >= s->fall && slot->health == SL_LB_UP) {
+				slot->fail_run = (uint8_t)(s->fall - 1);
+				changed += result(lb, io, s, be, false, "passive");
+			}
+			slot->syn_timeouts_seen = seen;
+			if (slot->probe_sent != 0 &&
+			    now - slot->probe_sent >= us_to_tsc(s->timeout_us, io->tsc_hz)) {
+				slot->probe_sent = 0;
+				changed += result(lb, io, s, be, false, "timeout");
+			}
+			if (slot->probe_sent != 0 || now < slot->probe_due)
+				continue;
+			/* One probe port per slot, a fresh sequence number each time. */
+			slot->probe_sport = (uint16_t)(SL_HEALTH_PORT_LO + be->slot %
+						       (SL_HEALTH_PORT_HI - SL_HEALTH_PORT_LO + 1));
+			slot->probe_seq = (uint32_t)rte_rand();
+			slot->probe_due = now + us_to_tsc(s->interval_us, io->tsc_hz);
+			const uint8_t *src = s->mode == SL_LB_FULLNAT ? s->sources[0] : NULL;
+			if (io->send(io->arg, be->af, src, be->addr, slot->probe_sport, be->port,
+				     slot->probe_seq, 0, RTE_TCP_SYN_FLAG) < 0) {
+				changed += result(lb, io, s, be, false, "no route");
+				continue;
+			}
+			slot->probe_sent = now;
+		}
+	}
+	return changed;
+}
+
+int sl_lb_health_input(struct sl_lb *lb, const struct sl_lb_health_io *io, uint8_t af,
+		       const uint8_t *src, uint16_t sport, uint16_t dport, uint32_t seq,
+		       uint32_t ack, uint8_t flags, uint64_t now)
+{
+	const struct sl_lb_view *v = lb->view;
+	(void)now;
+	for (unsigned i = 0; v != NULL && i < v->n_services; i++) {
+		const struct sl_lb_service *s = &v->services[i];
+		if (s->health_type != SL_HEALTH_TCP || s->af != af)
+			continue;
+		for (unsigned k = 0; k < s->n_backends; k++) {
+			const struct sl_lb_backend *be = &s->backends[k];
+			struct sl_lb_backend_slot *slot = &lb->slots[be->slot];
+			if (slot->probe_sent == 0 || slot->probe_sport != dport || be->port != sport ||
+			    memcmp(be->addr, src, af == 4 ? 4 : 16) != 0 ||
+			    !(flags & RTE_TCP_ACK_FLAG) || ack != slot->probe_seq + 1)
+				continue;
+			slot->probe_sent = 0;
+			if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
+				/* Close the half-open connection. */
+				const uint8_t *from = s->mode == SL_LB_FULLNAT ? s->sources[0] : NULL;
+				io->send(io->arg, af, from, be->addr, dport, sport, ack, 0,
+					 RTE_TCP_RST_FLAG);
+				(void)seq;
+				return result(lb, io, s, be, true, NULL);
+			}
+			if (flags & RTE_TCP_RST_FLAG)
+				return result(lb, io, s, be, false, "refused");
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -7,8 +7,10 @@
 # rules, drives ping (IPv4, IPv6) and an iperf3 TCP run through sluice, and
 # HTTP from the inside host to nginx on the outside one through masquerade
 # (sluice tracks connections: conf/demo.json plus a flow section and a
-# source NAT rule on wan), prints a report from the REST API (the connection
-# table included) and /metrics, renders the Grafana dashboard's panels from
+# source NAT rule on wan), HTTP from the outside host to a load-balanced
+# service whose two backends are the inside hosts (round robin, TCP health
+# checks), prints a report from the REST API (the connection table and the
+# per-backend counts included) and /metrics, renders the Grafana dashboard's panels from
 # that Prometheus into a PNG, and stops cleanly.
 #
 # usage: scripts/demo.sh [--keep]     (--keep leaves sluice running)
@@ -30,6 +32,7 @@ mode=$(scripts/hugepages.sh)
 say "hugepages: $mode"
 
 cleanup() {
+    for p in ${nginx_h1:-} ${nginx_h3:-}; do kill "$p" 2>/dev/null || true; done
     if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid"; wait "$pid" || true
     fi
@@ -39,18 +42,23 @@ cleanup() {
     scripts/topology.sh down "$P"
 }
 
-say "topology: $P-h1 (10.1.0.2, fd00:1::2) -- lan [sluice] wan -- $P-h2 (10.2.0.2, fd00:2::2)"
-scripts/topology.sh up "$P"
+say "topology: $P-h1 (10.1.0.2), $P-h3 (10.1.0.3) -- lan [sluice] wan -- $P-h2 (10.2.0.2), $P-h4 (10.2.0.3)"
+TOPOLOGY_HOSTS=2 scripts/topology.sh up "$P"
 [ $keep = 1 ] || trap cleanup EXIT
 
 mkdir -p "$run_dir"
-# The demo's configuration: conf/demo.json with connection tracking and
-# masquerade out of wan (h2 sees every connection coming from 10.2.0.1).
+# The demo's configuration: conf/demo.json with connection tracking,
+# masquerade out of wan (h2 sees every connection coming from 10.2.0.1), and
+# a service on VIP 10.2.0.100:80 balanced over nginx on h1 and h3.
 /usr/bin/python3 - conf/demo.json "$run_dir/sluice.json" <<'EOF'
 import json, sys
 cfg = json.load(open(sys.argv[1]))
 cfg["flow"] = {"max_connections": 65536}
 cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
+cfg["services"] = [{"name": "web", "vip": "10.2.0.100", "proto": "tcp", "port": 80,
+                    "scheduler": "rr", "health": {"type": "tcp", "interval": "1s"},
+                    "backends": [{"address": "10.1.0.2", "port": 8090},
+                                 {"address": "10.1.0.3", "port": 8090}]}]
 json.dump(cfg, open(sys.argv[2], "w"), indent=2)
 EOF
 # Not through a shell function: $! must be sluice itself (ip netns exec execs it).
@@ -113,17 +121,29 @@ for _ in 1 2 3; do ns h1 curl -s --max-time 3 -w '\n' http://10.2.0.2:8090/; don
 kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null || true
 echo "nginx saw: $(cut -d' ' -f1 "$run_dir/nginx.access" | sort | uniq -c | xargs)"
 
+say "HTTP h2 -> service web (10.2.0.100:80), round robin over nginx on h1 and h3"
+for h in h1 h3; do
+    sed -e "s/listen 10.2.0.2:8090/listen 8090/" -e "s/hello from h2/hello from $h/" \
+        -e "s/nginx\.\(pid\|err\|access\)/nginx-$h.\1/g" "$run_dir/nginx.conf" >"$run_dir/nginx-$h.conf"
+    ns "$h" nginx -c "$run_dir/nginx-$h.conf" &
+    eval "nginx_$h=\$!"
+done
+sleep 0.5
+for _ in 1 2 3 4 5 6; do ns h2 curl -s --max-time 3 -w '\n' http://10.2.0.100/; done
+
 say "report"
 ctl() { ns dut "$root/build/app/sluicectl/sluicectl" --api "$API" "$@"; }
 if [ -x build/app/sluicectl/sluicectl ]; then
     ctl status; ctl ports; ctl neighbors; ctl routes
     say "connection table (sluicectl flows)"
     ctl flows
+    say "services and their backends (sluicectl services)"
+    ctl services
 else
     ns dut curl -s "$API/api/v1/status"; echo
 fi
 say "selected metrics"
-ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total))' \
+ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total)|service_(connections_opened_total|backend_up))' \
     | grep -v ' 0$'
 
 say "alerts firing (Prometheus with doc/prometheus/sluice-rules.yml)"
@@ -151,6 +171,7 @@ if [ $keep = 1 ]; then
     echo "Stop it with: kill $pid $prom_pid; $root/scripts/topology.sh down $P"
     exit 0
 fi
+kill "$nginx_h1" "$nginx_h3" 2>/dev/null; wait "$nginx_h1" "$nginx_h3" 2>/dev/null || true
 say "stopping sluice (SIGTERM)"
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?

@@ -196,6 +196,9 @@ static int svc_health(struct pctx *c, const char *path, const json_t *v, void *o
 	struct sl_config_service *s = obj;
 	if (cfg_walk(c, path, v, health_fields, ARRAY_LEN(health_fields), s) != 0)
 		return -EINVAL;
+	/* The default timeout (1 s) never exceeds half a shorter interval. */
+	if (json_object_get(v, "timeout") == NULL && s->health.timeout_us * 2 > s->health.interval_us)
+		s->health.timeout_us = s->health.interval_us / 2;
 	if (s->health.timeout_us >= s->health.interval_us) {
 		char sub[PATH_LEN];
 		cfg_join(sub, path, "timeout");

@@ -24,7 +24,7 @@ ALERTS = {
     "SluiceDown", "SluiceAbsent", "SluiceWorkerStalled", "SluicePortDown",
     "SluiceDropRatioHigh", "SluiceNicRxMissed", "SluiceMbufPoolLow",
     "SluiceConfigRejected", "SluiceNeighborTableNearlyFull", "SluiceFlowTableNearlyFull",
-    "SluiceBackendDown", "SluiceServiceNoBackend",
+    "SluiceBackendDown", "SluiceServiceNoBackend", "SluiceNatPortsExhausted",
 }
 
 

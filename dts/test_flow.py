@@ -190,6 +190,44 @@ def test_window_and_resets(topo, sluice_factory):
         srv.kill()
 
 
+# Test a full table: with room for 1024 connections, a SYN flood toward an
+# address that never answers fills it; the established connection keeps
+# flowing, and new connections evict only ones still in their handshake
+# (or are refused when none can go: table_full).
+def test_table_full(topo, sluice_factory):
+    s = sluice_factory(flow_config(max_connections=1024), lcores=LCORES)
+    cli, srv, sport = tcp_pair(topo)
+    try:
+        assert echo(cli, "before") == "before"
+        mac = topo.mac("dut", "lan0")
+        scapy(topo, "h1", f"sendp([Ether(dst='{mac}')/IP(src='10.1.0.2', dst='10.2.0.77')/"
+                          "TCP(sport=p, dport=80, flags='S', seq=1) for p in range(20000, 21500)],"
+                          " iface='eth0')")
+        time.sleep(0.5)
+        assert echo(cli, "during") == "during"
+        m = s.metrics()
+        created = m[("sluice_flow_created_total", frozenset())]
+        evicted = m[("sluice_flow_evicted_total", frozenset())]
+        full = s.drops()["flow_table_full"]
+        print("table full: created", created, "evicted", evicted, "refused", full)
+        # Every SYN made a connection (evicting an embryonic one) or was refused.
+        assert created - 1 + full == 1500, (created, full)
+        syn_sent = m[("sluice_flow_connections", frozenset({("state", "syn_sent")}))]
+        # Nothing else removes a connection within the second: every SYN's
+        # connection is either still there or was evicted for a later one.
+        assert evicted > 0 and evicted == created - 1 - syn_sent, (created, evicted, syn_sent)
+        mine = flows(s, proto="tcp", state="established")["flows"]
+        assert len(mine) == 1 and mine[0]["original"]["sport"] == sport, mine
+        by_state = {dict(k[1])["state"]: v for k, v in m.items()
+                    if k[0] == "sluice_flow_connections" and v}
+        assert set(by_state) == {"established", "syn_sent"} and sum(by_state.values()) <= 1024, \
+            by_state
+        assert echo(cli, "after") == "after"
+    finally:
+        cli.kill()
+        srv.kill()
+
+
 # Test that connections go when their timeout passes, and when flushed by the API.
 def test_timeouts_and_flush(topo, sluice_factory):
     s = sluice_factory(flow_config(timeouts={"udp": "4s", "icmp": "4s"}), lcores=LCORES)

@@ -295,3 +295,18 @@ def test_health_checks(topo, lb, backends):
         time.sleep(0.05)
     assert "backend 10.1.0.3 port 8090 is up (probe answered)" in lb.logs()
     assert set(connect(topo, 4, 85)) == {"10.1.0.2:8090", "10.1.0.3:8090"}
+
+
+# Test that an ICMP error sluice sends about a packet it translated to a
+# backend quotes the packet as the client sent it (to the VIP, with its
+# checksum right), so the client's stack takes it (scapy's sr1 matches an
+# error to what it sent by the quote).
+def test_icmp_error_quotes_the_vip(topo, lb):
+    r = topo.run("h2", "/usr/bin/python3", "-c",
+                 "from scapy.all import *; conf.verb = 0\n"
+                 f"a = sr1(IP(dst='{VIP}', ttl=1)/TCP(sport=33333, dport=80, flags='S'), "
+                 "timeout=3)\n"
+                 "q = a[IPerror]; ck = q.chksum; q2 = q.copy(); del q2.chksum\n"
+                 "print(a[ICMP].type, q.dst, a[TCPerror].dport, "
+                 "IP(raw(q2)[:20]).chksum == ck)")
+    assert r.stdout.split() == ["11", VIP, "80", "True"], r.stdout + r.stderr

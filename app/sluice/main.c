@@ -206,6 +206,11 @@ static bool flow_is_local(const void *arg, const struct sl_flow_key *k)
 	return t->nexthops[nh].type == SL_NH_LOCAL || t->nexthops[nh].type == SL_NH_BROADCAST;
 }
 
+static void flow_as_received(const void *arg, struct rte_mbuf *m)
+{
+	sl_flow_as_received(arg, m);
+}
+
 /* Packets on their way from one worker to another: give them back. */
 static void free_ring(struct rte_ring *r)
 {
@@ -271,6 +276,8 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 			.scan_budget = RTE_MAX(64u, app->flows->capacity / app->n_workers / 1000 + 1),
 			.is_local = flow_is_local,
 		};
+		w->ip.as_received = flow_as_received;
+		w->ip.as_received_arg = &w->flow;
 		for (unsigned j = 0; j < app->n_workers; j++) {
 			w->flow.to[j] = app->handoff[i][j];
 			w->flow.from[j] = app->handoff[j][i];

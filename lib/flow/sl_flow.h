@@ -491,6 +491,13 @@ uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pk
  */
 void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now);
 
+/**
+ * Put back the destination the flow stage translated in @p m (a packet of
+ * one of @p c's connections, between the two flow hooks), so that an ICMP
+ * error route sends about it quotes the packet as its sender sent it.
+ */
+void sl_flow_as_received(const struct sl_flow_worker_ctx *c, struct rte_mbuf *m);
+
 /** Parse a key from a packet as it travels (for tests and the API). 0, or -EINVAL. */
 int sl_flow_key_from_pkt(struct rte_mbuf *m, struct sl_flow_key *k);
 

@@ -172,6 +172,26 @@ void flow_nat_src(const struct sl_flow_table *t, const struct sl_flow *f, enum s
 	}
 }
 
+void sl_flow_as_received(const struct sl_flow_worker_ctx *c, struct rte_mbuf *m)
+{
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (meta->flow == 0)
+		return;
+	const struct sl_flow *f = sl_flow_get(c->t, meta->flow - 1);
+	if (!(f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT)))
+		return;
+	enum sl_flow_dir dir = (enum sl_flow_dir)meta->flow_dir;
+	struct sl_flow_key own;
+	sl_flow_key_get(c->t, f, dir, &own);
+	set_addr(m, true, own.dst);
+	if (is_echo(f)) {
+		if (dir == SL_FLOW_REPLY)
+			set_echo_id(m, own.sport);
+	} else if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		set_port(m, true, own.dport);
+	}
+}
+
 static bool prefix_has(const uint8_t *prefix, unsigned len, const uint8_t *a)
 {
 	unsigned bytes = len / 8, bits = len % 8;

@@ -154,8 +154,11 @@ struct rte_mbuf *ipstack_reject(struct sl_ipstack_worker *w, struct rte_mbuf *m,
 			       enum sl_drop_reason reason, uint8_t type, uint8_t code, uint32_t info)
 {
 	struct rte_mbuf *err = NULL;
-	if (icmp_budget(w, now))
+	if (icmp_budget(w, now)) {
+		if (w->as_received != NULL)
+			w->as_received(w->as_received_arg, m);
 		err = sl_icmp_error_build(w->pool, w->t, m, type, code, info);
+	}
 	sl_stats_drop(w->st, m, reason);
 	if (err == NULL)
 		return NULL;

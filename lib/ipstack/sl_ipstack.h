@@ -398,6 +398,10 @@ struct sl_ipstack_worker {
 	struct sl_neigh_table *neigh;
 	struct rte_ring *punt;               /**< to the management lcore (MP/SC) */
 	struct rte_mempool *pool;            /**< for ICMP errors */
+	/** Before an ICMP error quotes a packet: undo what NAT changed in it
+	 *  before route (NULL: nothing to undo). */
+	void (*as_received)(const void *arg, struct rte_mbuf *m);
+	const void *as_received_arg;
 	struct sl_lcore_stats *st;
 	uint64_t tsc_hz;
 	/* ICMP error budget per worker (GCRA): 0 = a full bucket. */

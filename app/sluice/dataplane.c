@@ -199,6 +199,8 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 		goto reject;
 	if (dry_run) {
 		sl_lb_view_free(view);
+		if (view != NULL)
+			sl_lb_gc(app->lb);   /* the slots only it took */
 		sl_dp_free(dp);
 		sl_config_free(next);
 		return SL_APPLY_OK;
@@ -236,6 +238,8 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 
 reject:
 	sl_lb_view_free(view);
+	if (app->lb != NULL)
+		sl_lb_gc(app->lb);   /* the slots a refused view took (the published one is kept) */
 	sl_dp_free(dp);
 	sl_config_free(next);
 	app->applies_rejected++;

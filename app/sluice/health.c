@@ -23,10 +23,14 @@ static int probe_send(void *arg, uint8_t af, const uint8_t *src, const uint8_t *
 	return sl_ipstack_ctl_send_tcp(&app->ctl, sl_dp_current(app)->ip, &seg, rte_rdtsc());
 }
 
+/* Backends whose connections go once the view without them is published. */
+static uint16_t kill[64];
+static unsigned n_kill;
+
 static void health_change(void *arg, const struct sl_lb_service *svc,
 			  const struct sl_lb_backend *be, enum sl_lb_health h, const char *why)
 {
-	struct sl_app *app = arg;
+	(void)arg;   /* the sweep waits for the new view: refresh() */
 	char addr[INET6_ADDRSTRLEN];
 	inet_ntop(be->af == 4 ? AF_INET : AF_INET6, be->addr, addr, sizeof(addr));
 	if (h == SL_LB_UP) {
@@ -37,10 +41,8 @@ static void health_change(void *arg, const struct sl_lb_service *svc,
 	SL_LOG(WARN, "health", "service %s: backend %s port %u is down (%s)%s", svc->name, addr,
 	       be->port, why, svc->drain ? "; its open connections continue" :
 	       "; its open connections are removed");
-	if (!svc->drain && app->flows != NULL) {
-		struct sl_flow_filter f = {.state = -1, .port = -1, .backend = be->slot};
-		sl_flow_kill(app->flows, &f);
-	}
+	if (!svc->drain && n_kill < RTE_DIM(kill))
+		kill[n_kill++] = be->slot;
 }
 
 static struct sl_lb_health_io io_of(struct sl_app *app)
@@ -49,11 +51,18 @@ static struct sl_lb_health_io io_of(struct sl_app *app)
 					.tsc_hz = app->tsc_hz};
 }
 
+/* Publish the new health, then remove what "drain": false says must go
+ * (in that order: no new connection reaches a backend after its sweep). */
 static void refresh(struct sl_app *app)
 {
 	char err[256];
 	if (sl_app_services_refresh(app, err, sizeof(err)) < 0)
 		SL_LOG(ERR, "health", "cannot publish the services' new state: %s", err);
+	for (unsigned i = 0; i < n_kill && app->flows != NULL; i++) {
+		struct sl_flow_filter f = {.state = -1, .port = -1, .backend = kill[i]};
+		sl_flow_kill(app->flows, &f);
+	}
+	n_kill = 0;
 }
 
 void sl_app_health_tick(struct sl_app *app, uint64_t now)
@@ -74,10 +83,12 @@ static void local_in(void *arg, struct rte_mbuf *m, uint64_t now)
 		bool v4 = meta->l3_type == SL_L3_IPV4;
 		const uint8_t *src = v4 ? (const uint8_t *)&sl_pkt_ipv4(m)->src_addr :
 					  sl_pkt_ipv6(m)->src_addr;
+		const uint8_t *dst = v4 ? (const uint8_t *)&sl_pkt_ipv4(m)->dst_addr :
+					  sl_pkt_ipv6(m)->dst_addr;
 		struct sl_lb_health_io io = io_of(app);
-		rc = sl_lb_health_input(app->lb, &io, v4 ? 4 : 6, src, meta->src_port,
-					meta->dst_port, rte_be_to_cpu_32(th->sent_seq),
-					rte_be_to_cpu_32(th->recv_ack), th->tcp_flags, now);
+		rc = sl_lb_health_input(app->lb, &io, v4 ? 4 : 6, src, dst, meta->src_port,
+					meta->dst_port, rte_be_to_cpu_32(th->recv_ack),
+					th->tcp_flags, now);
 	}
 	if (rc < 0) {
 		sl_stats_drop(app->ctl.st, m, SL_DROP_LOCAL_UNHANDLED);

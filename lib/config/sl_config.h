@@ -164,7 +164,8 @@ struct sl_config_dnat {
 	uint16_t to_port;
 };
 
-#define SL_CONFIG_MAX_SERVICES 256
+#define SL_CONFIG_MAX_SERVICES 255
+#define SL_CONFIG_MAX_BACKENDS_TOTAL 4095 /**< over all services */
 #define SL_CONFIG_SERVICE_NAME_MAX 32
 #define SL_CONFIG_MAX_BACKENDS 64      /**< per service */
 #define SL_CONFIG_MAX_SOURCES 8        /**< full-NAT source addresses per service */

@@ -17,6 +17,7 @@
  * Services need connection tracking: a connection remembers its backend.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,9 +281,11 @@ static int service_finish(struct pctx *c, const char *path, const json_t *j, uns
 			cfg_join(sub, path, "name");
 			return cfg_fail(c, sub, "%s is already the name of services[%u]", Q(s->name), k);
 		}
-		if (cfg_addr_eq(&o->vip, &s->vip) && o->proto == s->proto && o->port == s->port)
-			return cfg_fail(c, path, "%s port %u/%s is already service %s", addr, s->port,
+		if (cfg_addr_eq(&o->vip, &s->vip) && o->proto == s->proto && o->port == s->port) {
+			cfg_join(sub, path, "port");
+			return cfg_fail(c, sub, "%s port %u/%s is already service %s", addr, s->port,
 					s->proto == 6 ? "tcp" : "udp", Q(o->name));
+		}
 		for (unsigned a = 0; a < o->n_sources; a++)
 			if (cfg_addr_eq(&o->sources[a], &s->vip)) {
 				cfg_join(sub, path, "vip");
@@ -296,6 +299,43 @@ static int service_finish(struct pctx *c, const char *path, const json_t *j, uns
 				return cfg_fail(c, sub, "is the vip of service %s", Q(o->name));
 			}
 	}
+	return 0;
+}
+
+/* True if @p a is a VIP or a full-NAT source of any service. */
+static int owned_by_service(const struct sl_config *cfg, const struct sl_addr *a)
+{
+	for (unsigned k = 0; k < cfg->n_services; k++) {
+		const struct sl_config_service *o = &cfg->services[k];
+		if (cfg_addr_eq(&o->vip, a))
+			return (int)k;
+		for (unsigned i = 0; i < o->n_sources; i++)
+			if (cfg_addr_eq(&o->sources[i], a))
+				return (int)k;
+	}
+	return -1;
+}
+
+/* Checks over all services: backends in all, and none at sluice's own addresses. */
+static int backends_finish(struct pctx *c)
+{
+	char path[PATH_LEN];
+	unsigned total = 0;
+	for (unsigned k = 0; k < c->cfg->n_services; k++) {
+		const struct sl_config_service *s = &c->cfg->services[k];
+		total += s->n_backends;
+		for (unsigned b = 0; b < s->n_backends; b++) {
+			int o = owned_by_service(c->cfg, &s->backends[b].addr);
+			if (o < 0)
+				continue;
+			snprintf(path, sizeof(path), "services[%u].backends[%u].address", k, b);
+			return cfg_fail(c, path, "is an address of service %s (sluice's own)",
+					Q(c->cfg->services[o].name));
+		}
+	}
+	if (total > SL_CONFIG_MAX_BACKENDS_TOTAL)
+		return cfg_fail(c, "services", "%u backends in all; at most %d", total,
+				SL_CONFIG_MAX_BACKENDS_TOTAL);
 	return 0;
 }
 
@@ -324,7 +364,7 @@ int cfg_parse_services(struct pctx *c, const json_t *v)
 			return -EINVAL;
 		c->cfg->n_services++;
 	}
-	return 0;
+	return backends_finish(c);
 }
 
 static bool holds_probe_ports(uint16_t lo, uint16_t hi)
@@ -347,6 +387,14 @@ int cfg_check_probe_ports(struct pctx *c)
 		snprintf(path, sizeof(path), "nat.snat[%u].ports", k);
 		return cfg_fail(c, path, "holds ports %d-%d, the source ports of TCP health checks "
 				"(services[%u].health)", SL_HEALTH_PORT_LO, SL_HEALTH_PORT_HI, i);
+	}
+	for (unsigned k = 0; k < cfg->n_dnat; k++) {
+		if (cfg->dnat[k].proto != IPPROTO_TCP ||
+		    !holds_probe_ports(cfg->dnat[k].port, cfg->dnat[k].port))
+			continue;
+		snprintf(path, sizeof(path), "nat.dnat[%u].port", k);
+		return cfg_fail(c, path, "is one of ports %d-%d, the source ports of TCP health "
+				"checks (services[%u].health)", SL_HEALTH_PORT_LO, SL_HEALTH_PORT_HI, i);
 	}
 	for (unsigned k = 0; k < cfg->n_services; k++) {
 		const struct sl_config_service *s = &cfg->services[k];

@@ -21,6 +21,7 @@
 
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
+#define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
@@ -230,12 +231,21 @@ static inline bool to_sluice(const struct sl_flow_worker_ctx *c, struct rte_mbuf
 	return c->is_local(c->local_arg, &k);
 }
 
+/* A connection to a service's backend is going: the backend's counts drop it. */
+static inline void lb_forget(struct sl_flow_worker_ctx *c, const struct sl_flow *f)
+{
+	if (f->backend == 0)
+		return;
+	if (f->flags & SL_FLOW_F_LB_OPEN)
+		sl_lb_closed(c->lb, c->worker, f->backend);
+	sl_lb_released(c->lb, c->worker, f->backend);
+}
+
 /* Remove a connection this worker owns, counted. */
 static void flow_remove(struct sl_flow_worker_ctx *c, uint32_t idx)
 {
 	const struct sl_flow *f = sl_flow_get(c->t, idx);
-	if (f->flags & SL_FLOW_F_LB_OPEN)
-		sl_lb_closed(c->lb, c->worker, f->backend);
+	lb_forget(c, f);
 	c->by_state[f->state]--;
 	sl_flow_remove(c->t, c->worker, idx);
 	c->st->flow_removed++;
@@ -271,13 +281,19 @@ struct dest {
 /*
  * A new connection to one of sluice's addresses: to a service (a backend
  * picked) or a port forward: 1 with @p d filled; 0 when neither (local-in
- * decides); -1 for a service with no usable backend.
+ * decides); -1 for a service with no usable backend; -2 for a TCP segment
+ * that cannot open a connection.
  */
 static int local_dest(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 		      const struct rte_mbuf *m, const struct sl_flow_key *k, struct dest *d)
 {
 	const struct sl_lb_service *svc = sl_lb_match(c->lbv, k->af, k->proto, k->dst, k->dport);
 	if (svc != NULL) {
+		/* Only what may open a connection takes a backend's turn. */
+		if (k->proto == IPPROTO_TCP && !pol->tcp_pickup &&
+		    (((const struct rte_tcp_hdr *)sl_pkt_l4((struct rte_mbuf *)(uintptr_t)m))->tcp_flags &
+		     (TH_SYN | TH_ACK | TH_RST | TH_FIN)) != TH_SYN)
+			return -2;
 		const struct sl_lb_backend *be = sl_lb_pick(c->lb, svc, c->worker, k->src, k->sport);
 		if (be == NULL)
 			return -1;
@@ -326,8 +342,7 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		if (old != SL_FLOW_NONE && t->w[c->worker].free_head == SL_FLOW_NONE &&
 		    sl_flow_get(t, old)->created != ticks) {
 			const struct sl_flow *o = sl_flow_get(t, old);
-			if (o->flags & SL_FLOW_F_LB_OPEN)
-				sl_lb_closed(c->lb, c->worker, o->backend);
+			lb_forget(c, o);
 			c->by_state[o->state]--;
 			sl_flow_evict(t, c->worker, old);
 			c->st->flow_evicted++;
@@ -538,7 +553,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 					 * through sluice: the local-in dispatch decides. */
 					int rc = local_dest(c, pol, m, &keys[i], &dnat);
 					if (rc < 0) {
-						why = SL_DROP_NO_BACKEND;
+						why = rc == -1 ? SL_DROP_NO_BACKEND : SL_DROP_TCP_INVALID;
 						break;
 					}
 					if (rc == 0) {
@@ -681,8 +696,10 @@ static void expire(void *arg, uint32_t idx)
 {
 	struct sl_flow_worker_ctx *c = arg;
 	const struct sl_flow *f = sl_flow_get(c->t, idx);
-	/* Never answered: passive health marking counts it. */
-	if (f->backend != 0 && f->state == SL_CT_TCP_SYN_SENT && !f->kill)
+	/* Sent to the backend and never answered: passive health marking
+	 * counts it (not one whose first packet never left: NAT_PENDING). */
+	if ((f->flags & SL_FLOW_F_LB_OPEN) && !(f->flags & SL_FLOW_F_NAT_PENDING) &&
+	    f->state == SL_CT_TCP_SYN_SENT && !f->kill)
 		sl_lb_syn_timeout(c->lb, c->worker, f->backend);
 	flow_remove(c, idx);
 }

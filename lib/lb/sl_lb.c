@@ -65,6 +65,28 @@ void sl_lb_view_free(struct sl_lb_view *v)
 
 /* ------------------------------------------------------------ counters */
 
+/* Connections that name backend @p slot, closing ones too. */
+static uint32_t refs(const struct sl_lb *lb, uint16_t slot)
+{
+	uint32_t n = 0;
+	for (unsigned w = 0; w < lb->n_workers; w++)
+		n += __atomic_load_n(&lb->wc[w].refs[slot], __ATOMIC_RELAXED);
+	return n;
+}
+
+static uint64_t syn_timeout_sum(const struct sl_lb *lb, uint16_t slot)
+{
+	uint64_t n = 0;
+	for (unsigned w = 0; w < lb->n_workers; w++)
+		n += __atomic_load_n(&lb->wc[w].syn_timeouts[slot], __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t sl_lb_syn_timeouts(const struct sl_lb *lb, uint16_t slot)
+{
+	return syn_timeout_sum(lb, slot);
+}
+
 uint32_t sl_lb_open(const struct sl_lb *lb, uint16_t slot)
 {
 	uint32_t n = 0;
@@ -151,6 +173,7 @@ static int backend_slot(struct sl_lb *lb, uint16_t svc, const struct sl_config_b
 		s->port = b->port;
 		s->health = SL_LB_UP;
 		raw_totals(lb, i, &s->base_opened, &s->base_packets, &s->base_bytes);
+		s->syn_timeouts_seen = syn_timeout_sum(lb, i);
 		lb->slot_cursor = (uint16_t)(i % (SL_LB_BACKEND_SLOTS - 1) + 1);
 		return i;
 	}
@@ -170,7 +193,8 @@ void sl_lb_gc(struct sl_lb *lb)
 	}
 	for (int i = 1; i < SL_LB_BACKEND_SLOTS; i++) {
 		struct sl_lb_backend_slot *s = &lb->slots[i];
-		if (s->used && !be_used[i] && sl_lb_open(lb, (uint16_t)i) == 0)
+		/* Closing connections still name it (their packets count there). */
+		if (s->used && !be_used[i] && refs(lb, (uint16_t)i) == 0)
 			s->used = false;
 		if (s->used)
 			svc_used[s->service_slot] = true;   /* its connections name the service */
@@ -308,7 +332,15 @@ static int build_service(struct sl_lb *lb, const struct sl_config_service *c,
 		b->af = s->af;
 		memcpy(b->addr, cb->addr.af == SL_AF_INET ? (const void *)&cb->addr.v4 : cb->addr.v6,
 		       s->af == 4 ? 4 : 16);
-		b->usable = b->weight > 0 && lb->slots[bs].health == SL_LB_UP;
+		struct sl_lb_backend_slot *slot = &lb->slots[bs];
+		if (c->health.type == SL_HEALTH_NONE) {
+			/* Unchecked: up, whatever checks said before they were turned off. */
+			slot->health = SL_LB_UP;
+			slot->ok_run = slot->fail_run = 0;
+			slot->probe_sent = 0;
+			slot->passive_run = 0;
+		}
+		b->usable = b->weight > 0 && slot->health == SL_LB_UP;
 		s->n_usable += b->usable;
 	}
 	int rc = 0;
@@ -435,6 +467,7 @@ const struct sl_lb_backend *sl_lb_pick(struct sl_lb *lb, const struct sl_lb_serv
 		return NULL;
 	const struct sl_lb_backend *b = &s->backends[i];
 	lb->wc[worker].open[b->slot]++;
+	lb->wc[worker].refs[b->slot]++;
 	lb->wc[worker].opened[b->slot]++;
 	return b;
 }

@@ -84,6 +84,7 @@ struct sl_lb_view {
 /** Per-worker counters, indexed by slot. Written by one worker only. */
 struct sl_lb_counters {
 	uint32_t open[SL_LB_BACKEND_SLOTS];      /**< open (not closing) connections this worker owns */
+	uint32_t refs[SL_LB_BACKEND_SLOTS];      /**< connections naming the backend, closing too */
 	uint64_t opened[SL_LB_BACKEND_SLOTS];
 	uint64_t packets[SL_LB_BACKEND_SLOTS];
 	uint64_t bytes[SL_LB_BACKEND_SLOTS];
@@ -111,6 +112,7 @@ struct sl_lb_backend_slot {
 	uint8_t ok_run, fail_run;     /**< consecutive results */
 	uint64_t checks, failures;
 	uint64_t syn_timeouts_seen;   /**< passive marking: the sum at the last look */
+	uint32_t passive_run;         /**< syn_sent expiries since the last answered probe */
 	const char *last_failure;     /**< "timeout", "refused", "no route", "passive" */
 };
 
@@ -180,7 +182,14 @@ const struct sl_lb_backend *sl_lb_pick(struct sl_lb *lb, const struct sl_lb_serv
 static inline void sl_lb_unpick(struct sl_lb *lb, unsigned worker, uint16_t slot)
 {
 	lb->wc[worker].open[slot]--;
+	lb->wc[worker].refs[slot]--;
 	lb->wc[worker].opened[slot]--;
+}
+
+/** A connection naming backend @p slot (open or closing) that @p worker owned is gone. */
+static inline void sl_lb_released(struct sl_lb *lb, unsigned worker, uint16_t slot)
+{
+	lb->wc[worker].refs[slot]--;
 }
 
 /** A connection to backend @p slot expired unanswered in syn_sent (passive health). */
@@ -201,6 +210,9 @@ static inline void sl_lb_count(struct sl_lb *lb, unsigned worker, uint16_t slot,
 	lb->wc[worker].packets[slot]++;
 	lb->wc[worker].bytes[slot] += bytes;
 }
+
+/** Connections to backend @p slot that expired unanswered in syn_sent (all workers). */
+uint64_t sl_lb_syn_timeouts(const struct sl_lb *lb, uint16_t slot);
 
 /** Connections open to backend @p slot, over all workers (a racy sum). */
 uint32_t sl_lb_open(const struct sl_lb *lb, uint16_t slot);
@@ -246,13 +258,14 @@ struct sl_lb_health_io {
 unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, uint64_t now);
 
 /**
- * A TCP segment addressed to sluice's probe ports: if it answers a probe
- * (SYN-ACK: up, and an RST closes the half-open connection; RST: refused),
- * count it. Returns 1 if it was a probe's answer and changed a backend's
- * state, 0 if it was one and did not, -1 if it was not one.
+ * A TCP segment from @p src to sluice's @p dst on a probe port: if it
+ * answers a probe (SYN-ACK: up, and an RST closes the half-open
+ * connection; RST: refused), count it; a SYN-ACK that answers no probe is
+ * reset. Returns 1 if it was a probe's answer and changed a backend's
+ * state, 0 if it was handled otherwise, -1 if it was nothing of ours.
  */
 int sl_lb_health_input(struct sl_lb *lb, const struct sl_lb_health_io *io, uint8_t af,
-		       const uint8_t *src, uint16_t sport, uint16_t dport, uint32_t seq,
+		       const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
 		       uint32_t ack, uint8_t flags, uint64_t now);
 
 /* ---- Maglev (sl_lb_maglev.c) ---- */

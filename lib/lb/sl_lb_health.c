@@ -12,8 +12,12 @@
  * `fall` intervals.
  *
  * Passive marking: connections to a backend that expire unanswered in
- * syn_sent are counted by their owners; `fall` of them since the last look
- * mark the backend down (the probes bring it back).
+ * syn_sent are counted by their owners; `fall` of them with no answered
+ * probe in between mark the backend down (the probes bring it back).
+ *
+ * A probe leaves from a port that turns with each probe, so an answer that
+ * comes too late cannot be taken for the next probe's, and a late SYN-ACK
+ * is reset like any SYN-ACK that answers no probe.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +29,7 @@
 
 static uint64_t us_to_tsc(uint64_t us, uint64_t hz)
 {
-	return us * hz / 1000000;
+	return us / 1000000 * hz + us % 1000000 * hz / 1000000;
 }
 
 /* A result for backend @p be of @p s; true if its state changed. */
@@ -37,6 +41,7 @@ static bool result(struct sl_lb *lb, const struct sl_lb_health_io *io,
 	slot->checks++;
 	if (ok) {
 		slot->fail_run = 0;
+		slot->passive_run = 0;
 		if (slot->ok_run < UINT8_MAX)
 			slot->ok_run++;
 		if (slot->health == SL_LB_DOWN && slot->ok_run >= s->rise) {
@@ -59,31 +64,29 @@ static bool result(struct sl_lb *lb, const struct sl_lb_health_io *io,
 	return false;
 }
 
-static uint64_t syn_timeouts(const struct sl_lb *lb, uint16_t slot)
-{
-	uint64_t n = 0;
-	for (unsigned w = 0; w < lb->n_workers; w++)
-		n += __atomic_load_n(&lb->wc[w].syn_timeouts[slot], __ATOMIC_RELAXED);
-	return n;
-}
-
 unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, uint64_t now)
 {
 	const struct sl_lb_view *v = lb->view;
 	unsigned changed = 0;
 	for (unsigned i = 0; v != NULL && i < v->n_services; i++) {
 		const struct sl_lb_service *s = &v->services[i];
-		if (s->health_type != SL_HEALTH_TCP)
-			continue;
 		for (unsigned k = 0; k < s->n_backends; k++) {
 			const struct sl_lb_backend *be = &s->backends[k];
 			struct sl_lb_backend_slot *slot = &lb->slots[be->slot];
-			uint64_t seen = syn_timeouts(lb, be->slot);
-			if (seen - slot->syn_timeouts_seen >= s->fall && slot->health == SL_LB_UP) {
+			/* Looked at with checks or without, so turning checks on
+			 * later does not count old expiries. */
+			uint64_t seen = sl_lb_syn_timeouts(lb, be->slot);
+			slot->passive_run += (uint32_t)(seen - slot->syn_timeouts_seen);
+			slot->syn_timeouts_seen = seen;
+			if (s->health_type != SL_HEALTH_TCP) {
+				slot->passive_run = 0;
+				continue;
+			}
+			if (slot->passive_run >= s->fall && slot->health == SL_LB_UP) {
+				slot->passive_run = 0;
 				slot->fail_run = (uint8_t)(s->fall - 1);
 				changed += result(lb, io, s, be, false, "passive");
 			}
-			slot->syn_timeouts_seen = seen;
 			if (slot->probe_sent != 0 &&
 			    now - slot->probe_sent >= us_to_tsc(s->timeout_us, io->tsc_hz)) {
 				slot->probe_sent = 0;
@@ -91,8 +94,8 @@ unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, u
 			}
 			if (slot->probe_sent != 0 || now < slot->probe_due)
 				continue;
-			/* One probe port per slot, a fresh sequence number each time. */
-			slot->probe_sport = (uint16_t)(SL_HEALTH_PORT_LO + be->slot %
+			/* A fresh port and sequence number for each probe. */
+			slot->probe_sport = (uint16_t)(SL_HEALTH_PORT_LO + (be->slot + slot->checks) %
 						       (SL_HEALTH_PORT_HI - SL_HEALTH_PORT_LO + 1));
 			slot->probe_seq = (uint32_t)rte_rand();
 			slot->probe_due = now + us_to_tsc(s->interval_us, io->tsc_hz);
@@ -109,7 +112,7 @@ unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, u
 }
 
 int sl_lb_health_input(struct sl_lb *lb, const struct sl_lb_health_io *io, uint8_t af,
-		       const uint8_t *src, uint16_t sport, uint16_t dport, uint32_t seq,
+		       const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
 		       uint32_t ack, uint8_t flags, uint64_t now)
 {
 	const struct sl_lb_view *v = lb->view;
@@ -123,21 +126,25 @@ int sl_lb_health_input(struct sl_lb *lb, const struct sl_lb_health_io *io, uint8
 			struct sl_lb_backend_slot *slot = &lb->slots[be->slot];
 			if (slot->probe_sent == 0 || slot->probe_sport != dport || be->port != sport ||
 			    memcmp(be->addr, src, af == 4 ? 4 : 16) != 0 ||
-			    !(flags & RTE_TCP_ACK_FLAG) || ack != slot->probe_seq + 1)
+			    !(flags & RTE_TCP_ACK_FLAG) || ack != slot->probe_seq + 1 ||
+			    !(flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)))
 				continue;
 			slot->probe_sent = 0;
 			if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
 				/* Close the half-open connection. */
-				const uint8_t *from = s->mode == SL_LB_FULLNAT ? s->sources[0] : NULL;
-				io->send(io->arg, af, from, be->addr, dport, sport, ack, 0,
+				io->send(io->arg, af, dst, be->addr, dport, sport, ack, 0,
 					 RTE_TCP_RST_FLAG);
-				(void)seq;
 				return result(lb, io, s, be, true, NULL);
 			}
-			if (flags & RTE_TCP_RST_FLAG)
-				return result(lb, io, s, be, false, "refused");
-			return 0;
+			return result(lb, io, s, be, false, "refused");
 		}
+	}
+	/* A SYN-ACK that answers no probe in flight (one that came after its
+	 * timeout): reset it, or the backend would keep resending it. */
+	if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+	    (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+		io->send(io->arg, af, dst, src, dport, sport, ack, 0, RTE_TCP_RST_FLAG);
+		return 0;
 	}
 	return -1;
 }

@@ -98,6 +98,49 @@ static char *diff_text(const char *ja, const char *jb)
 	return s;
 }
 
+#define SVC_BASE "{'ports':[{'name':'lan','device':'01:00.0','ipv4':['10.0.0.1/24']}],'flow':{}," \
+	"'services':[{'name':'web','vip':'10.0.0.100','proto':'tcp','port':80,'mode':'fullnat'," \
+	"'sources':['10.0.0.250'],'health':{'type':'tcp','interval':'1s'}," \
+	"'backends':[{'address':'10.0.0.10','weight':2},{'address':'10.0.0.11','port':8080}]}]}"
+
+/* Services: canonical form round trip, and diffs keyed by service name. */
+static void test_services(void **state)
+{
+	char err[SL_CONFIG_ERR_MAX], *s;
+	(void)state;
+	struct sl_config *a = parse_ok(SVC_BASE);
+	json_t *j = sl_config_to_json(a);
+	struct sl_config *b = sl_config_parse(j, err, sizeof(err));
+	json_decref(j);
+	if (b == NULL)
+		fail_msg("canonical output does not parse: %s", err);
+	assert_int_equal(a->n_services, 1);
+	assert_int_equal(b->n_services, 1);
+	assert_memory_equal(a->services, b->services, sizeof(*a->services));
+	assert_int_equal(b->services[0].health.timeout_us, 500000);   /* half the interval */
+	assert_int_equal(b->services[0].backends[0].port, 80);        /* the service's */
+	struct sl_config *d = sl_config_dup(b);
+	assert_memory_equal(d->services, b->services, sizeof(*b->services));
+	sl_config_free(a);
+	sl_config_free(b);
+	sl_config_free(d);
+	s = diff_text(SVC_BASE,
+		      "{'ports':[{'name':'lan','device':'01:00.0','ipv4':['10.0.0.1/24']}],'flow':{},"
+		      "'services':[{'name':'web','vip':'10.0.0.100','proto':'tcp','port':80,'mode':'fullnat',"
+		      "'sources':['10.0.0.250'],'health':{'type':'tcp','interval':'1s'},"
+		      "'backends':[{'address':'10.0.0.10','weight':2}]},"
+		      "{'name':'dns','vip':'10.0.0.101','proto':'udp','port':53,'backends':[]}]}");
+	assert_string_equal(s,
+		"[{\"path\":\"services[web].backends\",\"old\":[{\"address\":\"10.0.0.10\",\"port\":80,"
+		"\"weight\":2},{\"address\":\"10.0.0.11\",\"port\":8080,\"weight\":1}],\"new\":"
+		"[{\"address\":\"10.0.0.10\",\"port\":80,\"weight\":2}]},"
+		"{\"path\":\"services[dns]\",\"old\":null,\"new\":{\"name\":\"dns\",\"vip\":\"10.0.0.101\","
+		"\"proto\":\"udp\",\"port\":53,\"scheduler\":\"rr\",\"mode\":\"dnat\",\"drain\":true,"
+		"\"maglev_size\":65537,\"health\":{\"type\":\"none\",\"interval\":\"2s\",\"timeout\":\"1s\","
+		"\"rise\":2,\"fall\":3},\"backends\":[]}}]");
+	free(s);
+}
+
 #define DIFF_BASE "{'ports':[{'name':'lan','device':'01:00.0','ipv4':['10.0.0.1/24']}]," \
 	"'routes':[{'prefix':'10.1.0.0/16','via':'10.0.0.254'},{'prefix':'10.2.0.0/16','port':'lan'}," \
 	"{'prefix':'10.3.0.0/16','type':'blackhole'}]}"
@@ -498,6 +541,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_diff_neighbors),
 		cmocka_unit_test(test_live_change),
 		cmocka_unit_test_setup_teardown(test_save_load, setup_tmpdir, teardown_tmpdir),

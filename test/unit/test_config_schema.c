@@ -318,7 +318,12 @@ static const struct bad_case bad_cases[] = {
 	{ "{" TWO ",'flow':{},'services':[" SVC("") "," SVC("") "]}",
 	  "services[1].name: \"web\" is already the name of services[0]" },
 	{ "{" TWO ",'flow':{},'services':[" SVC("") ",{'name':'w2','vip':'10.9.0.1','proto':'tcp','port':80,'backends':[]}]}",
-	  "services[1]: 10.9.0.1 port 80/tcp is already service \"web\"" },
+	  "services[1].port: 10.9.0.1 port 80/tcp is already service \"web\"" },
+	{ "{" TWO ",'flow':{},'services':[" SVC_B(",'backends':[{'address':'10.9.0.1'}]") "]}",
+	  "services[0].backends[0].address: is an address of service \"web\" (sluice's own)" },
+	{ "{" TWO ",'flow':{},'nat':{'dnat':[{'in_port':'wan','proto':'tcp','port':1010,'to':'10.0.0.9:80'}]},"
+	  "'services':[" SVC(",'health':{'type':'tcp'}") "]}",
+	  "nat.dnat[0].port: is one of ports 1000-1023, the source ports of TCP health checks (services[0].health)" },
 	{ "{" TWO ",'flow':{},'services':[" SVC_B(",'backends':[{'address':'10.0.0.9'},{'address':'10.0.0.9','port':80}]") "]}",
 	  "services[0].backends[1]: the same backend as backends[0]" },
 	/* first error in document order wins */

@@ -31,8 +31,10 @@ static uint32_t rnd(void)
 }
 
 /* A config with one service of @p n backends 10.1.0.(10+i):80, skipping
- * backend @p skip (-1: none), weights from @p weights (NULL: 1). */
-static struct sl_config *config(const char *sched, unsigned n, int skip, const int *weights)
+ * backend @p skip (-1: none), weights from @p weights (NULL: 1), health
+ * checks of type @p health. */
+static struct sl_config *config_checked(const char *sched, unsigned n, int skip,
+					const int *weights, const char *health)
 {
 	char err[256];
 	json_t *backends = json_array();
@@ -45,17 +47,22 @@ static struct sl_config *config(const char *sched, unsigned n, int skip, const i
 							  weights ? weights[i] : 1));
 	}
 	json_t *doc = json_pack("{s:[{s:s, s:s, s:[s]}, {s:s, s:s, s:[s]}], s:{}, "
-				"s:[{s:s, s:s, s:s, s:i, s:s, s:o}]}",
+				"s:[{s:s, s:s, s:s, s:i, s:s, s:{s:s}, s:o}]}",
 		"ports", "name", "lan", "device", "net_null0", "ipv4", "10.1.0.1/24",
 		"name", "wan", "device", "net_null1", "ipv4", "10.2.0.1/24",
 		"flow",
 		"services", "name", "web", "vip", "10.2.0.100", "proto", "tcp", "port", 80,
-		"scheduler", sched, "backends", backends);
+		"scheduler", sched, "health", "type", health, "backends", backends);
 	struct sl_config *cfg = sl_config_parse(doc, err, sizeof(err));
 	json_decref(doc);
 	if (cfg == NULL)
 		fail_msg("config: %s", err);
 	return cfg;
+}
+
+static struct sl_config *config(const char *sched, unsigned n, int skip, const int *weights)
+{
+	return config_checked(sched, n, skip, weights, "none");
 }
 
 static const struct sl_lb_service *publish(struct sl_lb *lb, const struct sl_config *cfg)
@@ -76,6 +83,7 @@ static int pick(struct sl_lb *lb, const struct sl_lb_service *s, uint32_t src, u
 	if (b == NULL)
 		return -1;
 	sl_lb_closed(lb, 0, b->slot);
+	sl_lb_released(lb, 0, b->slot);
 	return b->addr[3] - 10;
 }
 
@@ -229,12 +237,14 @@ static void test_least_connections(void **state)
 	sl_lb_free(lb);
 }
 
-/* A backend marked down takes nothing new; none usable: NULL, counted. */
+/* A backend marked down takes nothing new; none usable: NULL, counted.
+ * Checks turned off: every backend is up again. */
 static void test_health(void **state)
 {
 	(void)state;
 	struct sl_lb *lb = sl_lb_create(1, SOCKET_ID_ANY);
-	struct sl_config *cfg = config("maglev", 2, -1, NULL);
+	struct sl_config *cfg = config_checked("maglev", 2, -1, NULL, "tcp");
+	struct sl_config *unchecked = config("maglev", 2, -1, NULL);
 	const struct sl_lb_service *s = publish(lb, cfg);
 	uint16_t b0 = s->backends[0].slot, b1 = s->backends[1].slot;
 	assert_true(sl_lb_set_health(lb, b0, SL_LB_DOWN));
@@ -249,6 +259,76 @@ static void test_health(void **state)
 	uint32_t src = 1;
 	assert_null(sl_lb_pick(lb, s, 0, (const uint8_t *)&src, 1));
 	assert_int_equal(sl_lb_no_backend(lb, s->slot), 1);
+	s = publish(lb, unchecked);
+	assert_int_equal(s->n_usable, 2);
+	assert_int_equal(lb->slots[b0].health, SL_LB_UP);
+	sl_config_free(unchecked);
+	sl_config_free(cfg);
+	sl_lb_free(lb);
+}
+
+static unsigned sent, changes;
+static const char *last_why;
+
+static int fake_send(void *arg, uint8_t af, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+		     uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	(void)arg, (void)af, (void)src, (void)dst, (void)sport, (void)dport, (void)seq, (void)ack;
+	(void)flags;
+	sent++;
+	return 0;
+}
+
+static void fake_change(void *arg, const struct sl_lb_service *svc, const struct sl_lb_backend *be,
+			enum sl_lb_health h, const char *why)
+{
+	(void)arg, (void)svc, (void)be, (void)h;
+	changes++;
+	last_why = why;
+}
+
+/* Probes: a SYN-ACK answering one counts, a bare ACK does not, fall
+ * unanswered ones mark the backend down; connections expiring in syn_sent
+ * do too (passive), and old expiries do not count once checks start. */
+static void test_probes_and_passive(void **state)
+{
+	(void)state;
+	struct sl_lb *lb = sl_lb_create(2, SOCKET_ID_ANY);
+	struct sl_config *unchecked = config("rr", 2, -1, NULL);
+	struct sl_config *cfg = config_checked("rr", 2, -1, NULL, "tcp");
+	struct sl_lb_health_io io = {.send = fake_send, .change = fake_change, .tsc_hz = 1000000};
+	const struct sl_lb_service *s = publish(lb, unchecked);
+	uint16_t b0 = s->backends[0].slot;
+	for (unsigned i = 0; i < 5; i++)
+		sl_lb_syn_timeout(lb, i % 2, b0);      /* before checks: ignored later */
+	sl_lb_health_tick(lb, &io, 1);
+	s = publish(lb, cfg);
+	sent = changes = 0;
+	assert_int_equal(sl_lb_health_tick(lb, &io, 10), 0);
+	assert_int_equal(sent, 2);                   /* one SYN per backend */
+	struct sl_lb_backend_slot *slot = &lb->slots[b0];
+	uint8_t sluice[4] = {10, 1, 0, 1};
+	/* A bare ACK with the right number is not an answer. */
+	assert_int_equal(sl_lb_health_input(lb, &io, 4, s->backends[0].addr, sluice, 80,
+					    slot->probe_sport, slot->probe_seq + 1, 0x10, 20), -1);
+	assert_int_not_equal(slot->probe_sent, 0);
+	/* The SYN-ACK is: counted, and reset. */
+	sent = 0;
+	assert_int_equal(sl_lb_health_input(lb, &io, 4, s->backends[0].addr, sluice, 80,
+					    slot->probe_sport, slot->probe_seq + 1, 0x12, 20), 0);
+	assert_int_equal(sent, 1);
+	assert_int_equal(slot->probe_sent, 0);
+	assert_int_equal(slot->ok_run, 1);
+	/* Three expiries in syn_sent, across workers and ticks: down. */
+	sl_lb_syn_timeout(lb, 0, b0);
+	sl_lb_health_tick(lb, &io, 30);
+	sl_lb_syn_timeout(lb, 1, b0);
+	sl_lb_syn_timeout(lb, 0, b0);
+	assert_int_equal(changes, 0);
+	assert_int_equal(sl_lb_health_tick(lb, &io, 40), 1);
+	assert_int_equal(slot->health, SL_LB_DOWN);
+	assert_string_equal(last_why, "passive");
+	sl_config_free(unchecked);
 	sl_config_free(cfg);
 	sl_lb_free(lb);
 }
@@ -267,6 +347,9 @@ static void test_slots(void **state)
 	publish(lb, two);
 	assert_true(lb->slots[gone].used);           /* a connection holds it */
 	sl_lb_closed(lb, 0, gone);
+	s = publish(lb, two);
+	assert_true(lb->slots[gone].used);           /* closing, it still names it */
+	sl_lb_released(lb, 0, gone);
 	s = publish(lb, two);
 	assert_false(lb->slots[gone].used);
 	uint64_t opened, packets, bytes;
@@ -292,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_least_connections),
 		cmocka_unit_test(test_health),
 		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_probes_and_passive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

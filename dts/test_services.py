@@ -19,11 +19,12 @@ from conftest import (API_PORT, SLUICECTL, TOPOLOGY, Sluice, Topology, demo_conf
 
 LCORES = "0@0,1@1,2@1"
 VIP = "10.2.0.100"
+VIP6 = "fd00:2::100"
 FULLNAT_SOURCE = "10.1.0.250"
 
 # Each response names the backend that served it.
 NGINX_SERVER = """
-        listen 8090; listen 8091; listen 8092; listen 8093; listen 8094;
+        listen 8090; listen 8091; listen 8092; listen 8093; listen 8094; listen [::]:8090;
         location / { return 200 "$server_addr:$server_port\\n"; }
 """
 
@@ -132,6 +133,8 @@ def lb(topo, backends, tmp_path_factory):
         service("lc", 83, "lc", backend_list(2)),
         service("maglev", 84, "maglev", backend_list(10), mode="fullnat",
                 sources=[FULLNAT_SOURCE]),
+        service("web6", 86, "rr", [{"address": "fd00:1::2", "port": 8090},
+                                   {"address": "fd00:1::3", "port": 8090}], vip=VIP6),
         service("checked", 85, "rr", backend_list(2),
                 health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
                         "fall": 2}),
@@ -213,6 +216,13 @@ def test_maglev_removal(topo, lb):
     assert cfg["mode"] == "fullnat"
 
 
+# Test an IPv6 service: the VIP answers neighbor solicitations on wan, and
+# connections alternate between the two backends.
+def test_ipv6_service(topo, lb):
+    got = Counter(connect(topo, 6, 86, vip=VIP6))
+    assert got == {"fd00:1::2:8090": 3, "fd00:1::3:8090": 3}, got
+
+
 # Test full NAT: backends with no route to the client still serve it (they
 # see sluice's source address); a dnat service to them does not.
 def test_fullnat_without_route(topo, lb):
@@ -230,23 +240,23 @@ def test_fullnat_without_route(topo, lb):
 # Test the REST view, sluicectl, and refusals that name the field.
 def test_services_api(topo, lb):
     svcs = lb.api("/api/v1/services")["services"]
-    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "checked"]
+    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "web6", "checked"]
     rr = svcs[0]
     assert rr["vip"] == VIP and rr["scheduler"] == "rr" and rr["usable_backends"] == 3
     assert all(b["health"] == "up" for b in rr["backends"])
     for body, field, expect in (
-        (service("x", 90, "fastest"), "services[6].scheduler", "rr, wrr, lc, sh, maglev"),
-        (service("x", 80), "services[6]", "already service"),
-        (service("x", 90, vip="10.2.0.1"), "services[6].vip", "address of port wan"),
+        (service("x", 90, "fastest"), "services[7].scheduler", "rr, wrr, lc, sh, maglev"),
+        (service("x", 80), "services[7]", "already service"),
+        (service("x", 90, vip="10.2.0.1"), "services[7].vip", "address of port wan"),
         (service("x", 90, backends=[{"address": "10.1.0.2", "weight": 5000}]),
-         "services[6].backends[0].weight", "out of range"),
-        (service("x", 90, mode="fullnat"), "services[6].sources", "required"),
+         "services[7].backends[0].weight", "out of range"),
+        (service("x", 90, mode="fullnat"), "services[7].sources", "required"),
     ):
         r = lb.curl("/api/v1/services/x", method="PUT", body=body, check=False)
         assert r["status"] == 422, (body, r)
         assert field in r["body"]["detail"] and expect in r["body"]["detail"], (body, r["body"])
     assert [s["name"] for s in lb.api("/api/v1/services")["services"]] == \
-        ["rr", "wrr", "sh", "lc", "maglev", "checked"]
+        ["rr", "wrr", "sh", "lc", "maglev", "web6", "checked"]
     r = lb.api("/api/v1/services/extra", method="PUT", body=service("extra", 91), expect=201)
     assert r["service"]["port"] == 91
     assert connect(topo, 1, 91) != ["error"]

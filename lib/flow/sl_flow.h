@@ -144,6 +144,7 @@ struct sl_flow_table {
 	struct sl_flow *entries;
 	uint8_t (*v6)[64];           /**< [orig src, orig dst, reply src, reply dst] */
 	struct rte_rcu_qsbr *qsv;    /**< the workers' quiescent states */
+	uint32_t moves;              /**< keys moved to their other bucket (readers re-check) */
 	struct sl_flow_worker w[SL_FLOW_MAX_WORKERS];
 };
 

@@ -246,10 +246,17 @@ uint32_t sl_flow_lookup_hint(const struct sl_flow_table *t, const struct sl_flow
 uint32_t sl_flow_lookup(const struct sl_flow_table *t, const struct sl_flow_key *k,
 			uint32_t hash, enum sl_flow_dir *dir)
 {
-	uint32_t b1, b2;
+	uint32_t b1, b2, moves, idx;
 	buckets(t, hash, &b1, &b2);
-	uint32_t idx = bucket_find(t, b1, hash, k, 0, __ATOMIC_ACQUIRE, dir);
-	return idx != SL_FLOW_NONE ? idx : bucket_find(t, b2, hash, k, 0, __ATOMIC_ACQUIRE, dir);
+	do {
+		/* A key moved from the second bucket to the first while we looked
+		 * (make_room) can be missed in both: then look again. */
+		moves = __atomic_load_n(&t->moves, __ATOMIC_ACQUIRE);
+		idx = bucket_find(t, b1, hash, k, 0, __ATOMIC_ACQUIRE, dir);
+		if (idx == SL_FLOW_NONE)
+			idx = bucket_find(t, b2, hash, k, 0, __ATOMIC_ACQUIRE, dir);
+	} while (idx == SL_FLOW_NONE && __atomic_load_n(&t->moves, __ATOMIC_ACQUIRE) != moves);
+	return idx;
 }
 
 void sl_flow_key_get(const struct sl_flow_table *t, const struct sl_flow *f,
@@ -335,6 +342,51 @@ void sl_flow_free_unused(struct sl_flow_table *t, unsigned worker, uint32_t idx)
 }
 
 /*
+ * Both of a new key's buckets @p b are full: move one of their keys to its
+ * own other bucket, if that has room (one step of cuckoo hashing), and
+ * return the slot it left, now empty. The key is copied before the
+ * original is cleared, so it is always in the table; a reader that looked
+ * at the two buckets in the wrong order sees `moves` change and looks
+ * again. The slot may be another worker's: its owner removes it by value
+ * from either of its buckets, and if it does so during the move, the copy
+ * is taken back. Two keys per connection at two thirds of the slots leave
+ * a few buckets full near the end of a large table (1M connections: from
+ * 99 % on); this keeps the last inserts from failing.
+ */
+static uint64_t *make_room(struct sl_flow_table *t, const uint32_t b[2])
+{
+	for (unsigned j = 0; j < 2; j++) {
+		uint64_t *s = &t->slots[(size_t)b[j] * SL_FLOW_BUCKET_SLOTS];
+		for (unsigned i = 0; i < SL_FLOW_BUCKET_SLOTS; i++) {
+			uint64_t val = __atomic_load_n(&s[i], __ATOMIC_ACQUIRE);
+			if (val == 0)
+				return &s[i];      /* freed meanwhile */
+			uint32_t x1, x2;
+			buckets(t, (uint32_t)(val >> 32), &x1, &x2);
+			uint64_t *a = &t->slots[(size_t)(x1 == b[j] ? x2 : x1) * SL_FLOW_BUCKET_SLOTS];
+			for (unsigned k = 0; k < SL_FLOW_BUCKET_SLOTS; k++) {
+				uint64_t empty = 0;
+				if (__atomic_load_n(&a[k], __ATOMIC_RELAXED) != 0 ||
+				    !__atomic_compare_exchange_n(&a[k], &empty, val, false,
+								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+					continue;
+				__atomic_fetch_add(&t->moves, 1, __ATOMIC_SEQ_CST);
+				uint64_t expect = val;
+				if (__atomic_compare_exchange_n(&s[i], &expect, 0, false,
+								__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+					return &s[i];
+				/* Its owner removed it while we copied: so is the copy. */
+				expect = val;
+				__atomic_compare_exchange_n(&a[k], &expect, 0, false, __ATOMIC_SEQ_CST,
+							    __ATOMIC_RELAXED);
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
  * Claim a free slot for @p v in one of the key's buckets, then make sure no
  * other slot holds the same key: if one does (inserted by another worker
  * between our lookup and our claim), give ours back. The claim and the
@@ -370,6 +422,14 @@ static int slot_insert(struct sl_flow_table *t, const struct sl_flow_key *k, uin
 				break;
 			}
 		}
+	}
+	for (unsigned tries = 0; claimed == NULL && tries < 4; tries++) {
+		uint64_t *s = make_room(t, b), empty = 0;
+		if (s == NULL)
+			break;
+		if (__atomic_compare_exchange_n(s, &empty, v, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			claimed = s;
 	}
 	if (claimed == NULL)
 		return -ENOSPC;

@@ -10,7 +10,10 @@
  *    (lookup miss, allocation, both keys published, state set): cycles per
  *    packet, and new connections per second per core;
  *  - hit: bursts of 32 packets of connections picked at random from the
- *    table, replies (lookup hit, state update, deadline refresh).
+ *    table, replies (lookup hit, state update, deadline refresh);
+ *  - hit + NAT: the same with every connection source-NATed (masquerade):
+ *    both flow hooks, the reply's destination translated back before route
+ *    and its source after (addresses, ports, IPv4 and UDP checksums).
  *
  * Principles: the packets' headers and metadata are rewritten between
  * bursts, outside the timed region (rte_rdtsc_precise pairs, their own cost
@@ -59,7 +62,9 @@ static void set_packet(struct rte_mbuf *m, uint32_t i, bool reply)
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	uint32_t inside = rte_cpu_to_be_32(RTE_IPV4(10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff));
-	uint32_t outside = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
+	/* One server address per 256 clients: translated source ports repeat
+	 * toward different servers, as they do in life. */
+	uint32_t outside = rte_cpu_to_be_32(RTE_IPV4(198, 18, (i >> 8) & 0xff, 1));
 	uint16_t sport = (uint16_t)(1024 + (i >> 24)), dport = 53;
 	ip->src_addr = reply ? outside : inside;
 	ip->dst_addr = reply ? inside : outside;
@@ -95,9 +100,77 @@ static void build(void)
 
 struct result {
 	uint32_t size;
-	double insert, hit, stamp;
+	double insert, hit, nat_hit, stamp;
 	uint64_t memory;
 };
+
+#define NAT_ADDR RTE_IPV4(198, 19, 0, 1)
+
+/* Hits through source NAT: both hooks per burst. */
+static double run_nat(uint32_t size, uint64_t stamp)
+{
+	struct sl_flow_table *t = sl_flow_table_create(size, 0, 1, NULL, SOCKET_ID_ANY);
+	struct sl_flow_policy pol = {.n_snat = 1};
+	struct sl_flow_worker_ctx c = {.t = t, .worker = 0, .n_workers = 1, .st = &st,
+				       .tsc_per_tick = rte_get_tsc_hz() / SL_FLOW_TICKS_PER_S};
+	uint16_t *port = malloc(sizeof(*port) * size);
+	uint64_t *v = malloc(sizeof(uint64_t) * HIT_BURSTS);
+	if (t == NULL || port == NULL || v == NULL) {
+		fprintf(stderr, "perf_flow: no memory for %u connections\n", size);
+		exit(1);
+	}
+	sl_ct_timeouts_default(&pol.timeouts);
+	pol.snat[0] = (struct sl_flow_snat){.out_port = 1, .has4 = true, .lo = 1024, .hi = 65535};
+	uint32_t a = rte_cpu_to_be_32(NAT_ADDR);
+	memcpy(pol.snat[0].to4, &a, 4);
+	uint64_t now = rte_rdtsc();
+	uint32_t bursts = size / BURST;
+	for (uint32_t b = 0; b < bursts; b++) {
+		for (unsigned i = 0; i < BURST; i++)
+			set_packet(pkts[i], b * BURST + i, false);
+		uint16_t n = sl_flow_pre_burst(&c, &pol, pkts, BURST, now);
+		for (unsigned i = 0; i < n; i++)
+			sl_pkt_meta(pkts[i])->out_port = 1;
+		if (n != BURST || sl_flow_post_burst(&c, &pol, pkts, n, now) != BURST) {
+			fprintf(stderr, "perf_flow: a NATed insert was refused at %u\n", b * BURST);
+			exit(1);
+		}
+		for (unsigned i = 0; i < BURST; i++) {
+			const struct sl_flow *f = sl_flow_get(t, sl_pkt_meta(pkts[i])->flow - 1);
+			port[b * BURST + i] = f->port[SL_FLOW_REPLY][1];
+		}
+	}
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (uint32_t b = 0; b < HIT_BURSTS; b++) {
+		uint32_t id[BURST];
+		for (unsigned i = 0; i < BURST; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			id[i] = (uint32_t)(x % (bursts * BURST));
+			set_packet(pkts[i], id[i], true);
+			rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *, 14)->dst_addr = a;
+			sl_pkt_meta(pkts[i])->dst_port = port[id[i]];
+		}
+		uint64_t t0 = rte_rdtsc_precise();
+		uint16_t n = sl_flow_pre_burst(&c, &pol, pkts, BURST, now);
+		n = sl_flow_post_burst(&c, &pol, pkts, n, now);
+		uint64_t t1 = rte_rdtsc_precise();
+		/* Translated back to the client, every one. */
+		for (unsigned i = 0; i < BURST; i++) {
+			uint32_t d = rte_be_to_cpu_32(rte_pktmbuf_mtod_offset(pkts[i],
+					struct rte_ipv4_hdr *, 14)->dst_addr);
+			if (n != BURST || (d & 0xffffff) != (id[i] & 0xffffff)) {
+				fprintf(stderr, "perf_flow: a reply was not translated back\n");
+				exit(1);
+			}
+		}
+		v[b] = t1 - t0 - stamp;
+	}
+	double r = (double)median(v, HIT_BURSTS) / BURST;
+	free(v);
+	free(port);
+	sl_flow_table_free(t);
+	return r;
+}
 
 static struct result run(uint32_t size, uint64_t stamp)
 {
@@ -149,6 +222,7 @@ static struct result run(uint32_t size, uint64_t stamp)
 	r.hit = (double)median(v, HIT_BURSTS) / BURST;
 	free(v);
 	sl_flow_table_free(t);
+	r.nat_hit = run_nat(size, stamp);
 	return r;
 }
 
@@ -190,19 +264,20 @@ int main(int argc, char **argv)
 	if (json)
 		printf("{\"tsc_hz\": %.0f, \"stamp_cost_cycles\": %" PRIu64 ", \"sizes\": [", hz, stamp);
 	else
-		printf("%12s %14s %16s %12s %14s\n", "connections", "insert cyc/pkt",
-		       "inserts/s/core", "hit cyc/pkt", "memory (MB)");
+		printf("%12s %14s %16s %12s %16s %14s\n", "connections", "insert cyc/pkt",
+		       "inserts/s/core", "hit cyc/pkt", "hit+NAT cyc/pkt", "memory (MB)");
 	bool first = true;
 	for (char *tok = strtok(sizes, ","); tok != NULL; tok = strtok(NULL, ",")) {
 		struct result r = run((uint32_t)strtoul(tok, NULL, 10), stamp);
 		if (json)
 			printf("%s{\"connections\": %u, \"insert_cycles_per_packet\": %.1f, "
 			       "\"inserts_per_second\": %.0f, \"hit_cycles_per_packet\": %.1f, "
+			       "\"nat_hit_cycles_per_packet\": %.1f, "
 			       "\"memory_bytes\": %" PRIu64 "}", first ? "" : ", ", r.size, r.insert,
-			       hz / r.insert, r.hit, r.memory);
+			       hz / r.insert, r.hit, r.nat_hit, r.memory);
 		else
-			printf("%12u %14.1f %16.2fM %12.1f %14.1f\n", r.size, r.insert,
-			       hz / r.insert / 1e6, r.hit, (double)r.memory / 1e6);
+			printf("%12u %14.1f %16.2fM %12.1f %16.1f %14.1f\n", r.size, r.insert,
+			       hz / r.insert / 1e6, r.hit, r.nat_hit, (double)r.memory / 1e6);
 		first = false;
 	}
 	if (json)

@@ -588,3 +588,52 @@ def test_two_hosts_same_port_and_id(topo, sluice_factory):
     icmp = [f for f in flows(s, proto="icmp")["flows"] if f["original"]["sport"] == 0x4242]
     assert sorted(f["original"]["src"] for f in icmp) == ["10.1.0.2", "10.1.0.3"], icmp
     assert len({f["reply"]["sport"] for f in icmp}) == 2, icmp   # two identifiers outside
+
+
+# A UDP server that answers each datagram with its length, the sender's
+# address, and the datagram itself (so the answer is as big: fragmented too).
+UDP_ECHO = (
+    "import socket, sys\n"
+    "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('::', 9999))\n"
+    "while True:\n"
+    "    d, a = s.recvfrom(65535)\n"
+    "    print(len(d), a[0], flush=True)\n"
+    "    s.sendto(d, a)\n")
+
+
+# Test virtual reassembly through masquerade, over IPv6 (the kernel does not
+# reassemble IPv6 fragments for a multi-queue af_packet port, so two
+# workers see them): a 3000-byte datagram each way is fragmented by the
+# hosts' kernels; every later fragment takes its first fragment's
+# translation; fragments sent last-first wait for their first; a later
+# fragment whose first never comes is dropped after a second.
+def test_fragments_follow_their_first(topo, sluice_factory):
+    s = masquerading(sluice_factory)
+    srv = topo.popen("h2", "/usr/bin/python3", "-u", "-c", UDP_ECHO, stdout=-1, text=True)
+    try:
+        time.sleep(0.5)
+        r = topo.run("h1", "/usr/bin/python3", "-c",
+                     "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); "
+                     "s.settimeout(3); d = bytes(range(256)) * 12\n"
+                     "s.sendto(d[:3000], ('fd00:2::2', 9999)); r = s.recv(65535)\n"
+                     "print(len(r), r == d[:3000])", check=False)
+        assert r.stdout.split() == ["3000", "True"], (r.stdout + r.stderr, s.drops())
+        assert srv.stdout.readline().split() == ["3000", "fd00:2::1"]
+        # Fragments sent in reverse order: the later ones wait for the first.
+        scapy(topo, "h1", "p = IPv6(src='fd00:1::2', dst='fd00:2::2')/IPv6ExtHdrFragment(id=77)/"
+                          "UDP(sport=5555, dport=9999)/Raw(b'z' * 2500)\n"
+                          f"fr = fragment6(p, 1280); sendp([Ether(dst='{topo.mac('dut', 'lan0')}')/f "
+                          "for f in reversed(fr)], iface='eth0')")
+        assert srv.stdout.readline().split() == ["2500", "fd00:2::1"]
+        # A later fragment alone: held, then dropped.
+        before = s.drops()
+        scapy(topo, "h1", "p = IPv6(src='fd00:1::2', dst='fd00:2::2')/IPv6ExtHdrFragment(id=78)/"
+                          "UDP(sport=5556, dport=9999)/Raw(b'z' * 2500)\n"
+                          f"sendp(Ether(dst='{topo.mac('dut', 'lan0')}')/fragment6(p, 1280)[1], "
+                          "iface='eth0')")
+        time.sleep(2)
+        after = s.drops()
+        assert after["fragment_timeout"] - before["fragment_timeout"] == 1
+        assert after["fragment_hold_full"] == 0 and after["fragment_table_full"] == 0
+    finally:
+        srv.kill()

@@ -255,6 +255,12 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 			}
 		}
 	}
+	app->frags = sl_frag_table_create(cfg->flow.max_fragmented, app->socket);
+	if (app->frags == NULL) {
+		snprintf(err, len, "flow.max_fragmented: cannot allocate a table of %u datagrams",
+			 cfg->flow.max_fragmented);
+		return -ENOMEM;
+	}
 	app->lb = sl_lb_create(app->n_workers, app->socket);
 	if (app->lb == NULL) {
 		snprintf(err, len, "services: cannot allocate the counters");
@@ -269,6 +275,7 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 		struct sl_worker *w = &app->workers[i];
 		w->flow = (struct sl_flow_worker_ctx){
 			.t = app->flows, .worker = i, .n_workers = app->n_workers, .lb = app->lb,
+			.frags = app->frags,
 			.st = &sl_lcore_stats[w->lcore_id],
 			.tsc_per_tick = app->tsc_hz / SL_FLOW_TICKS_PER_S,
 			/* Every millisecond a thousandth of the pool: all of it each second. */
@@ -360,6 +367,7 @@ static void shutdown_app(struct sl_app *app)
 			free_ring(app->handoff[i][j]);
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
+	sl_frag_table_free(app->frags);
 	sl_dp_free(app->dp);
 	sl_config_free(app->cfg);
 	rte_ring_free(app->punt);

@@ -81,6 +81,7 @@ struct sl_app {
 	struct sl_neigh_table *neigh;
 	struct sl_flow_table *flows;  /**< NULL without a flow section */
 	struct sl_lb *lb;             /**< services; NULL without a flow section */
+	struct sl_frag_table *frags;  /**< fragmented datagrams; NULL without a flow section */
 	struct rte_ring *handoff[SL_MAX_WORKERS][SL_MAX_WORKERS]; /**< [from][to] */
 	struct sl_ipstack_ctl ctl;
 	struct sl_mgmt_server *http;

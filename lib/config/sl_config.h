@@ -138,6 +138,7 @@ struct sl_config_flow {
 	bool tcp_mss_clamp;               /**< clamp SYNs' MSS to the egress MTU, default on */
 	uint32_t max_connections;         /**< default 262144 (restart) */
 	uint32_t max_connections_ipv6;    /**< of those, IPv6 at most; default 65536 (restart) */
+	uint32_t max_fragmented;          /**< fragmented datagrams tracked at once; default 4096 (restart) */
 	uint64_t timeout_us[SL_FLOW_TIMEOUTS]; /**< whole seconds, nf_conntrack's defaults */
 };
 

@@ -357,5 +357,7 @@ int sl_config_check_live_change(const struct sl_config *cur,
 		return busy(err, err_len, "flow.max_connections", RESTART);
 	if (cur->flow.max_connections_ipv6 != next->flow.max_connections_ipv6)
 		return busy(err, err_len, "flow.max_connections_ipv6", RESTART);
+	if (cur->flow.max_fragmented != next->flow.max_fragmented)
+		return busy(err, err_len, "flow.max_fragmented", RESTART);
 	return 0;
 }

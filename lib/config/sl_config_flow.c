@@ -37,6 +37,7 @@ void cfg_flow_defaults(struct sl_config_flow *f)
 	memset(f, 0, sizeof(*f));
 	f->max_connections = 262144;
 	f->max_connections_ipv6 = 65536;
+	f->max_fragmented = 4096;
 	f->tcp_mss_clamp = true;
 	for (unsigned i = 0; i < SL_FLOW_TIMEOUTS; i++)
 		f->timeout_us[i] = timeout_default_s[i] * S_US;
@@ -84,6 +85,7 @@ static const struct field flow_fields[] = {
 	F_NUM("max_connections", K_INT, struct sl_config_flow, max_connections, 1024, 1 << 26),
 	F_NUM("max_connections_ipv6", K_INT, struct sl_config_flow, max_connections_ipv6, 0,
 	      1 << 26),
+	F_NUM("max_fragmented", K_INT, struct sl_config_flow, max_fragmented, 256, 1 << 20),
 	F_FN("tcp_pickup", flow_pickup),
 	F_FN("tcp_mss_clamp", flow_mss_clamp),
 	F_FN("timeouts", flow_timeouts),
@@ -119,6 +121,7 @@ json_t *cfg_flow_json(const struct sl_config_flow *f)
 	}
 	cfg_put(o, "max_connections", json_integer(f->max_connections), &rc);
 	cfg_put(o, "max_connections_ipv6", json_integer(f->max_connections_ipv6), &rc);
+	cfg_put(o, "max_fragmented", json_integer(f->max_fragmented), &rc);
 	cfg_put(o, "tcp_pickup", json_boolean(f->tcp_pickup), &rc);
 	cfg_put(o, "tcp_mss_clamp", json_boolean(f->tcp_mss_clamp), &rc);
 	for (unsigned i = 0; i < SL_FLOW_TIMEOUTS; i++) {

@@ -72,4 +72,11 @@ const struct sl_flow_snat *flow_snat_match(const struct sl_flow_policy *pol, uin
  */
 bool flow_mss_clamp(struct rte_mbuf *m, uint16_t mtu);
 
+/* Virtual reassembly (sl_flow_frag.c). */
+bool flow_frag_follow(struct sl_flow_worker_ctx *c, struct rte_mbuf *m);
+int flow_frag_note(struct sl_flow_worker_ctx *c, const struct sl_flow *f, enum sl_flow_dir dir,
+		   struct rte_mbuf *m, uint32_t ticks);
+void flow_frag_hold(struct sl_flow_worker_ctx *c, struct rte_mbuf *m, uint32_t ticks);
+void flow_frag_service(struct sl_flow_worker_ctx *c, uint32_t ticks, unsigned budget);
+
 #endif

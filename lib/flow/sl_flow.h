@@ -427,6 +427,42 @@ struct sl_flow_policy {
 	uint16_t mtu[SL_MAX_PORTS];       /**< per sluice port: its L3 MTU */
 };
 
+/* ---- Fragments (sl_flow_frag.c) ---- */
+
+/**
+ * Virtual reassembly: a fragmented datagram's first fragment (the only one
+ * with ports) finds its connection; the table below remembers, by (family,
+ * protocol, source, destination, IP identifier), the addresses its later
+ * fragments must leave with, so they follow the first one's NAT and zone
+ * decision without being reassembled. Shared by all workers: an entry is
+ * claimed with compare-and-swap and read under a sequence count (a later
+ * fragment may land on any worker and needs no handoff); only the worker
+ * that wrote an entry frees it. A later fragment that comes before its
+ * first waits in its worker's hold list (at most SL_FRAG_HOLD, a second).
+ */
+#define SL_FRAG_HOLD 64
+#define SL_FRAG_LIFETIME_TICKS (5 * SL_FLOW_TICKS_PER_S)
+#define SL_FRAG_HOLD_TICKS SL_FLOW_TICKS_PER_S
+
+struct sl_frag_entry {
+	uint32_t seq;            /**< even: stable; odd: being written */
+	uint8_t used, af, proto, owner;
+	uint32_t id;             /**< IPv4: 16 bits; IPv6: the fragment header's 32 */
+	uint32_t deadline;       /**< ticks */
+	uint8_t translate;       /**< the addresses change */
+	uint8_t src[16], dst[16];       /**< as the fragments arrive */
+	uint8_t to_src[16], to_dst[16]; /**< as they leave */
+} __rte_cache_aligned;
+
+struct sl_frag_table {
+	uint32_t mask;           /**< entries - 1 (a power of two) */
+	struct sl_frag_entry *e;
+};
+
+/** A table for @p n fragmented datagrams at once (rounded up to a power of two). */
+struct sl_frag_table *sl_frag_table_create(uint32_t n, int socket);
+void sl_frag_table_free(struct sl_frag_table *ft);
+
 /** One worker's view of connection tracking: the table and its handoff rings. */
 struct sl_flow_worker_ctx {
 	struct sl_flow_table *t;
@@ -447,6 +483,12 @@ struct sl_flow_worker_ctx {
 	uint32_t by_state[SL_CT_NSTATES];
 	uint32_t snat_cursor;             /**< where the next port search starts */
 	struct sl_lb *lb;                 /**< virtual services; NULL: none */
+	struct sl_frag_table *frags;      /**< NULL: later fragments pass as they are */
+	unsigned n_held, n_ready;
+	struct rte_mbuf *held[SL_FRAG_HOLD];   /**< later fragments waiting for their first */
+	uint32_t held_since[SL_FRAG_HOLD];
+	struct rte_mbuf *ready[SL_FRAG_HOLD];  /**< their first came: back into pre */
+	uint32_t frag_cursor;             /**< expiry scan position in the fragment table */
 	const struct sl_lb_view *lbv;     /**< the view this loop iteration uses */
 	unsigned handoff_next;            /**< the ring the next handoff drain starts at */
 };

@@ -494,13 +494,23 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 
 		switch (kinds[i]) {
 		case K_UNTRACKED:
+			if (!(meta->flags & SL_PKT_F_FIRST_FRAG) && c->frags != NULL) {
+				/* A later fragment: it goes where its first went (a
+				 * reply to source NAT comes to sluice's address, and
+				 * its first may still be on its way: it waits too).
+				 * sluice does not reassemble what is for itself. */
+				if ((meta->flags & SL_PKT_F_FRAG_FOLLOWED) || flow_frag_follow(c, m))
+					pkts[keep++] = m;
+				else
+					flow_frag_hold(c, m, ticks);
+				continue;
+			}
 			/* Nothing to look up: allowed out, not in. */
 			if (!outside || to_sluice(c, m)) {
 				pkts[keep++] = m;
 				continue;
 			}
-			why = meta->flags & SL_PKT_F_FIRST_FRAG ? SL_DROP_NO_CONNECTION :
-								  SL_DROP_FRAGMENT_UNTRACKED;
+			why = SL_DROP_NO_CONNECTION;
 			break;
 		case K_RELATED:
 			/* An error about a connection passes wherever it lands: it
@@ -638,7 +648,6 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 			    struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	uint16_t keep = 0;
-	(void)now;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
@@ -666,6 +675,12 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 		}
 		if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
 			flow_nat_src(c->t, f, dir, m);
+		/* A first fragment: its later fragments will follow it. */
+		if ((meta->flags & SL_PKT_F_FRAGMENT) && c->frags != NULL &&
+		    flow_frag_note(c, f, dir, m, now_ticks(c, now)) != 0) {
+			sl_stats_drop(c->st, m, SL_DROP_FRAGMENT_TABLE_FULL);
+			continue;
+		}
 		if (pol->mss_clamp && f->proto == IPPROTO_TCP && meta->out_port < SL_MAX_PORTS &&
 		    (((const struct rte_tcp_hdr *)sl_pkt_l4(m))->tcp_flags & TH_SYN) &&
 		    flow_mss_clamp(m, pol->mtu[meta->out_port]))
@@ -677,7 +692,11 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 
 uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pkts, uint16_t max)
 {
-	uint16_t got = 0;
+	uint16_t got = 0, ready;
+	/* Later fragments whose first fragment has come since they arrived. */
+	while (c->n_ready > 0 && got < max)
+		pkts[got++] = c->ready[--c->n_ready];
+	ready = got;
 	/* Start at the next ring each time: a busy sender cannot keep the
 	 * others' rings waiting (and filling: handoff_full). */
 	unsigned first = c->handoff_next++ % c->n_workers;
@@ -688,7 +707,7 @@ uint16_t sl_flow_handoff_take(struct sl_flow_worker_ctx *c, struct rte_mbuf **pk
 		got += (uint16_t)rte_ring_sc_dequeue_burst(c->from[w], (void **)(pkts + got),
 							   max - got, NULL);
 	}
-	c->st->flow_handoff_in += got;
+	c->st->flow_handoff_in += (uint64_t)(got - ready);
 	return got;
 }
 
@@ -709,6 +728,8 @@ void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now)
 	if (now >= c->next_scan) {
 		c->next_scan = now + c->scan_every;
 		sl_flow_expire_scan(c->t, c->worker, now_ticks(c, now), c->scan_budget, expire, c);
+		if (c->frags != NULL)
+			flow_frag_service(c, now_ticks(c, now), 64);
 	}
 	sl_flow_reclaim(c->t, c->worker);
 }

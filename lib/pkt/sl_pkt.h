@@ -56,6 +56,8 @@ enum sl_pkt_flags {
 	SL_PKT_F_LOCAL_IN = 1u << 8,  /**< set by ipstack: addressed to sluice, punted
 					   by the local-in dispatch to the management lcore */
 	SL_PKT_F_HANDED_OFF = 1u << 9, /**< set by flow: came over a handoff ring */
+	SL_PKT_F_FRAG_FOLLOWED = 1u << 10, /**< set by flow: a later fragment, already
+					       given its first fragment's addresses */
 };
 
 /** Per-packet facts, in the mbuf private area. */

@@ -66,7 +66,9 @@
 	X(FLOW_INSERT_RACE, "flow_insert_race", "two workers created one connection at once; neither kept it") \
 	X(HANDOFF_FULL, "handoff_full", "the owner worker's handoff ring is full")          \
 	X(HANDOFF_AGAIN, "handoff_again", "handed to its connection's owner, which no longer owned it") \
-	X(FRAGMENT_UNTRACKED, "fragment_untracked", "non-first fragment from an outside zone (not reassembled)") \
+	X(FRAGMENT_TIMEOUT, "fragment_timeout", "a later fragment whose first fragment did not come within a second") \
+	X(FRAGMENT_HOLD_FULL, "fragment_hold_full", "a later fragment came before its first, and the worker already holds 64") \
+	X(FRAGMENT_TABLE_FULL, "fragment_table_full", "a fragmented datagram's later fragments cannot follow its first: flow.max_fragmented reached") \
 	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted", "no free source port (or ICMP identifier) for source NAT")	\
 	X(NO_BACKEND, "no_backend", "a new connection to a service with no usable backend")
 

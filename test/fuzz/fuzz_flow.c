@@ -81,8 +81,14 @@ static void init_once(void)
 	pol.outside[1] = 1;
 }
 
+static struct sl_frag_table *frags;
+
 static void reset(void)
 {
+	sl_frag_table_free(frags);
+	frags = sl_frag_table_create(64, SOCKET_ID_ANY);
+	if (frags == NULL)
+		abort();
 	sl_flow_table_free(table);
 	table = sl_flow_table_create(64, 16, WORKERS, NULL, SOCKET_ID_ANY);
 	if (table == NULL)
@@ -91,7 +97,7 @@ static void reset(void)
 		memset(&st[w], 0, sizeof(st[w]));
 		ctx[w] = (struct sl_flow_worker_ctx){.t = table, .worker = w, .n_workers = WORKERS,
 			.st = &st[w], .tsc_per_tick = HZ / SL_FLOW_TICKS_PER_S, .scan_every = 1,
-			.scan_budget = 8};
+			.scan_budget = 8, .frags = frags};
 		for (unsigned j = 0; j < WORKERS; j++) {
 			ctx[w].to[j] = rings[w][j];
 			ctx[w].from[j] = rings[j][w];
@@ -169,7 +175,7 @@ static struct rte_mbuf *make(const uint8_t *r)
 		put16(l4, sport);
 		put16(l4 + 2, dport);
 		put16(l4 + 4, l4len);
-		ip4(ip, IPPROTO_UDP, src, dst, l4len, 0);
+		ip4(ip, IPPROTO_UDP, src, dst, l4len, r[4] & 1 ? 0x2000 : 0);  /* a first fragment */
 		break;
 	case 4:                                             /* echo request or reply */
 		l4len = 8;
@@ -214,10 +220,20 @@ static uint64_t drops(const struct sl_lcore_stats *s)
 static void stage(unsigned w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	uint64_t d0 = drops(&st[w]), h0 = st[w].flow_handoff_out;
+	unsigned held0 = ctx[w].n_held;
 	uint16_t keep = sl_flow_pre_burst(&ctx[w], &pol, pkts, n, now);
-	if (keep + (drops(&st[w]) - d0) + (st[w].flow_handoff_out - h0) != n)
+	if (keep + (drops(&st[w]) - d0) + (st[w].flow_handoff_out - h0) +
+	    (ctx[w].n_held - held0) != n)
 		broken("a packet left in no way, or in two");
-	rte_pktmbuf_free_bulk(pkts, keep);
+	/* Routed out of the other port; then the post hook (source NAT,
+	 * first fragments noted). */
+	for (uint16_t i = 0; i < keep; i++)
+		sl_pkt_meta(pkts[i])->out_port = sl_pkt_meta(pkts[i])->in_port ^ 1;
+	d0 = drops(&st[w]);
+	uint16_t out = sl_flow_post_burst(&ctx[w], &pol, pkts, keep, now);
+	if (out + (drops(&st[w]) - d0) != keep)
+		broken("a packet left the post hook in no way, or in two");
+	rte_pktmbuf_free_bulk(pkts, out);
 }
 
 static void check_table(void)
@@ -280,6 +296,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint16_t n;
 		while ((n = sl_flow_handoff_take(&ctx[o], in, 64)) > 0)
 			rte_pktmbuf_free_bulk(in, n);
+		/* Later fragments still waiting for their first. */
+		rte_pktmbuf_free_bulk(ctx[o].held, ctx[o].n_held);
+		ctx[o].n_held = 0;
 	}
 	if (rte_mempool_avail_count(pool) != POOL_N)
 		broken("an mbuf was lost");

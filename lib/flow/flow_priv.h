@@ -48,6 +48,14 @@ void flow_nat_src(const struct sl_flow_table *t, const struct sl_flow *f, enum s
 		  struct rte_mbuf *m);
 
 /*
+ * Both at once, before route, for a connection whose translation is
+ * settled (not NAT_PENDING): what flow_nat_dst() and flow_nat_src() do,
+ * with one checksum adjustment each for IPv4 TCP and UDP.
+ */
+void flow_nat_both(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
+		   struct rte_mbuf *m);
+
+/*
  * An ICMP error @p m about a packet of NATed connection @p f, travelling in
  * direction @p dir: its destination, its source when the peer sent it, and
  * the quoted packet inside are shown as the receiver sent or expects them.

@@ -181,15 +181,55 @@ void sl_flow_as_received(const struct sl_flow_worker_ctx *c, struct rte_mbuf *m)
 	if (!(f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT)))
 		return;
 	enum sl_flow_dir dir = (enum sl_flow_dir)meta->flow_dir;
+	bool both = meta->flags & SL_PKT_F_NAT_DONE;
 	struct sl_flow_key own;
 	sl_flow_key_get(c->t, f, dir, &own);
 	set_addr(m, true, own.dst);
+	if (both)
+		set_addr(m, false, own.src);
 	if (is_echo(f)) {
-		if (dir == SL_FLOW_REPLY)
+		if (dir == SL_FLOW_REPLY || both)
 			set_echo_id(m, own.sport);
 	} else if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
 		set_port(m, true, own.dport);
+		if (both)
+			set_port(m, false, own.sport);
 	}
+}
+
+void flow_nat_both(const struct sl_flow_table *t, const struct sl_flow *f, enum sl_flow_dir dir,
+		   struct rte_mbuf *m)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (f->af != 4 || (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP) ||
+	    !(meta->flags & SL_PKT_F_FIRST_FRAG)) {
+		flow_nat_dst(t, f, dir, m);
+		flow_nat_src(t, f, dir, m);
+		return;
+	}
+	/* IPv4 TCP and UDP, the common case: the other direction's key
+	 * turned round, straight from the entry, one adjustment per checksum. */
+	unsigned o = !dir;
+	struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
+	uint16_t *ports = (uint16_t *)sl_pkt_l4(m);
+	uint16_t sp = rte_cpu_to_be_16(f->port[o][1]), dp = rte_cpu_to_be_16(f->port[o][0]);
+	uint8_t old[12], new_[12];
+	memcpy(old, &ip->src_addr, 8);             /* source and destination, adjacent */
+	memcpy(old + 8, ports, 4);
+	memcpy(new_, &f->addr4[o][1], 4);
+	memcpy(new_ + 4, &f->addr4[o][0], 4);
+	memcpy(new_ + 8, &sp, 2);
+	memcpy(new_ + 10, &dp, 2);
+	ip->hdr_checksum = adjust(ip->hdr_checksum, old, new_, 8);
+	uint16_t *ck = l4_cksum(m, true);
+	if (ck != NULL) {
+		*ck = adjust(*ck, old, new_, 12);
+		fix_zero_udp(m, ck);
+	}
+	memcpy(&ip->src_addr, new_, 8);
+	memcpy(ports, new_ + 8, 4);
+	meta->src_port = f->port[o][1];
+	meta->dst_port = f->port[o][0];
 }
 
 static bool prefix_has(const uint8_t *prefix, unsigned len, const uint8_t *a)

@@ -447,8 +447,14 @@ static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol
 	f->deadline = ticks + sl_ct_timeout(f, &pol->timeouts);
 	if (f->backend != 0)
 		sl_lb_count(c->lb, c->worker, f->backend, sl_pkt_meta(m)->ip_len);
-	if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
-		flow_nat_dst(c->t, f, dir, m);
+	if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT)) {
+		if (f->flags & SL_FLOW_F_NAT_PENDING) {
+			flow_nat_dst(c->t, f, dir, m);   /* the source is decided after route */
+		} else {
+			flow_nat_both(c->t, f, dir, m);
+			sl_pkt_meta(m)->flags |= SL_PKT_F_NAT_DONE;
+		}
+	}
 	return true;
 }
 
@@ -673,7 +679,7 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 				continue;
 			}
 		}
-		if (f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT))
+		if ((f->flags & (SL_FLOW_F_SNAT | SL_FLOW_F_DNAT)) && !(meta->flags & SL_PKT_F_NAT_DONE))
 			flow_nat_src(c->t, f, dir, m);
 		/* A first fragment: its later fragments will follow it. */
 		if ((meta->flags & SL_PKT_F_FRAGMENT) && c->frags != NULL &&

@@ -58,6 +58,8 @@ enum sl_pkt_flags {
 	SL_PKT_F_HANDED_OFF = 1u << 9, /**< set by flow: came over a handoff ring */
 	SL_PKT_F_FRAG_FOLLOWED = 1u << 10, /**< set by flow: a later fragment, already
 					       given its first fragment's addresses */
+	SL_PKT_F_NAT_DONE = 1u << 11, /**< set by flow: both sides translated before
+					   route (the post hook leaves the source) */
 };
 
 /** Per-packet facts, in the mbuf private area. */

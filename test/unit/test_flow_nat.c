@@ -153,9 +153,18 @@ static void test_checksums_after_translation(void **state)
 		struct sl_flow *f = sl_flow_get(t, idx);
 		f->flags |= SL_FLOW_F_SNAT;
 		/* Out: source translated (post route), then back as it came. */
+		struct rte_mbuf *m2 = rte_pktmbuf_copy(m, pool, 0, UINT32_MAX);
+		assert_non_null(m2);
+		memcpy(sl_pkt_meta(m2), sl_pkt_meta(m), sizeof(struct sl_pkt_meta));
 		flow_nat_dst(t, f, SL_FLOW_ORIG, m);
 		flow_nat_src(t, f, SL_FLOW_ORIG, m);
 		verify(m, zero && proto == IPPROTO_UDP);
+		/* Both at once (before route) give the same bytes. */
+		flow_nat_both(t, f, SL_FLOW_ORIG, m2);
+		assert_int_equal(rte_pktmbuf_data_len(m2), rte_pktmbuf_data_len(m));
+		assert_memory_equal(rte_pktmbuf_mtod(m2, void *), rte_pktmbuf_mtod(m, void *),
+				    rte_pktmbuf_data_len(m));
+		rte_pktmbuf_free(m2);
 		struct sl_flow_key now;
 		assert_int_equal(sl_flow_key_from_pkt(m, &now), 0);
 		assert_memory_equal(now.src, r.dst, v4 ? 4 : 16);

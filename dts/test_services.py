@@ -194,6 +194,35 @@ def test_least_connections(topo, lb):
         held.wait()
 
 
+# Test that changing a service's backends leaves open connections where
+# they are: a connection held to the backend that is removed keeps
+# talking to it; new ones go to the remaining backend.
+def test_backend_change_keeps_connections(topo, lb):
+    held = topo.popen("h4", "/usr/bin/python3", "-u", "-c",
+                      "import socket, sys\n"
+                      f"s = socket.create_connection(('{VIP}', 83))\n"
+                      "for line in sys.stdin:\n"
+                      "    s.sendall(b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n"
+                      "    d = s.recv(4096).decode()\n"
+                      "    print(d.rsplit('\\n', 2)[-2].strip(), flush=True)\n",
+                      stdin=-1, stdout=-1, text=True)
+    try:
+        held.stdin.write("x\n")
+        held.stdin.flush()
+        first = held.stdout.readline().strip()
+        assert first in ("10.1.0.2:8090", "10.1.0.3:8090"), first
+        keep = [b for b in backend_list(2) if f'{b["address"]}:{b["port"]}' != first]
+        lb.api("/api/v1/services/lc", method="PUT", body=service("lc", 83, "lc", keep))
+        assert connect(topo, 4, 83) == [f'{keep[0]["address"]}:{keep[0]["port"]}'] * 4
+        held.stdin.write("x\n")
+        held.stdin.flush()
+        assert held.stdout.readline().strip() == first
+    finally:
+        held.kill()
+        held.wait()
+        lb.api("/api/v1/services/lc", method="PUT", body=service("lc", 83, "lc", backend_list(2)))
+
+
 # Test Maglev over ten backends (full NAT): removing one changes the backend
 # of at most 1/10 + 2 % of fixed client (address, port) pairs.
 def test_maglev_removal(topo, lb):

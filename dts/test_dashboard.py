@@ -174,7 +174,10 @@ class Prometheus:
         r = self.topo.run("dut", "curl", "-sS", "--max-time", "10", url, check=False)
         if r.returncode != 0 or not r.stdout:
             return None
-        return json.loads(r.stdout)
+        try:
+            return json.loads(r.stdout)
+        except json.JSONDecodeError:
+            return None     # still starting: "Service Unavailable" in plain text
 
     def query_range(self, expr, start, end):
         return self.get("/api/v1/query_range", query=expr, start=f"{start:.3f}",

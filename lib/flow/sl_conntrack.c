@@ -294,7 +294,13 @@ enum sl_ct_verdict sl_ct_tcp_update(struct sl_flow *f, enum sl_flow_dir dir,
 	/* The handshake's answer was checked above; anything else, a reset
 	 * included, must lie in the window: otherwise anyone who guesses the
 	 * addresses and ports could tear connections down. */
-	if (!(dir == SL_FLOW_REPLY && f->state == S(SYN_SENT) && c == C_RST)) {
+	/* The opener resets its own attempt before the other side answered
+	 * it: there is no window of the other side to check it against (the
+	 * reset answers a peer's stale ACK, say, from a server still holding
+	 * an older connection on these ports: without it, that server never
+	 * lets go and the next SYN fails too). */
+	bool abort_own = dir == SL_FLOW_ORIG && f->state == S(SYN_SENT) && c == C_RST;
+	if (!(dir == SL_FLOW_REPLY && f->state == S(SYN_SENT) && c == C_RST) && !abort_own) {
 		struct sl_flow_tcp_dir keep[2] = {f->tcp[0], f->tcp[1]};
 		if (!in_window(f, dir, s)) {
 			f->tcp[0] = keep[0];

@@ -274,11 +274,6 @@ struct dest {
 };
 
 /*
- * A new connection from its first packet @p m with key @p k. Returns the
- * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
- * created the same connection at this moment: look it up again.
- */
-/*
  * A new connection to one of sluice's addresses: to a service (a backend
  * picked) or a port forward: 1 with @p d filled; 0 when neither (local-in
  * decides); -1 for a service with no usable backend; -2 for a TCP segment
@@ -288,6 +283,18 @@ static int local_dest(struct sl_flow_worker_ctx *c, const struct sl_flow_policy 
 		      const struct rte_mbuf *m, const struct sl_flow_key *k, struct dest *d)
 {
 	const struct sl_lb_service *svc = sl_lb_match(c->lbv, k->af, k->proto, k->dst, k->dport);
+	struct sl_pkt_meta *meta = sl_pkt_meta((struct rte_mbuf *)(uintptr_t)m);
+	if (svc != NULL && meta->lb_backend != 0) {
+		/* Picked (and counted) by the worker that handed it over. */
+		for (unsigned i = 0; i < svc->n_backends; i++) {
+			const struct sl_lb_backend *be = &svc->backends[i];
+			if (be->slot == meta->lb_backend) {
+				*d = (struct dest){.to = be->addr, .to_port = be->port, .svc = svc,
+						   .be = be};
+				return 1;
+			}
+		}
+	}
 	if (svc != NULL) {
 		/* Only what may open a connection takes a backend's turn. */
 		if (k->proto == IPPROTO_TCP && !pol->tcp_pickup &&
@@ -307,10 +314,35 @@ static int local_dest(struct sl_flow_worker_ctx *c, const struct sl_flow_policy 
 	return 1;
 }
 
+/*
+ * The finished connection (time_wait, close) that holds key @p k, or
+ * SL_FLOW_NONE. A new connection whose reply key is taken by one: the same
+ * client port went to another address or port that leads to the same place
+ * (two services, or a service and a port forward, with one backend), and
+ * the old connection is only waiting out its timeout.
+ */
+static uint32_t finished_holder(const struct sl_flow_table *t, const struct sl_flow_key *k)
+{
+	enum sl_flow_dir d;
+	uint32_t old = sl_flow_lookup(t, k, sl_flow_hash(k), &d);
+	if (old == SL_FLOW_NONE)
+		return SL_FLOW_NONE;
+	uint8_t st = sl_flow_get(t, old)->state;
+	return st == SL_CT_TCP_TIME_WAIT || st == SL_CT_TCP_CLOSE ? old : SL_FLOW_NONE;
+}
+
+/*
+ * A new connection from its first packet @p m with key @p k. Returns the
+ * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
+ * created the same connection at this moment: look it up again; with
+ * *owner >= 0, a finished connection of that worker holds the reply key:
+ * the packet goes there, where the old one gives way.
+ */
 static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 		       struct rte_mbuf *m, const struct sl_flow_key *k, uint32_t ticks,
-		       const struct dest *dnat, enum sl_drop_reason *why, bool *again)
+		       const struct dest *dnat, enum sl_drop_reason *why, bool *again, int *owner)
 {
+	*owner = -1;
 	struct sl_flow_table *t = c->t;
 	struct sl_flow_key r;
 	struct sl_ct_tcp_seg seg;
@@ -382,6 +414,15 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		f->flags |= SL_FLOW_F_LB_OPEN;
 	}
 	int rc = sl_flow_insert(t, c->worker, idx);
+	if (rc == -EEXIST) {
+		uint32_t old = finished_holder(t, &r);
+		if (old != SL_FLOW_NONE && sl_flow_owner(t, old) == c->worker) {
+			flow_remove(c, old);
+			rc = sl_flow_insert(t, c->worker, idx);
+		} else if (old != SL_FLOW_NONE) {
+			*owner = (int)sl_flow_owner(t, old);
+		}
+	}
 	if (rc != 0) {
 		sl_flow_free_unused(t, c->worker, idx);
 		*again = rc == -EEXIST;
@@ -497,6 +538,8 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 		uint32_t idx;
 
 		meta->flow = 0;
+		if (!(meta->flags & SL_PKT_F_HANDED_OFF))
+			meta->lb_backend = 0;
 
 		switch (kinds[i]) {
 		case K_UNTRACKED:
@@ -583,7 +626,8 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 					break;
 				}
 				bool again;
-				idx = create(c, pol, m, &keys[i], ticks, &dnat, &why, &again);
+				int holder;
+				idx = create(c, pol, m, &keys[i], ticks, &dnat, &why, &again, &holder);
 				if (idx != SL_FLOW_NONE) {
 					meta->flow = idx + 1;
 					meta->flow_dir = SL_FLOW_ORIG;
@@ -593,6 +637,16 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 						sl_lb_count(c->lb, c->worker, dnat.be->slot, meta->ip_len);
 					pkts[keep++] = m;
 					why = SL_DROP_MAX;
+					break;
+				}
+				if (holder >= 0 && !(meta->flags & SL_PKT_F_HANDED_OFF)) {
+					/* The backend goes with it: a scheduler's turn
+					 * is taken once (the counts balance over the
+					 * workers, which only ever sum them). */
+					meta->lb_backend = dnat.be != NULL ? dnat.be->slot : 0;
+					hand[n_hand] = m;
+					hand_to[n_hand++] = (uint8_t)holder;
+					why = SL_DROP_MAX;   /* handed off */
 					break;
 				}
 				if (dnat.be != NULL)

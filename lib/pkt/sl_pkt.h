@@ -84,6 +84,8 @@ struct sl_pkt_meta {
 	uint32_t nh_index;      /**< next-hop index chosen by route */
 	uint32_t hash;          /**< flow hash (RSS hash where the NIC gives one) */
 	uint32_t flow;          /**< set by flow (pre): its connection + 1; 0: none */
+	uint16_t lb_backend;    /**< set by flow: the backend (slot) a service picked
+				     for it before it was handed off; 0: none */
 };
 
 /** MAC addresses as ip(8) prints them: lowercase, colon-separated. */

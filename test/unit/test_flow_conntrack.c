@@ -157,6 +157,18 @@ static void test_resets(void **state)
 	assert_int_equal(tx(O, seg(SYN, CISN + 3000000, 0, 64240, 0)), SL_CT_ACCEPT);
 	assert_int_equal(tx(R, seg(SYN | ACK, SISN, CISN + 3000001, 65160, 0)), SL_CT_ACCEPT);
 	assert_int_equal(f.state, SL_CT_TCP_SYN_RECV);
+	/* A server still holding an older connection on these ports answers
+	 * the SYN with that connection's ACK; the client resets it (at the
+	 * ACK's number, nowhere near its own) and opens again. */
+	memset(&f, 0, sizeof(f));
+	f.state = SL_CT_NEW;
+	s = seg(SYN, CISN, 0, 64240, 0);
+	assert_int_equal(sl_ct_tcp_new(&f, &s, false), SL_CT_ACCEPT);
+	assert_int_equal(tx(R, seg(ACK, SISN, 123456789u, 502, 0)), SL_CT_ACCEPT);
+	assert_int_equal(f.state, SL_CT_TCP_SYN_SENT);
+	assert_int_equal(tx(O, seg(RST, 123456789u, 0, 0, 0)), SL_CT_ACCEPT);
+	assert_int_equal(f.state, SL_CT_TCP_CLOSE);
+	assert_int_equal(tx(O, seg(SYN, CISN, 0, 64240, 0)), SL_CT_RESTART);
 }
 
 static void test_invalid(void **state)

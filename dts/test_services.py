@@ -105,6 +105,9 @@ def service(name, port, scheduler="rr", backends=None, **kw):
 def services_config(*services):
     cfg = demo_config()
     cfg["ports"][1]["zone"] = "outside"
+    # A kernel port: the host's own TCP stack, for HTTP health checks.
+    cfg["ports"].append({"name": "host", "device": "net_tap0,iface=svtap0",
+                         "ipv4": ["169.254.10.1/30"], "kernel_address": "169.254.10.2/30"})
     cfg["flow"] = {"max_connections": 8192,
                    "timeouts": {"tcp_time_wait": "2s", "tcp_close": "2s"}}
     cfg["services"] = list(services)
@@ -128,13 +131,20 @@ def lb(topo, backends, tmp_path_factory):
     """One sluice with a service per scheduler, shared by the tests below."""
     cfg = services_config(
         service("rr", 80),
-        service("wrr", 81, "wrr", [dict(b, weight=w) for b, w in zip(backend_list(3), (1, 2, 3))]),
+        # Backends of their own (ports 8092-8093): an exact count must not
+        # share a backend with another service (a client port reused for
+        # both would meet the other's closing connection there).
+        service("wrr", 81, "wrr", [dict(b, weight=w)
+                                   for b, w in zip(backend_list(3, 8092), (1, 2, 3))]),
         service("sh", 82, "sh"),
         service("lc", 83, "lc", backend_list(2)),
         service("maglev", 84, "maglev", backend_list(10), mode="fullnat",
                 sources=[FULLNAT_SOURCE]),
         service("web6", 86, "rr", [{"address": "fd00:1::2", "port": 8090},
                                    {"address": "fd00:1::3", "port": 8090}], vip=VIP6),
+        service("http", 87, "rr", backend_list(2),
+                health={"type": "http", "path": "/", "interval": "200ms", "timeout": "150ms",
+                        "rise": 2, "fall": 2}),
         service("checked", 85, "rr", backend_list(2),
                 health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
                         "fall": 2}),
@@ -165,14 +175,14 @@ def test_round_robin(topo, lb):
 # Test weighted round robin 1:2:3 gives 50/100/150 of 300.
 def test_weighted_round_robin(topo, lb):
     got = Counter(connect(topo, 300, 81))
-    assert got == {"10.1.0.2:8090": 50, "10.1.0.3:8090": 100, "10.1.0.2:8091": 150}, got
+    assert got == {"10.1.0.2:8092": 50, "10.1.0.3:8092": 100, "10.1.0.2:8093": 150}, got
 
 
 # Test source hashing: each client stays on one backend.
 def test_source_hash(topo, lb):
     for host in ("h2", "h4"):
         got = Counter(connect(topo, 20, 82, host=host))
-        assert len(got) == 1 and "error" not in got, got
+        assert len(got) == 1 and "error" not in got, (got, {k: v for k, v in lb.drops().items() if v})
 
 
 # Test least connections: with one connection held open on a backend, new
@@ -213,7 +223,9 @@ def test_backend_change_keeps_connections(topo, lb):
         assert first in ("10.1.0.2:8090", "10.1.0.3:8090"), first
         keep = [b for b in backend_list(2) if f'{b["address"]}:{b["port"]}' != first]
         lb.api("/api/v1/services/lc", method="PUT", body=service("lc", 83, "lc", keep))
-        assert connect(topo, 4, 83) == [f'{keep[0]["address"]}:{keep[0]["port"]}'] * 4
+        got = connect(topo, 4, 83)
+        assert got == [f'{keep[0]["address"]}:{keep[0]["port"]}'] * 4, \
+            (got, {k: v for k, v in lb.drops().items() if v})
         held.stdin.write("x\n")
         held.stdin.flush()
         assert held.stdout.readline().strip() == first
@@ -269,23 +281,23 @@ def test_fullnat_without_route(topo, lb):
 # Test the REST view, sluicectl, and refusals that name the field.
 def test_services_api(topo, lb):
     svcs = lb.api("/api/v1/services")["services"]
-    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "web6", "checked"]
+    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "web6", "http", "checked"]
     rr = svcs[0]
     assert rr["vip"] == VIP and rr["scheduler"] == "rr" and rr["usable_backends"] == 3
     assert all(b["health"] == "up" for b in rr["backends"])
     for body, field, expect in (
-        (service("x", 90, "fastest"), "services[7].scheduler", "rr, wrr, lc, sh, maglev"),
-        (service("x", 80), "services[7]", "already service"),
-        (service("x", 90, vip="10.2.0.1"), "services[7].vip", "address of port wan"),
+        (service("x", 90, "fastest"), "services[8].scheduler", "rr, wrr, lc, sh, maglev"),
+        (service("x", 80), "services[8]", "already service"),
+        (service("x", 90, vip="10.2.0.1"), "services[8].vip", "address of port wan"),
         (service("x", 90, backends=[{"address": "10.1.0.2", "weight": 5000}]),
-         "services[7].backends[0].weight", "out of range"),
-        (service("x", 90, mode="fullnat"), "services[7].sources", "required"),
+         "services[8].backends[0].weight", "out of range"),
+        (service("x", 90, mode="fullnat"), "services[8].sources", "required"),
     ):
         r = lb.curl("/api/v1/services/x", method="PUT", body=body, check=False)
         assert r["status"] == 422, (body, r)
         assert field in r["body"]["detail"] and expect in r["body"]["detail"], (body, r["body"])
     assert [s["name"] for s in lb.api("/api/v1/services")["services"]] == \
-        ["rr", "wrr", "sh", "lc", "maglev", "web6", "checked"]
+        ["rr", "wrr", "sh", "lc", "maglev", "web6", "http", "checked"]
     r = lb.api("/api/v1/services/extra", method="PUT", body=service("extra", 91), expect=201)
     assert r["service"]["port"] == 91
     assert connect(topo, 1, 91) != ["error"]
@@ -300,7 +312,7 @@ def test_services_api(topo, lb):
     assert m[("sluice_service_backend_up", frozenset({("service", "rr"),
                                                        ("backend", "10.1.0.2:8090")}))] == 1
     assert m[("sluice_service_connections_opened_total",
-              frozenset({("service", "wrr"), ("backend", "10.1.0.2:8091")}))] == 150
+              frozenset({("service", "wrr"), ("backend", "10.1.0.2:8093")}))] == 150
 
 
 def health(sluice, name):
@@ -349,3 +361,44 @@ def test_icmp_error_quotes_the_vip(topo, lb):
                  "print(a[ICMP].type, q.dst, a[TCPerror].dport, "
                  "IP(raw(q2)[:20]).chksum == ck)")
     assert r.stdout.split() == ["11", VIP, "80", "True"], r.stdout + r.stderr
+
+
+def wait_health(sluice, name, backend, state, seconds):
+    deadline = time.time() + seconds
+    while health(sluice, name)[backend] != state:
+        assert time.time() < deadline, by_backend(sluice, name)
+        time.sleep(0.05)
+
+
+# Test HTTP health checks, made with the host's TCP stack through the kernel
+# port: a backend whose nginx stops is marked down (refused) and comes back;
+# a path that answers 404 marks every backend down (status), so new
+# connections are refused as no_backend.
+def test_http_health_checks(topo, lb, backends):
+    assert health(lb, "http") == {"10.1.0.2:8090": "up", "10.1.0.3:8090": "up"}
+    assert "kernel port host: the host is 169.254.10.2/30 on svtap0" in lb.logs()
+    backends["stop"]("h3")
+    try:
+        wait_health(lb, "http", "10.1.0.3:8090", "down", 2 * 0.2 + 0.15 + 0.5)
+        assert "service http: backend 10.1.0.3 port 8090 is down (refused)" in lb.logs()
+        assert connect(topo, 6, 87) == ["10.1.0.2:8090"] * 6
+    finally:
+        backends["start"]("h3")
+    wait_health(lb, "http", "10.1.0.3:8090", "up", 2 * 0.2 + 1.5)
+    spec = service("http", 87, "rr", backend_list(2),
+                   health={"type": "http", "path": "/missing", "expect": 200,
+                           "interval": "200ms", "timeout": "150ms", "rise": 2, "fall": 2})
+    # nginx answers every path: ask for a status it does not give.
+    spec["health"]["expect"] = 204
+    lb.api("/api/v1/services/http", method="PUT", body=spec)
+    try:
+        for b in ("10.1.0.2:8090", "10.1.0.3:8090"):
+            wait_health(lb, "http", b, "down", 2 * 0.2 + 1.0)
+        assert "service http: backend 10.1.0.2 port 8090 is down (status)" in lb.logs()
+        before = lb.drops()["no_backend"]
+        assert connect(topo, 1, 87)[0].startswith("error")
+        assert lb.drops()["no_backend"] > before
+    finally:
+        spec["health"]["expect"] = 200
+        spec["health"]["path"] = "/"
+        lb.api("/api/v1/services/http", method="PUT", body=spec)

@@ -47,8 +47,13 @@ static void health_change(void *arg, const struct sl_lb_service *svc,
 
 static struct sl_lb_health_io io_of(struct sl_app *app)
 {
-	return (struct sl_lb_health_io){.send = probe_send, .change = health_change, .arg = app,
-					.tsc_hz = app->tsc_hz};
+	struct sl_lb_health_io io = {.send = probe_send, .change = health_change, .arg = app,
+				     .tsc_hz = app->tsc_hz};
+	/* HTTP checks go out through the first kernel port. */
+	for (unsigned i = 0; i < app->cfg->n_ports && io.http_src == 0; i++)
+		if (app->cfg->ports[i].has_kernel_address)
+			io.http_src = app->cfg->ports[i].kernel_address.addr.v4;
+	return io;
 }
 
 /* Publish the new health, then remove what "drain": false says must go

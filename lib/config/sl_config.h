@@ -67,6 +67,8 @@ struct sl_config_port {
 	unsigned n_ipv4, n_ipv6;
 	struct sl_prefix ipv4[SL_CONFIG_MAX_ADDRS]; /**< host address + subnet */
 	struct sl_prefix ipv6[SL_CONFIG_MAX_ADDRS];
+	bool has_kernel_address;             /**< a net_tap port to the host's own stack */
+	struct sl_prefix kernel_address;     /**< the host's side of it (restart) */
 };
 
 enum sl_route_type {
@@ -185,7 +187,8 @@ enum sl_lb_mode {
 	SL_LB_FULLNAT,    /**< the source is rewritten to one of the service's sources */
 };
 
-enum sl_health_type { SL_HEALTH_NONE = 0, SL_HEALTH_TCP };
+enum sl_health_type { SL_HEALTH_NONE = 0, SL_HEALTH_TCP, SL_HEALTH_HTTP };
+#define SL_CONFIG_HEALTH_PATH_MAX 128
 
 /* Source ports of sluice's TCP health probes: no source NAT range may hold them. */
 #define SL_HEALTH_PORT_LO 1000
@@ -217,6 +220,8 @@ struct sl_config_service {
 		uint8_t rise, fall;        /**< default 2, 3 */
 		uint32_t interval_us;      /**< default 2 s */
 		uint32_t timeout_us;       /**< default 1 s */
+		uint16_t expect;           /**< http: the status that means up, default 200 */
+		char path[SL_CONFIG_HEALTH_PATH_MAX]; /**< http: default "/" */
 	} health;
 };
 

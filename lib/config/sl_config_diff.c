@@ -292,6 +292,10 @@ static const char *port_change(const struct sl_config_port *a, const struct sl_c
 		return "tx_desc";
 	if (a->has_mac != b->has_mac || (a->has_mac && memcmp(a->mac, b->mac, 6) != 0))
 		return "mac";
+	if (a->has_kernel_address != b->has_kernel_address ||
+	    (a->has_kernel_address && (!cfg_addr_eq(&a->kernel_address.addr, &b->kernel_address.addr) ||
+				       a->kernel_address.len != b->kernel_address.len)))
+		return "kernel_address";
 	return NULL;
 }
 

@@ -129,6 +129,8 @@ json_t *cfg_port_json(const struct sl_config_port *p)
 		cfg_put(o, "mac", cfg_mac_json(p->mac), &rc);
 	cfg_put(o, "ipv4", addrs_json(p->ipv4, p->n_ipv4), &rc);
 	cfg_put(o, "ipv6", addrs_json(p->ipv6, p->n_ipv6), &rc);
+	if (p->has_kernel_address)
+		cfg_put(o, "kernel_address", cfg_prefix_json(&p->kernel_address), &rc);
 	return cfg_finish(o, rc);
 }
 

@@ -275,6 +275,37 @@ static int port_ipv6(struct pctx *c, const char *path, const json_t *v, void *ob
 	return port_addrs(c, path, v, obj, SL_AF_INET6);
 }
 
+static int port_kernel_address(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_port *p = obj;
+	const char *s;
+	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0 ||
+	    cfg_get_prefix(c, path, s, SL_AF_INET, "IPv4 prefix", 1, true, &p->kernel_address) != 0)
+		return -EINVAL;
+	p->has_kernel_address = true;
+	return 0;
+}
+
+/* kernel_address: a net_tap port's host side, on one of its subnets, not its own address. */
+static int kernel_address_check(struct pctx *c, const char *path, const struct sl_config_port *p)
+{
+	char sub[PATH_LEN];
+	if (!p->has_kernel_address)
+		return 0;
+	cfg_join(sub, path, "kernel_address");
+	if (strncmp(p->device, "net_tap", 7) != 0 || strstr(p->device, "iface=") == NULL)
+		return cfg_fail(c, sub, "only for a net_tap port that names its interface "
+				"(\"net_tap0,iface=sluice0\")");
+	for (unsigned i = 0; i < p->n_ipv4; i++) {
+		if (cfg_addr_eq(&p->ipv4[i].addr, &p->kernel_address.addr))
+			return cfg_fail(c, sub, "is the port's own address");
+		if (p->ipv4[i].len == p->kernel_address.len &&
+		    sl_prefix_contains(&p->ipv4[i], &p->kernel_address.addr))
+			return 0;
+	}
+	return cfg_fail(c, sub, "is on none of the port's IPv4 subnets");
+}
+
 static const struct field port_fields[] = {
 	F_FN("name", port_name),
 	F_FN("device", port_device),
@@ -286,6 +317,7 @@ static const struct field port_fields[] = {
 	F_FN("zone", port_zone),
 	F_FN("ipv4", port_ipv4),
 	F_FN("ipv6", port_ipv6),
+	F_FN("kernel_address", port_kernel_address),
 };
 
 int cfg_parse_ports(struct pctx *c, const json_t *v)
@@ -305,7 +337,8 @@ int cfg_parse_ports(struct pctx *c, const json_t *v)
 		cfg_join_index(path, "ports", i);
 		p->mtu = 1500;
 		if (cfg_walk(c, path, e, port_fields, ARRAY_LEN(port_fields), p) != 0 ||
-		    cfg_required(c, path, e, "name") != 0 || cfg_required(c, path, e, "device") != 0)
+		    cfg_required(c, path, e, "name") != 0 || cfg_required(c, path, e, "device") != 0 ||
+		    kernel_address_check(c, path, p) != 0)
 			return -EINVAL;
 		c->cfg->n_ports++;
 	}

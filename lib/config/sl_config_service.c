@@ -26,7 +26,7 @@
 
 static const char *const sched_names[] = {"rr", "wrr", "lc", "sh", "maglev", NULL};
 static const char *const mode_names[] = {"dnat", "fullnat", NULL};
-static const char *const health_names[] = {"none", "tcp", NULL};
+static const char *const health_names[] = {"none", "tcp", "http", NULL};
 
 static int svc_name(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
@@ -177,8 +177,20 @@ static int svc_backends(struct pctx *c, const char *path, const json_t *v, void 
 
 static int health_type(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
-	return cfg_get_enum(c, path, v, health_names, "none, tcp",
+	return cfg_get_enum(c, path, v, health_names, "none, tcp, http",
 			    &((struct sl_config_service *)obj)->health.type);
+}
+
+static int health_path(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_service *s = obj;
+	const char *p;
+	if (cfg_get_str(c, path, v, sizeof(s->health.path), &p) != 0)
+		return -EINVAL;
+	if (p[0] != '/' || !cfg_only_chars(p, "/-._~%!$&'()*+,;=:@?", true))
+		return cfg_fail(c, path, "%s is not an absolute path (\"/healthz\")", Q(p));
+	snprintf(s->health.path, sizeof(s->health.path), "%s", p);
+	return 0;
 }
 
 /* The health object's fields live in the service (offsets from it). */
@@ -190,6 +202,8 @@ static const struct field health_fields[] = {
 	      600000000LL),
 	F_NUM("rise", K_INT, struct sl_config_service, health.rise, 1, 100),
 	F_NUM("fall", K_INT, struct sl_config_service, health.fall, 1, 100),
+	F_FN("path", health_path),
+	F_NUM("expect", K_INT, struct sl_config_service, health.expect, 100, 599),
 };
 
 static int svc_health(struct pctx *c, const char *path, const json_t *v, void *obj)
@@ -234,6 +248,8 @@ static void service_defaults(struct sl_config_service *s)
 	s->health.fall = 3;
 	s->health.interval_us = 2000000;
 	s->health.timeout_us = 1000000;
+	s->health.expect = 200;
+	snprintf(s->health.path, sizeof(s->health.path), "/");
 }
 
 /* Checks that need the whole service, then the services before it. */
@@ -372,8 +388,31 @@ static bool holds_probe_ports(uint16_t lo, uint16_t hi)
 	return lo <= SL_HEALTH_PORT_HI && hi >= SL_HEALTH_PORT_LO;
 }
 
+/* HTTP checks use the host's TCP stack through a port with a kernel_address. */
+static int check_http_port(struct pctx *c)
+{
+	char path[PATH_LEN];
+	for (unsigned k = 0; k < c->cfg->n_services; k++) {
+		if (c->cfg->services[k].health.type != SL_HEALTH_HTTP)
+			continue;
+		if (c->cfg->services[k].vip.af != SL_AF_INET) {
+			snprintf(path, sizeof(path), "services[%u].health.type", k);
+			return cfg_fail(c, path, "\"http\" checks reach IPv4 backends only (use \"tcp\")");
+		}
+		for (unsigned p = 0; p < c->cfg->n_ports; p++)
+			if (c->cfg->ports[p].has_kernel_address)
+				return 0;
+		snprintf(path, sizeof(path), "services[%u].health.type", k);
+		return cfg_fail(c, path, "\"http\" needs a port with a kernel_address (a net_tap "
+				"port to the host's own TCP stack)");
+	}
+	return 0;
+}
+
 int cfg_check_probe_ports(struct pctx *c)
 {
+	if (check_http_port(c) != 0)
+		return -EINVAL;
 	const struct sl_config *cfg = c->cfg;
 	char path[PATH_LEN];
 	unsigned i;
@@ -445,6 +484,10 @@ json_t *sl_config_service_json(const struct sl_config_service *s)
 		cfg_put(h, "timeout", json_string(to), &hr);
 		cfg_put(h, "rise", json_integer(s->health.rise), &hr);
 		cfg_put(h, "fall", json_integer(s->health.fall), &hr);
+		if (s->health.type == SL_HEALTH_HTTP) {
+			cfg_put(h, "path", json_string(s->health.path), &hr);
+			cfg_put(h, "expect", json_integer(s->health.expect), &hr);
+		}
 	}
 	cfg_put(o, "health", cfg_finish(h, hr), &rc);
 	for (unsigned i = 0; i < s->n_backends; i++) {

@@ -43,6 +43,9 @@ void sl_lb_free(struct sl_lb *lb)
 {
 	if (lb == NULL)
 		return;
+	for (int i = 1; i < SL_LB_BACKEND_SLOTS; i++)
+		if (lb->slots[i].used)
+			sl_lb_http_close(&lb->slots[i]);
 	sl_lb_view_free(lb->view);
 	rte_free(lb->wc);
 	rte_free(lb->next);
@@ -166,6 +169,7 @@ static int backend_slot(struct sl_lb *lb, uint16_t svc, const struct sl_config_b
 		if (s->used)
 			continue;
 		memset(s, 0, sizeof(*s));
+		s->http_fd = -1;
 		s->used = true;
 		s->service_slot = svc;
 		s->af = b->addr.af;
@@ -194,8 +198,10 @@ void sl_lb_gc(struct sl_lb *lb)
 	for (int i = 1; i < SL_LB_BACKEND_SLOTS; i++) {
 		struct sl_lb_backend_slot *s = &lb->slots[i];
 		/* Closing connections still name it (their packets count there). */
-		if (s->used && !be_used[i] && refs(lb, (uint16_t)i) == 0)
+		if (s->used && !be_used[i] && refs(lb, (uint16_t)i) == 0) {
+			sl_lb_http_close(s);
 			s->used = false;
+		}
 		if (s->used)
 			svc_used[s->service_slot] = true;   /* its connections name the service */
 	}
@@ -313,6 +319,8 @@ static int build_service(struct sl_lb *lb, const struct sl_config_service *c,
 	s->fall = c->health.fall;
 	s->interval_us = c->health.interval_us;
 	s->timeout_us = c->health.timeout_us;
+	s->http_expect = c->health.expect;
+	snprintf(s->http_path, sizeof(s->http_path), "%s", c->health.path);
 	s->backends = calloc(c->n_backends + 1, sizeof(*s->backends));
 	if (s->backends == NULL)
 		goto nomem;
@@ -339,6 +347,7 @@ static int build_service(struct sl_lb *lb, const struct sl_config_service *c,
 			slot->ok_run = slot->fail_run = 0;
 			slot->probe_sent = 0;
 			slot->passive_run = 0;
+			sl_lb_http_close(slot);
 		}
 		b->usable = b->weight > 0 && slot->health == SL_LB_UP;
 		s->n_usable += b->usable;
@@ -510,7 +519,8 @@ static json_t *service_json(const struct sl_lb *lb, const struct sl_lb_service *
 			 "name", s->name, "vip", addr_json(s->af, s->vip),
 			 "proto", s->proto == 6 ? "tcp" : "udp", "port", s->port,
 			 "scheduler", sched_names[s->sched], "mode", mode_names[s->mode],
-			 "health_check", c != NULL && c->health.type == SL_HEALTH_TCP ? "tcp" : "none",
+			 "health_check", c == NULL ? "none" : c->health.type == SL_HEALTH_TCP ? "tcp" :
+					 c->health.type == SL_HEALTH_HTTP ? "http" : "none",
 			 "usable_backends", s->n_usable, "connections", (json_int_t)open_total,
 			 "no_backend", (json_int_t)sl_lb_no_backend(lb, s->slot),
 			 "backends", bs != NULL ? bs : json_array());

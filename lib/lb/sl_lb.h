@@ -70,6 +70,8 @@ struct sl_lb_service {
 	uint8_t health_type;     /**< enum sl_health_type */
 	uint8_t rise, fall;
 	uint32_t interval_us, timeout_us;
+	uint16_t http_expect;
+	char http_path[SL_CONFIG_HEALTH_PATH_MAX];
 	char name[SL_CONFIG_SERVICE_NAME_MAX];
 };
 
@@ -113,6 +115,10 @@ struct sl_lb_backend_slot {
 	uint64_t checks, failures;
 	uint64_t syn_timeouts_seen;   /**< passive marking: the sum at the last look */
 	uint32_t passive_run;         /**< syn_sent expiries since the last answered probe */
+	int http_fd;                  /**< an HTTP check's socket, -1: none */
+	uint8_t http_state;
+	uint16_t http_len;
+	char http_buf[48];            /**< the start of the answer: its status line */
 	const char *last_failure;     /**< "timeout", "refused", "no route", "passive" */
 };
 
@@ -248,6 +254,9 @@ struct sl_lb_health_io {
 	sl_lb_health_change_fn change;
 	void *arg;
 	uint64_t tsc_hz;
+	/** HTTP checks: the host's address on a kernel port (the TCP stack
+	 *  they use), network order; 0: none. */
+	uint32_t http_src;
 };
 
 /**
@@ -267,6 +276,9 @@ unsigned sl_lb_health_tick(struct sl_lb *lb, const struct sl_lb_health_io *io, u
 int sl_lb_health_input(struct sl_lb *lb, const struct sl_lb_health_io *io, uint8_t af,
 		       const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport,
 		       uint32_t ack, uint8_t flags, uint64_t now);
+
+/** Close a slot's HTTP check socket, if one is open. */
+void sl_lb_http_close(struct sl_lb_backend_slot *slot);
 
 /* ---- Maglev (sl_lb_maglev.c) ---- */
 

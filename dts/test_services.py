@@ -402,3 +402,35 @@ def test_http_health_checks(topo, lb, backends):
         spec["health"]["expect"] = 200
         spec["health"]["path"] = "/"
         lb.api("/api/v1/services/http", method="PUT", body=spec)
+
+
+# Test virtual reassembly over IPv4 on net_tap (an af_packet port with
+# several queues gets IPv4 fragments already reassembled by the kernel; the
+# kernel port is net_tap, which does not): the host's own stack sends a
+# 3000-byte UDP datagram from the kernel port's address to h2; its kernel
+# fragments it, sluice passes every fragment (later ones by the first's
+# entry), and h2 reassembles the whole datagram.
+def test_ipv4_fragments_on_net_tap(topo, lb):
+    srv = topo.popen("h2", "/usr/bin/python3", "-u", "-c",
+                     "import socket\n"
+                     "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                     "s.bind(('0.0.0.0', 9998))\n"
+                     "d, a = s.recvfrom(65535)\n"
+                     "print(len(d), a[0], d == bytes(range(250)) * 12, flush=True)\n",
+                     stdout=-1, text=True)
+    try:
+        time.sleep(0.5)
+        before = lb.drops()
+        topo.run("dut", "/usr/bin/python3", "-c",
+                 "import socket\n"
+                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                 "s.setsockopt(socket.IPPROTO_IP, 10, 0)   # IP_MTU_DISCOVER: fragment\n"
+                 "s.bind(('169.254.10.2', 0))\n"
+                 "s.sendto(bytes(range(250)) * 12, ('10.2.0.2', 9998))\n")
+        out, _ = srv.communicate(timeout=5)
+        assert out.split() == ["3000", "169.254.10.2", "True"], out
+        after = lb.drops()
+        for reason in ("fragment_timeout", "fragment_hold_full", "fragment_table_full"):
+            assert after[reason] == before[reason], reason
+    finally:
+        srv.kill()

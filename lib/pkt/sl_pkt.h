@@ -86,6 +86,8 @@ struct sl_pkt_meta {
 	uint32_t flow;          /**< set by flow (pre): its connection + 1; 0: none */
 	uint16_t lb_backend;    /**< set by flow: the backend (slot) a service picked
 				     for it before it was handed off; 0: none */
+	uint16_t reserved[3];   /**< 0; named so the struct has no padding, whose
+				     bytes a compound literal need not write */
 };
 
 /** MAC addresses as ip(8) prints them: lowercase, colon-separated. */

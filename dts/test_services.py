@@ -325,6 +325,12 @@ def health(sluice, name):
 def test_health_checks(topo, lb, backends):
     assert health(lb, "checked") == {"10.1.0.2:8090": "up", "10.1.0.3:8090": "up"}
     assert Counter(connect(topo, 10, 85)) == {"10.1.0.2:8090": 5, "10.1.0.3:8090": 5}
+    # The probes entered the pipeline like received packets: tracked there.
+    probes = [f for f in lb.api("/api/v1/flows?proto=tcp&address=10.1.0.1&limit=1000")["flows"]
+              if f["original"]["src"] == "10.1.0.1"]
+    assert probes and all(1000 <= f["original"]["sport"] <= 1023 for f in probes), \
+        [(f["original"]["src"], f["original"]["sport"], f["original"]["dst"], f["state"])
+         for f in lb.api("/api/v1/flows?proto=tcp&limit=40")["flows"]]
     backends["stop"]("h3")
     try:
         deadline = time.time() + 2 * 0.2 + 0.1 + 0.5

@@ -206,6 +206,20 @@ static bool flow_is_local(const void *arg, const struct sl_flow_key *k)
 	return t->nexthops[nh].type == SL_NH_LOCAL || t->nexthops[nh].type == SL_NH_BROADCAST;
 }
 
+#define INJECT_RING_SIZE 512
+
+/* A packet the management lcore built: into the next worker's injection
+ * ring (it enters the pipeline at the flow stage and route, like a packet
+ * received, so NAT and everything after apply to it). */
+static void inject(void *arg, struct rte_mbuf *m)
+{
+	static unsigned next;
+	struct sl_app *app = arg;
+	struct sl_worker *w = &app->workers[next++ % app->n_workers];
+	if (rte_ring_sp_enqueue(w->inject, m) != 0)
+		sl_stats_drop(app->ctl.st, m, SL_DROP_INJECT_FULL);
+}
+
 static void flow_as_received(const void *arg, struct rte_mbuf *m)
 {
 	sl_flow_as_received(arg, m);
@@ -261,6 +275,9 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 			 cfg->flow.max_fragmented);
 		return -ENOMEM;
 	}
+	/* What the management lcore sends enters a worker's pipeline. */
+	app->ctl.inject = inject;
+	app->ctl.inject_arg = app;
 	app->lb = sl_lb_create(app->n_workers, app->socket);
 	if (app->lb == NULL) {
 		snprintf(err, len, "services: cannot allocate the counters");
@@ -285,6 +302,15 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 		};
 		w->ip.as_received = flow_as_received;
 		w->ip.as_received_arg = &w->flow;
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "sl_inject_%u", i);
+		w->inject = rte_ring_create(name, INJECT_RING_SIZE, app->socket,
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->inject == NULL) {
+			snprintf(err, len, "cannot create the injection rings: %s",
+				 rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
 		for (unsigned j = 0; j < app->n_workers; j++) {
 			w->flow.to[j] = app->handoff[i][j];
 			w->flow.from[j] = app->handoff[j][i];
@@ -362,9 +388,11 @@ static void shutdown_app(struct sl_app *app)
 	for (uint16_t i = 0; i < app->n_ports; i++)
 		sl_port_close(&app->ports[i]);
 	sl_neigh_table_free(app->neigh);
-	for (unsigned i = 0; i < app->n_workers; i++)
+	for (unsigned i = 0; i < app->n_workers; i++) {
 		for (unsigned j = 0; j < app->n_workers; j++)
 			free_ring(app->handoff[i][j]);
+		free_ring(app->workers[i].inject);
+	}
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
 	sl_frag_table_free(app->frags);

@@ -54,6 +54,7 @@ struct sl_worker {
 	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
 	struct sl_ipstack_worker ip;
 	struct sl_flow_worker_ctx flow;     /**< with connection tracking on */
+	struct rte_ring *inject;            /**< from the management lcore (SP/SC) */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
 	uint64_t seen_busy, seen_total;

@@ -118,9 +118,15 @@ static uint32_t service(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	uint32_t got = 0;
 	if (w->flow.t == NULL)
 		return 0;
-	uint16_t n = sl_flow_handoff_take(&w->flow, pkts, dp->burst);
+	/* The management lcore's own packets (health probes). */
+	uint16_t n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, dp->burst, NULL);
 	if (n > 0) {
 		got = n;
+		*end = from_flow(w, dp, pkts, n, now);
+	}
+	n = sl_flow_handoff_take(&w->flow, pkts, dp->burst);
+	if (n > 0) {
+		got += n;
 		*end = from_flow(w, dp, pkts, n, now);
 	}
 	sl_flow_service(&w->flow, now);

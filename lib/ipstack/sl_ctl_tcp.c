@@ -63,6 +63,10 @@ int sl_ipstack_ctl_send_tcp(struct sl_ipstack_ctl *c, const struct sl_ipstack_ta
 	meta->l4_proto = IPPROTO_TCP;
 	meta->ip_len = (uint32_t)l3 + 20;
 	meta->in_port = UINT16_MAX;
+	/* What parse would have found: the flow stage reads it. */
+	meta->flags = SL_PKT_F_FIRST_FRAG;
+	meta->src_port = seg->sport;
+	meta->dst_port = seg->dport;
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + l3);
 	memset(ip, 0, (size_t)l3 + 20);
@@ -94,6 +98,9 @@ int sl_ipstack_ctl_send_tcp(struct sl_ipstack_ctl *c, const struct sl_ipstack_ta
 		memcpy(h->dst_addr, seg->dst, 16);
 		th->cksum = rte_ipv6_udptcp_cksum(h, th);
 	}
-	sl_ipstack_ctl_route(c, t, m, now);
+	if (c->inject != NULL)
+		c->inject(c->inject_arg, m);
+	else
+		sl_ipstack_ctl_route(c, t, m, now);
 	return 0;
 }

@@ -328,6 +328,11 @@ struct sl_ipstack_ctl {
 	sl_ipstack_tx_fn tx;
 	void *tx_arg;
 	uint64_t tsc_hz;
+	/** Where packets the management lcore originates enter the pipeline
+	 *  (a worker's route stage, so NAT applies to them); owns m. NULL:
+	 *  routed here and sent on the management TX queue. */
+	void (*inject)(void *arg, struct rte_mbuf *m);
+	void *inject_arg;
 	/** Consumer of SL_LOCALIN_PUNT packets (health-probe replies); owns m. */
 	void (*local_in)(void *arg, struct rte_mbuf *m, uint64_t now);
 	void *local_in_arg;

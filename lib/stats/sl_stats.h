@@ -70,7 +70,8 @@
 	X(FRAGMENT_HOLD_FULL, "fragment_hold_full", "a later fragment came before its first, and the worker already holds 64") \
 	X(FRAGMENT_TABLE_FULL, "fragment_table_full", "a fragmented datagram's later fragments cannot follow its first: flow.max_fragmented reached") \
 	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted", "no free source port (or ICMP identifier) for source NAT")	\
-	X(NO_BACKEND, "no_backend", "a new connection to a service with no usable backend")
+	X(NO_BACKEND, "no_backend", "a new connection to a service with no usable backend") \
+	X(INJECT_FULL, "inject_full", "a packet of the management lcore found the worker's injection ring full")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,

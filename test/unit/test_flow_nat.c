@@ -4,6 +4,7 @@
  * packets: TCP, UDP (with and without a checksum) and ICMP echo, IPv4 and
  * IPv6, translated both ways, source and destination.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,6 +179,72 @@ static void test_checksums_after_translation(void **state)
 	sl_flow_table_free(t);
 }
 
+/* ---- source NAT ports from two workers at once --------------------------- */
+
+#define PER_WORKER 2000
+
+struct binder {
+	struct sl_flow_table *t;
+	unsigned worker;
+	int failures;
+	uint16_t port[PER_WORKER];
+};
+
+/* PER_WORKER connections from distinct clients to one server, each given a
+ * translated source port by rule 1024..(1024 + 2 * PER_WORKER + 127). */
+static void *bind_many(void *arg)
+{
+	struct binder *b = arg;
+	struct sl_flow_worker_ctx c = {.t = b->t, .worker = b->worker, .n_workers = 2};
+	struct sl_flow_snat r = {.has4 = true, .to4 = {198, 51, 100, 1}, .lo = 1024,
+				 .hi = 1024 + 2 * PER_WORKER + 127};
+	for (unsigned i = 0; i < PER_WORKER; i++) {
+		struct sl_flow_key o = {.sport = 40000, .dport = 80, .af = 4, .proto = IPPROTO_TCP,
+					.src = {10, (uint8_t)b->worker, (uint8_t)(i >> 8), (uint8_t)i},
+					.dst = {203, 0, 113, 1}};
+		struct sl_flow_key rep = o;
+		memcpy(rep.src, o.dst, 16);
+		memcpy(rep.dst, o.src, 16);
+		rep.sport = o.dport;
+		rep.dport = o.sport;
+		uint32_t idx = sl_flow_alloc(b->t, b->worker, &o, &rep);
+		if (idx == SL_FLOW_NONE || sl_flow_insert(b->t, b->worker, idx) != 0 ||
+		    flow_snat_bind(&c, idx, &r) != 0) {
+			b->failures++;
+			continue;
+		}
+		b->port[i] = sl_flow_get(b->t, idx)->port[SL_FLOW_REPLY][1];
+	}
+	return NULL;
+}
+
+/* Two workers binding at the same moment, to one server (so every reply key
+ * differs by its port only): no port twice, each in its worker's share. */
+static void test_ports_without_collision(void **state)
+{
+	(void)state;
+	struct sl_flow_table *t = sl_flow_table_create(4 * PER_WORKER, 0, 2, NULL, SOCKET_ID_ANY);
+	static struct binder b[2];
+	pthread_t th[2];
+	static uint8_t seen[65536];
+	memset(seen, 0, sizeof(seen));
+	for (unsigned w = 0; w < 2; w++) {
+		b[w] = (struct binder){.t = t, .worker = w};
+		assert_int_equal(pthread_create(&th[w], NULL, bind_many, &b[w]), 0);
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		pthread_join(th[w], NULL);
+		assert_int_equal(b[w].failures, 0);
+		for (unsigned i = 0; i < PER_WORKER; i++) {
+			uint16_t p = b[w].port[i];
+			assert_true(p >= 1024 && (unsigned)(p - 1024) % 2 == w);
+			assert_int_equal(seen[p], 0);
+			seen[p] = 1;
+		}
+	}
+	sl_flow_table_free(t);
+}
+
 int main(void)
 {
 	char *argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
@@ -188,6 +255,7 @@ int main(void)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checksums_after_translation),
+		cmocka_unit_test(test_ports_without_collision),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

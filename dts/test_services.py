@@ -145,6 +145,9 @@ def lb(topo, backends, tmp_path_factory):
         service("http", 87, "rr", backend_list(2),
                 health={"type": "http", "path": "/", "interval": "200ms", "timeout": "150ms",
                         "rise": 2, "fall": 2}),
+        service("nodrain", 88, "rr", backend_list(2), drain=False,
+                health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
+                        "fall": 2}),
         service("checked", 85, "rr", backend_list(2),
                 health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
                         "fall": 2}),
@@ -281,23 +284,23 @@ def test_fullnat_without_route(topo, lb):
 # Test the REST view, sluicectl, and refusals that name the field.
 def test_services_api(topo, lb):
     svcs = lb.api("/api/v1/services")["services"]
-    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "web6", "http", "checked"]
+    assert [s["name"] for s in svcs] == ["rr", "wrr", "sh", "lc", "maglev", "web6", "http", "nodrain", "checked"]
     rr = svcs[0]
     assert rr["vip"] == VIP and rr["scheduler"] == "rr" and rr["usable_backends"] == 3
     assert all(b["health"] == "up" for b in rr["backends"])
     for body, field, expect in (
-        (service("x", 90, "fastest"), "services[8].scheduler", "rr, wrr, lc, sh, maglev"),
-        (service("x", 80), "services[8]", "already service"),
-        (service("x", 90, vip="10.2.0.1"), "services[8].vip", "address of port wan"),
+        (service("x", 90, "fastest"), "services[9].scheduler", "rr, wrr, lc, sh, maglev"),
+        (service("x", 80), "services[9]", "already service"),
+        (service("x", 90, vip="10.2.0.1"), "services[9].vip", "address of port wan"),
         (service("x", 90, backends=[{"address": "10.1.0.2", "weight": 5000}]),
-         "services[8].backends[0].weight", "out of range"),
-        (service("x", 90, mode="fullnat"), "services[8].sources", "required"),
+         "services[9].backends[0].weight", "out of range"),
+        (service("x", 90, mode="fullnat"), "services[9].sources", "required"),
     ):
         r = lb.curl("/api/v1/services/x", method="PUT", body=body, check=False)
         assert r["status"] == 422, (body, r)
         assert field in r["body"]["detail"] and expect in r["body"]["detail"], (body, r["body"])
     assert [s["name"] for s in lb.api("/api/v1/services")["services"]] == \
-        ["rr", "wrr", "sh", "lc", "maglev", "web6", "http", "checked"]
+        ["rr", "wrr", "sh", "lc", "maglev", "web6", "http", "nodrain", "checked"]
     r = lb.api("/api/v1/services/extra", method="PUT", body=service("extra", 91), expect=201)
     assert r["service"]["port"] == 91
     assert connect(topo, 1, 91) != ["error"]
@@ -440,3 +443,62 @@ def test_ipv4_fragments_on_net_tap(topo, lb):
             assert after[reason] == before[reason], reason
     finally:
         srv.kill()
+
+
+def held_connection(topo, host, port):
+    """A keep-alive HTTP connection to the VIP: send a line to make a request;
+    each answer line is the backend, or "error"."""
+    return topo.popen(host, "/usr/bin/python3", "-u", "-c",
+                      "import socket, sys\n"
+                      f"s = socket.create_connection(('{VIP}', {port})); s.settimeout(2)\n"
+                      "for line in sys.stdin:\n"
+                      "    try:\n"
+                      "        s.sendall(b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n"
+                      "        d = s.recv(4096).decode()\n"
+                      "        print(d.rsplit('\\n', 2)[-2].strip(), flush=True)\n"
+                      "    except OSError:\n"
+                      "        print('error', flush=True)\n",
+                      stdin=-1, stdout=-1, text=True)
+
+
+def ask(held):
+    held.stdin.write("x\n")
+    held.stdin.flush()
+    return held.stdout.readline().strip()
+
+
+# Test drain: a backend whose checks fail while it still serves (its host
+# drops sluice's probes) keeps its open connections by default, and loses
+# them with "drain": false (their entries removed: the client's next
+# request finds no connection, and a segment that cannot open one is
+# dropped as tcp_invalid).
+def test_drain(topo, lb):
+    kept, cut = held_connection(topo, "h2", 85), held_connection(topo, "h4", 88)
+    hosts = set()
+    try:
+        for held in (kept, cut):
+            b = ask(held)
+            assert b in ("10.1.0.2:8090", "10.1.0.3:8090"), b
+            hosts.add("h1" if b.startswith("10.1.0.2") else "h3")
+        for h in hosts:     # the probes (from sluice's lan address) go unanswered
+            topo.run(h, "nft", "add table inet probe_drop")
+            topo.run(h, "nft", "add chain inet probe_drop in { type filter hook input priority 0; }")
+            topo.run(h, "nft", "add rule inet probe_drop in ip saddr 10.1.0.1 tcp dport 8090 drop")
+        deadline = time.time() + 3
+        while not all(b["health"] == "down" for s in ("checked", "nodrain")
+                      for k, b in by_backend(lb, s).items()
+                      if ("h1" if k.startswith("10.1.0.2") else "h3") in hosts):
+            assert time.time() < deadline, (by_backend(lb, "checked"), by_backend(lb, "nodrain"))
+            time.sleep(0.05)
+        time.sleep(1.5)     # the owners' expiry scans remove what was marked
+        assert ask(kept) in ("10.1.0.2:8090", "10.1.0.3:8090")
+        before = lb.drops()["tcp_invalid"]
+        assert ask(cut) == "error"
+        assert lb.drops()["tcp_invalid"] > before
+        assert "is down (timeout); its open connections are removed" in lb.logs()
+    finally:
+        for h in hosts:
+            topo.run(h, "nft", "delete table inet probe_drop", check=False)
+        for held in (kept, cut):
+            held.kill()
+            held.wait()

@@ -45,16 +45,8 @@ static void health_change(void *arg, const struct sl_lb_service *svc,
 		kill[n_kill++] = be->slot;
 }
 
-static struct sl_lb_health_io io_of(struct sl_app *app)
-{
-	struct sl_lb_health_io io = {.send = probe_send, .change = health_change, .arg = app,
-				     .tsc_hz = app->tsc_hz};
-	/* HTTP checks go out through the first kernel port. */
-	for (unsigned i = 0; i < app->cfg->n_ports && io.http_src == 0; i++)
-		if (app->cfg->ports[i].has_kernel_address)
-			io.http_src = app->cfg->ports[i].kernel_address.addr.v4;
-	return io;
-}
+/* How lib/lb reaches the IP stack; set once (kernel ports change only with a restart). */
+static struct sl_lb_health_io io;
 
 /* Publish the new health, then remove what "drain": false says must go
  * (in that order: no new connection reaches a backend after its sweep). */
@@ -72,7 +64,6 @@ static void refresh(struct sl_app *app)
 
 void sl_app_health_tick(struct sl_app *app, uint64_t now)
 {
-	struct sl_lb_health_io io = io_of(app);
 	if (app->lb != NULL && sl_lb_health_tick(app->lb, &io, now) > 0)
 		refresh(app);
 }
@@ -90,7 +81,6 @@ static void local_in(void *arg, struct rte_mbuf *m, uint64_t now)
 					  sl_pkt_ipv6(m)->src_addr;
 		const uint8_t *dst = v4 ? (const uint8_t *)&sl_pkt_ipv4(m)->dst_addr :
 					  sl_pkt_ipv6(m)->dst_addr;
-		struct sl_lb_health_io io = io_of(app);
 		rc = sl_lb_health_input(app->lb, &io, v4 ? 4 : 6, src, dst, meta->src_port,
 					meta->dst_port, rte_be_to_cpu_32(th->recv_ack),
 					th->tcp_flags, now);
@@ -106,6 +96,12 @@ static void local_in(void *arg, struct rte_mbuf *m, uint64_t now)
 
 void sl_app_health_init(struct sl_app *app)
 {
+	io = (struct sl_lb_health_io){.send = probe_send, .change = health_change, .arg = app,
+				      .tsc_hz = app->tsc_hz};
+	/* HTTP checks go out through the first kernel port. */
+	for (unsigned i = 0; i < app->cfg->n_ports && io.http_src == 0; i++)
+		if (app->cfg->ports[i].has_kernel_address)
+			io.http_src = app->cfg->ports[i].kernel_address.addr.v4;
 	app->ctl.local_in = local_in;
 	app->ctl.local_in_arg = app;
 }

@@ -439,7 +439,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	for (uint16_t i = 0; i < app->n_ports; i++)
 		if (sl_port_start(&app->ports[i], err, sizeof(err)) < 0)
 			return fatal(err);
-	if (sl_app_kernel_ports_up(cfg, err, sizeof(err)) < 0)
+	if (sl_port_kernel_up(cfg, err, sizeof(err)) < 0)
 		return fatal(err);
 	sl_telemetry_register();
 	for (unsigned i = 0; i < app->n_workers; i++)
@@ -453,7 +453,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	sl_mgmt_loop(app);
 	SL_LOG(INFO, "main", "stopping");
 	sl_supervisor_stopping(&app->sup, "stopping: draining workers, closing ports");
-	sl_app_kernel_ports_down(app->cfg);
+	sl_port_kernel_down(app->cfg);
 	return 0;
 }
 

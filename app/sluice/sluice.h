@@ -159,10 +159,6 @@ void sl_api_flows_get(const struct sl_mgmt_request *req, struct sl_mgmt_response
 void sl_api_flows_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			 void *arg);
 
-/* hostport.c: net_tap ports to the host's own stack (kernel_address) */
-int sl_app_kernel_ports_up(const struct sl_config *cfg, char *err, size_t len);
-void sl_app_kernel_ports_down(const struct sl_config *cfg);
-
 /* health.c: health checks of services' backends */
 /** Probe answers reach the health checks (the punted local-in packets). */
 void sl_app_health_init(struct sl_app *app);

@@ -43,17 +43,12 @@ static int build_path(char *out, size_t len, int argc, char **argv, const char *
 	return n < len ? CTL_EXIT_OK : ctl_usage_error("flows: filters too long");
 }
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
 /* "10.1.0.2:40000 > 10.2.0.2:80" */
 static void endpoint_cell(struct ctl_table *t, const json_t *d)
 {
 	char s[64], dst[64];
-	ctl_sanitize(s, sizeof(s), str_of(d, "src") ? str_of(d, "src") : "-");
-	ctl_sanitize(dst, sizeof(dst), str_of(d, "dst") ? str_of(d, "dst") : "-");
+	ctl_sanitize(s, sizeof(s), ctl_str(d, "src") ? ctl_str(d, "src") : "-");
+	ctl_sanitize(dst, sizeof(dst), ctl_str(d, "dst") ? ctl_str(d, "dst") : "-");
 	bool v6 = strchr(s, ':') != NULL;
 	ctl_table_cell(t, v6 ? "[%s]:%" JSON_INTEGER_FORMAT " > [%s]:%" JSON_INTEGER_FORMAT :
 			       "%s:%" JSON_INTEGER_FORMAT " > %s:%" JSON_INTEGER_FORMAT,
@@ -72,13 +67,11 @@ int ctl_cmd_flows(const struct ctl *c, int argc, char **argv)
 	int st = build_path(path, sizeof(path), argc, argv, "limit=1000");
 	if (st != CTL_EXIT_OK)
 		return st;
-	st = ctl_request(c, "GET", path, NULL, 0, &a);
-	if (st != CTL_EXIT_OK)
-		return st;
-	if (c->json) {
-		ctl_print_json_text(stdout, a.raw, a.raw_len);
+	bool done;
+	st = ctl_fetch(c, path, 0, &a, &done);
+	if (done) {
 		ctl_answer_free(&a);
-		return CTL_EXIT_OK;
+		return st;
 	}
 	struct ctl_table *t = ctl_table_new(7, head);
 	if (t != NULL) {
@@ -88,12 +81,12 @@ int ctl_cmd_flows(const struct ctl *c, int argc, char **argv)
 	json_array_foreach(t != NULL ? json_object_get(a.json, "flows") : NULL, i, f) {
 		const json_t *o = json_object_get(f, "original"), *r = json_object_get(f, "reply");
 		ctl_table_row(t);
-		if (str_of(f, "protocol"))
-			ctl_table_text(t, str_of(f, "protocol"));
+		if (ctl_str(f, "protocol"))
+			ctl_table_text(t, ctl_str(f, "protocol"));
 		else
 			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT,
 				       json_integer_value(json_object_get(f, "protocol_number")));
-		ctl_table_text(t, str_of(f, "state"));
+		ctl_table_text(t, ctl_str(f, "state"));
 		endpoint_cell(t, o);
 		endpoint_cell(t, r);
 		ctl_table_cell(t, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
@@ -102,16 +95,11 @@ int ctl_cmd_flows(const struct ctl *c, int argc, char **argv)
 		ctl_table_cell(t, "%.0fs", json_number_value(json_object_get(f, "expires_in_seconds")));
 		ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(f, "owner")));
 	}
-	int rc = t != NULL ? ctl_table_print(t, stdout) : -1;
-	ctl_table_free(t);
-	if (rc == 0 && json_object_get(a.json, "next") != NULL)
+	st = ctl_table_finish(t);
+	if (st == CTL_EXIT_OK && json_object_get(a.json, "next") != NULL)
 		printf("(more: use --json and the API's cursor, or narrow the filter)\n");
 	ctl_answer_free(&a);
-	if (rc != 0) {
-		fputs("sluicectl: out of memory\n", stderr);
-		return CTL_EXIT_SOFTWARE;
-	}
-	return CTL_EXIT_OK;
+	return st;
 }
 
 int ctl_cmd_flows_flush(const struct ctl *c, int argc, char **argv)

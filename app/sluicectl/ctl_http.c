@@ -345,3 +345,16 @@ int ctl_path_escape(char *out, size_t len, const char *s, bool keep_slash)
 	}
 	return 0;
 }
+
+int ctl_fetch(const struct ctl *c, const char *path, long also_ok, struct ctl_answer *ans,
+	      bool *done)
+{
+	int st = ctl_request(c, "GET", path, NULL, also_ok, ans);
+
+	*done = st != CTL_EXIT_OK;
+	if (st == CTL_EXIT_OK && c->json) {
+		ctl_print_json_text(stdout, ans->raw, ans->raw_len);
+		*done = true;
+	}
+	return st;
+}

@@ -9,12 +9,6 @@
 
 #include "sluicectl.h"
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-	return s != NULL ? s : "-";
-}
-
 static json_int_t int_of(const json_t *obj, const char *key)
 {
 	return json_integer_value(json_object_get(obj, key));
@@ -24,7 +18,7 @@ static json_int_t int_of(const json_t *obj, const char *key)
 static void addr_port_cell(struct ctl_table *t, const char *addr, json_int_t port, const char *tail)
 {
 	char a[64];
-	ctl_sanitize(a, sizeof(a), addr);
+	ctl_sanitize(a, sizeof(a), addr != NULL ? addr : "-");
 	ctl_table_cell(t, strchr(a, ':') != NULL ? "[%s]:%" JSON_INTEGER_FORMAT "%s" :
 			  "%s:%" JSON_INTEGER_FORMAT "%s", a, port, tail);
 }
@@ -40,13 +34,11 @@ int ctl_cmd_services(const struct ctl *c, const char *name)
 	if (name != NULL && ctl_path_escape(esc, sizeof(esc), name, false) < 0)
 		return ctl_usage_error("services: name too long");
 	snprintf(path, sizeof(path), "/api/v1/services%s%s", name ? "/" : "", name ? esc : "");
-	int st = ctl_request(c, "GET", path, NULL, 0, &a);
-	if (st != CTL_EXIT_OK)
-		return st;
-	if (c->json) {
-		ctl_print_json_text(stdout, a.raw, a.raw_len);
+	bool done;
+	int st = ctl_fetch(c, path, 0, &a, &done);
+	if (done) {
 		ctl_answer_free(&a);
-		return CTL_EXIT_OK;
+		return st;
 	}
 	json_t *list = name != NULL ? json_pack("[O]", a.json) : json_incref(json_object_get(a.json,
 												   "services"));
@@ -56,26 +48,22 @@ int ctl_cmd_services(const struct ctl *c, const char *name)
 			ctl_table_align_right(t, col);
 	json_array_foreach(t != NULL ? list : NULL, i, s) {
 		char tail[16];
-		snprintf(tail, sizeof(tail), "/%s", str_of(s, "proto"));
+		const char *proto = ctl_str(s, "proto");
+		snprintf(tail, sizeof(tail), "/%s", proto != NULL ? proto : "-");
 		json_array_foreach(json_object_get(s, "backends"), k, b) {
 			ctl_table_row(t);
-			ctl_table_text(t, str_of(s, "name"));
-			addr_port_cell(t, str_of(s, "vip"), int_of(s, "port"), tail);
-			ctl_table_text(t, str_of(s, "scheduler"));
-			addr_port_cell(t, str_of(b, "address"), int_of(b, "port"), "");
-			ctl_table_text(t, str_of(b, "health"));
+			ctl_table_text(t, ctl_str(s, "name"));
+			addr_port_cell(t, ctl_str(s, "vip"), int_of(s, "port"), tail);
+			ctl_table_text(t, ctl_str(s, "scheduler"));
+			addr_port_cell(t, ctl_str(b, "address"), int_of(b, "port"), "");
+			ctl_table_text(t, ctl_str(b, "health"));
 			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "weight"));
 			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "connections"));
 			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "opened"));
 		}
 	}
-	int rc = t != NULL ? ctl_table_print(t, stdout) : -1;
-	ctl_table_free(t);
+	st = ctl_table_finish(t);
 	json_decref(list);
 	ctl_answer_free(&a);
-	if (rc != 0) {
-		fputs("sluicectl: out of memory\n", stderr);
-		return CTL_EXIT_SOFTWARE;
-	}
-	return CTL_EXIT_OK;
+	return st;
 }

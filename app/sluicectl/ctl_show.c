@@ -18,11 +18,6 @@
 
 #define LINE_MAX_CELL 1024  /* a joined list cell (addresses, queues), bytes */
 
-static const char *str_of(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
 /* A number cell: integers as is, reals with %g, anything else "-". */
 static void num_cell(struct ctl_table *t, const json_t *obj, const char *key)
 {
@@ -106,32 +101,6 @@ static void join_strings(char *buf, size_t len, const json_t *arr, const char *s
 
 /* GET @p path; on success either print the JSON (and return *done) or let
  * the caller render @p ans. */
-static int fetch(const struct ctl *c, const char *path, long also_ok,
-		 struct ctl_answer *ans, bool *done)
-{
-	int st = ctl_request(c, "GET", path, NULL, also_ok, ans);
-
-	*done = st != CTL_EXIT_OK;
-	if (st == CTL_EXIT_OK && c->json) {
-		ctl_print_json_text(stdout, ans->raw, ans->raw_len);
-		*done = true;
-	}
-	return st;
-}
-
-/* Print and free @p t; the exit status of the command. */
-static int finish_table(struct ctl_table *t)
-{
-	int rc = t != NULL ? ctl_table_print(t, stdout) : -1;
-
-	ctl_table_free(t);
-	if (rc != 0) {
-		fputs("sluicectl: out of memory\n", stderr);
-		return CTL_EXIT_SOFTWARE;
-	}
-	return CTL_EXIT_OK;
-}
-
 /* ---- status ---- */
 
 /* A worker's RX queues as "lan:0 wan:0". */
@@ -143,7 +112,7 @@ static void join_rx_queues(char *buf, size_t len, const json_t *arr)
 
 	buf[0] = '\0';
 	json_array_foreach(arr, i, q) {
-		port = str_of(q, "port");
+		port = ctl_str(q, "port");
 		if (n < len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s:%" JSON_INTEGER_FORMAT,
 					      n ? " " : "", port != NULL ? port : "?",
@@ -167,7 +136,7 @@ static struct ctl_table *lcore_table(const json_t *lcores)
 	json_array_foreach(lcores, i, l) {
 		ctl_table_row(t);
 		num_cell(t, l, "id");
-		ctl_table_text(t, str_of(l, "role"));
+		ctl_table_text(t, ctl_str(l, "role"));
 		if (json_is_number(json_object_get(l, "busy_ratio")))
 			ctl_table_cell(t, "%.1f%%", 100 * json_number_value(json_object_get(l, "busy_ratio")));
 		else
@@ -191,7 +160,7 @@ static struct ctl_table *link_table(const json_t *ports)
 		return NULL;
 	json_array_foreach(ports, i, p) {
 		ctl_table_row(t);
-		ctl_table_text(t, str_of(p, "name"));
+		ctl_table_text(t, ctl_str(p, "name"));
 		bool_cell(t, json_object_get(p, "link_up"), "up", "down");
 		format_speed(speed, sizeof(speed), json_object_get(p, "speed_mbps"));
 		ctl_table_text(t, speed);
@@ -204,19 +173,19 @@ int ctl_cmd_status(const struct ctl *c)
 	struct ctl_answer a;
 	char up[64], version[64];
 	bool done;
-	int st = fetch(c, "/api/v1/status", 0, &a, &done);
+	int st = ctl_fetch(c, "/api/v1/status", 0, &a, &done);
 
 	if (done)
 		goto out;
 	format_uptime(up, sizeof(up), json_number_value(json_object_get(a.json, "uptime_seconds")));
-	ctl_sanitize(version, sizeof(version), str_of(a.json, "version"));
+	ctl_sanitize(version, sizeof(version), ctl_str(a.json, "version"));
 	printf("sluice %s, up %s, config generation %" JSON_INTEGER_FORMAT "\n\n",
 	       version[0] != '\0' ? version : "?", up,
 	       json_integer_value(json_object_get(a.json, "config_generation")));
-	st = finish_table(lcore_table(json_object_get(a.json, "lcores")));
+	st = ctl_table_finish(lcore_table(json_object_get(a.json, "lcores")));
 	if (st == CTL_EXIT_OK) {
 		putchar('\n');
-		st = finish_table(link_table(json_object_get(a.json, "ports")));
+		st = ctl_table_finish(link_table(json_object_get(a.json, "ports")));
 	}
 out:
 	ctl_answer_free(&a);
@@ -234,7 +203,7 @@ int ctl_cmd_routes(const struct ctl *c)
 	bool done;
 	size_t i;
 	json_t *r;
-	int st = fetch(c, "/api/v1/routes", 0, &a, &done);
+	int st = ctl_fetch(c, "/api/v1/routes", 0, &a, &done);
 
 	if (done)
 		goto out;
@@ -242,9 +211,9 @@ int ctl_cmd_routes(const struct ctl *c)
 	json_array_foreach(t != NULL ? json_object_get(a.json, "routes") : NULL, i, r) {
 		ctl_table_row(t);
 		for (unsigned k = 0; k < 5; k++)
-			ctl_table_text(t, str_of(r, keys[k]));
+			ctl_table_text(t, ctl_str(r, keys[k]));
 	}
-	st = finish_table(t);
+	st = ctl_table_finish(t);
 out:
 	ctl_answer_free(&a);
 	return st;
@@ -255,11 +224,11 @@ static void neighbor_row(struct ctl_table *t, const json_t *n)
 	const json_t *age = json_object_get(n, "age_seconds");
 
 	ctl_table_row(t);
-	ctl_table_text(t, str_of(n, "port"));
-	ctl_table_text(t, str_of(n, "family"));
-	ctl_table_text(t, str_of(n, "address"));
-	ctl_table_text(t, str_of(n, "mac"));
-	ctl_table_text(t, str_of(n, "state"));
+	ctl_table_text(t, ctl_str(n, "port"));
+	ctl_table_text(t, ctl_str(n, "family"));
+	ctl_table_text(t, ctl_str(n, "address"));
+	ctl_table_text(t, ctl_str(n, "mac"));
+	ctl_table_text(t, ctl_str(n, "state"));
 	num_cell(t, n, "pending");
 	if (json_is_number(age))
 		ctl_table_cell(t, "%.1fs", json_number_value(age));
@@ -276,7 +245,7 @@ int ctl_cmd_neighbors(const struct ctl *c)
 	bool done;
 	size_t i;
 	json_t *n;
-	int st = fetch(c, "/api/v1/neighbors", 0, &a, &done);
+	int st = ctl_fetch(c, "/api/v1/neighbors", 0, &a, &done);
 
 	if (done)
 		goto out;
@@ -287,7 +256,7 @@ int ctl_cmd_neighbors(const struct ctl *c)
 	}
 	json_array_foreach(t != NULL ? json_object_get(a.json, "neighbors") : NULL, i, n)
 		neighbor_row(t, n);
-	st = finish_table(t);
+	st = ctl_table_finish(t);
 out:
 	ctl_answer_free(&a);
 	return st;
@@ -301,9 +270,9 @@ static void port_row(struct ctl_table *t, const json_t *p)
 	char speed[32];
 
 	ctl_table_row(t);
-	ctl_table_text(t, str_of(p, "name"));
-	ctl_table_text(t, str_of(p, "driver"));
-	ctl_table_text(t, str_of(p, "mac"));
+	ctl_table_text(t, ctl_str(p, "name"));
+	ctl_table_text(t, ctl_str(p, "driver"));
+	ctl_table_text(t, ctl_str(p, "mac"));
 	num_cell(t, p, "mtu");
 	bool_cell(t, json_object_get(link, "up"), "up", "down");
 	format_speed(speed, sizeof(speed), json_object_get(link, "speed_mbps"));
@@ -324,7 +293,7 @@ int ctl_cmd_ports(const struct ctl *c)
 	bool done;
 	size_t i;
 	json_t *p;
-	int st = fetch(c, "/api/v1/ports", 0, &a, &done);
+	int st = ctl_fetch(c, "/api/v1/ports", 0, &a, &done);
 
 	if (done)
 		goto out;
@@ -333,7 +302,7 @@ int ctl_cmd_ports(const struct ctl *c)
 		ctl_table_align_right(t, right[k]);
 	json_array_foreach(t != NULL ? json_object_get(a.json, "ports") : NULL, i, p)
 		port_row(t, p);
-	st = finish_table(t);
+	st = ctl_table_finish(t);
 out:
 	ctl_answer_free(&a);
 	return st;
@@ -349,7 +318,7 @@ static void kv_row(struct ctl_table *t, const char *key, const char *value)
 /* "0x38d34, symmetric"; "off" when no hash type is on. */
 static const char *rss_text(char *buf, size_t len, const json_t *rss)
 {
-	const char *types = str_of(rss, "hash_types");
+	const char *types = ctl_str(rss, "hash_types");
 
 	if (types == NULL || strtoull(types, NULL, 16) == 0)
 		return "off";
@@ -380,12 +349,12 @@ static struct ctl_table *port_summary(const json_t *p)
 
 	if (t == NULL)
 		return NULL;
-	kv_row(t, "name:", str_of(p, "name"));
-	kv_row(t, "device:", str_of(p, "device"));
-	kv_row(t, "driver:", str_of(p, "driver"));
+	kv_row(t, "name:", ctl_str(p, "name"));
+	kv_row(t, "device:", ctl_str(p, "device"));
+	kv_row(t, "driver:", ctl_str(p, "driver"));
 	format_int(buf, sizeof(buf), json_object_get(p, "port_id"));
 	kv_row(t, "port id:", buf);
-	kv_row(t, "mac:", str_of(p, "mac"));
+	kv_row(t, "mac:", ctl_str(p, "mac"));
 	format_int(buf, sizeof(buf), json_object_get(p, "mtu"));
 	kv_row(t, "mtu:", buf);
 	snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT " rx, %" JSON_INTEGER_FORMAT " tx",
@@ -429,17 +398,17 @@ int ctl_cmd_port_show(const struct ctl *c, const char *name)
 
 	if (ctl_path_escape(path, sizeof(path), name, false) != 0)
 		return ctl_usage_error("port name too long");
-	st = fetch(c, path, 0, &a, &done);
+	st = ctl_fetch(c, path, 0, &a, &done);
 	if (done)
 		goto out;
-	st = finish_table(port_summary(a.json));
+	st = ctl_table_finish(port_summary(a.json));
 	if (st == CTL_EXIT_OK) {
 		putchar('\n');
-		st = finish_table(counter_table("COUNTER", json_object_get(a.json, "stats")));
+		st = ctl_table_finish(counter_table("COUNTER", json_object_get(a.json, "stats")));
 	}
 	if (st == CTL_EXIT_OK) {
 		putchar('\n');
-		st = finish_table(counter_table("XSTAT", json_object_get(a.json, "xstats")));
+		st = ctl_table_finish(counter_table("XSTAT", json_object_get(a.json, "xstats")));
 	}
 out:
 	ctl_answer_free(&a);
@@ -467,14 +436,14 @@ int ctl_cmd_health(const struct ctl *c)
 {
 	struct ctl_answer a;
 	bool done, ready;
-	int st = fetch(c, "/readyz", 503, &a, &done);
+	int st = ctl_fetch(c, "/readyz", 503, &a, &done);
 
 	if (st != CTL_EXIT_OK)
 		return st;
 	ready = a.status == 200 && json_is_true(json_object_get(a.json, "ready"));
 	if (!done) {
 		printf("%s\n\n", ready ? "ready" : "not ready");
-		st = finish_table(checks_table(json_object_get(a.json, "checks")));
+		st = ctl_table_finish(checks_table(json_object_get(a.json, "checks")));
 	}
 	ctl_answer_free(&a);
 	if (st != CTL_EXIT_OK)

@@ -192,3 +192,15 @@ void ctl_table_free(struct ctl_table *t)
 	free(t->right);
 	free(t);
 }
+
+int ctl_table_finish(struct ctl_table *t)
+{
+	int rc = t != NULL ? ctl_table_print(t, stdout) : -1;
+
+	ctl_table_free(t);
+	if (rc != 0) {
+		fputs("sluicectl: out of memory\n", stderr);
+		return CTL_EXIT_SOFTWARE;
+	}
+	return CTL_EXIT_OK;
+}

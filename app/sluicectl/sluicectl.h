@@ -74,6 +74,20 @@ void ctl_answer_free(struct ctl_answer *ans);
  */
 void ctl_print_json_text(FILE *out, const char *text, size_t len);
 
+/**
+ * GET @p path for a read-only command. *done is set when the command has
+ * nothing more to do: the request failed (the status says why) or --json
+ * printed the answer as it came. Free @p ans either way.
+ */
+int ctl_fetch(const struct ctl *c, const char *path, long also_ok, struct ctl_answer *ans,
+	      bool *done);
+
+/** A string member of @p obj, or NULL. */
+static inline const char *ctl_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
 /** Append to @p out (size @p len) @p s percent-encoded as one path part;
  *  '/' is kept when @p keep_slash. Returns -ENAMETOOLONG if it does not fit. */
 int ctl_path_escape(char *out, size_t len, const char *s, bool keep_slash);
@@ -103,6 +117,8 @@ void ctl_table_text(struct ctl_table *t, const char *s);
  */
 int ctl_table_print(const struct ctl_table *t, FILE *out);
 void ctl_table_free(struct ctl_table *t);
+/** Print and free @p t (NULL: no memory); the command's exit status. */
+int ctl_table_finish(struct ctl_table *t);
 
 /** Copy @p s into @p out (size @p len) with control characters as '?'. */
 void ctl_sanitize(char *out, size_t len, const char *s);

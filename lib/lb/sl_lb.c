@@ -68,45 +68,34 @@ void sl_lb_view_free(struct sl_lb_view *v)
 
 /* ------------------------------------------------------------ counters */
 
-/* Connections that name backend @p slot, closing ones too. */
-static uint32_t refs(const struct sl_lb *lb, uint16_t slot)
-{
-	uint32_t n = 0;
-	for (unsigned w = 0; w < lb->n_workers; w++)
-		n += __atomic_load_n(&lb->wc[w].refs[slot], __ATOMIC_RELAXED);
-	return n;
-}
-
-static uint64_t syn_timeout_sum(const struct sl_lb *lb, uint16_t slot)
-{
-	uint64_t n = 0;
-	for (unsigned w = 0; w < lb->n_workers; w++)
-		n += __atomic_load_n(&lb->wc[w].syn_timeouts[slot], __ATOMIC_RELAXED);
-	return n;
-}
+/*
+ * One counter of one slot summed over the workers (each writes its own; a
+ * racy read). The sum wraps as the counters do, so a connection counted
+ * open on one worker and closed on another still adds up.
+ */
+#define SUM_WORKERS(lb, field, i) __extension__({                                  \
+	__typeof__((lb)->wc[0].field[0]) sum_ = 0;                                   \
+	for (unsigned w_ = 0; w_ < (lb)->n_workers; w_++)                            \
+		sum_ += __atomic_load_n(&(lb)->wc[w_].field[i], __ATOMIC_RELAXED);   \
+	sum_;                                                                        \
+})
 
 uint64_t sl_lb_syn_timeouts(const struct sl_lb *lb, uint16_t slot)
 {
-	return syn_timeout_sum(lb, slot);
+	return SUM_WORKERS(lb, syn_timeouts, slot);
 }
 
 uint32_t sl_lb_open(const struct sl_lb *lb, uint16_t slot)
 {
-	uint32_t n = 0;
-	for (unsigned w = 0; w < lb->n_workers; w++)
-		n += __atomic_load_n(&lb->wc[w].open[slot], __ATOMIC_RELAXED);
-	return n;
+	return SUM_WORKERS(lb, open, slot);
 }
 
 static void raw_totals(const struct sl_lb *lb, uint16_t slot, uint64_t *opened,
 		       uint64_t *packets, uint64_t *bytes)
 {
-	*opened = *packets = *bytes = 0;
-	for (unsigned w = 0; w < lb->n_workers; w++) {
-		*opened += __atomic_load_n(&lb->wc[w].opened[slot], __ATOMIC_RELAXED);
-		*packets += __atomic_load_n(&lb->wc[w].packets[slot], __ATOMIC_RELAXED);
-		*bytes += __atomic_load_n(&lb->wc[w].bytes[slot], __ATOMIC_RELAXED);
-	}
+	*opened = SUM_WORKERS(lb, opened, slot);
+	*packets = SUM_WORKERS(lb, packets, slot);
+	*bytes = SUM_WORKERS(lb, bytes, slot);
 }
 
 void sl_lb_backend_totals(const struct sl_lb *lb, uint16_t slot, uint64_t *opened,
@@ -119,17 +108,9 @@ void sl_lb_backend_totals(const struct sl_lb *lb, uint16_t slot, uint64_t *opene
 	*bytes -= s->base_bytes;
 }
 
-static uint64_t raw_no_backend(const struct sl_lb *lb, uint16_t service_slot)
-{
-	uint64_t n = 0;
-	for (unsigned w = 0; w < lb->n_workers; w++)
-		n += __atomic_load_n(&lb->wc[w].no_backend[service_slot], __ATOMIC_RELAXED);
-	return n;
-}
-
 uint64_t sl_lb_no_backend(const struct sl_lb *lb, uint16_t service_slot)
 {
-	return raw_no_backend(lb, service_slot) - lb->base_no_backend[service_slot];
+	return SUM_WORKERS(lb, no_backend, service_slot) - lb->base_no_backend[service_slot];
 }
 
 /* --------------------------------------------------------------- slots */
@@ -146,7 +127,7 @@ static int service_slot(struct sl_lb *lb, const char *name)
 	if (free_slot < 0)
 		return -ENOSPC;
 	snprintf(lb->service_names[free_slot], sizeof(lb->service_names[free_slot]), "%s", name);
-	lb->base_no_backend[free_slot] = raw_no_backend(lb, (uint16_t)free_slot);
+	lb->base_no_backend[free_slot] = SUM_WORKERS(lb, no_backend, free_slot);
 	lb->next[free_slot] = 0;
 	return free_slot;
 }
@@ -177,7 +158,7 @@ static int backend_slot(struct sl_lb *lb, uint16_t svc, const struct sl_config_b
 		s->port = b->port;
 		s->health = SL_LB_UP;
 		raw_totals(lb, i, &s->base_opened, &s->base_packets, &s->base_bytes);
-		s->syn_timeouts_seen = syn_timeout_sum(lb, i);
+		s->syn_timeouts_seen = SUM_WORKERS(lb, syn_timeouts, i);
 		lb->slot_cursor = (uint16_t)(i % (SL_LB_BACKEND_SLOTS - 1) + 1);
 		return i;
 	}
@@ -198,7 +179,7 @@ void sl_lb_gc(struct sl_lb *lb)
 	for (int i = 1; i < SL_LB_BACKEND_SLOTS; i++) {
 		struct sl_lb_backend_slot *s = &lb->slots[i];
 		/* Closing connections still name it (their packets count there). */
-		if (s->used && !be_used[i] && refs(lb, (uint16_t)i) == 0) {
+		if (s->used && !be_used[i] && SUM_WORKERS(lb, refs, i) == 0) {
 			sl_lb_http_close(s);
 			s->used = false;
 		}

@@ -126,4 +126,15 @@ void sl_port_hw_stats_get(const struct sl_port *p, struct sl_port_hw_stats *s);
 /** Offload names as DPDK spells them ("IPV4_CKSUM"); 0 or -EINVAL. */
 int sl_port_offload_parse(const char *name, bool rx, uint64_t *bit);
 
+/**
+ * Kernel ports (sl_port_kernel.c): for every port of @p cfg with a
+ * kernel_address, give the host's side of its net_tap interface that
+ * address and a routing table of its own whose default route is sluice
+ * (so what the host sends from it is routed through sluice). 0, or an
+ * error naming the port. Thread: management, after the ports started.
+ */
+int sl_port_kernel_up(const struct sl_config *cfg, char *err, size_t len);
+/** Remove what sl_port_kernel_up() added to the host's routing. */
+void sl_port_kernel_down(const struct sl_config *cfg);
+
 #endif /* SL_PORT_H */

@@ -14,24 +14,12 @@
 # its receive processing there), the worker's busy time for sluice.
 # usage: scripts/bench/conn-rate.sh [--rounds N] [--seconds S]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$(pwd)
+P=scr
 rounds=3
 seconds=5
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --rounds) rounds=$2; shift 2 ;;
-        --seconds) seconds=$2; shift 2 ;;
-        *) echo "usage: $0 [--rounds N] [--seconds S]" >&2; exit 64 ;;
-    esac
-done
-P=scr
-API=http://127.0.0.1:8089
-run_dir=$(mktemp -d /tmp/sluice-conn-rate.XXXX)
-hz=$(/usr/bin/python3 -c "import os; print(os.sysconf('SC_CLK_TCK'))")
-ns() { ip netns exec "$P-$1" "${@:2}"; }
+source "$(dirname "$0")/dut-lib.sh"
 cleanup() {
-    [ -n "${sluice_pid:-}" ] && kill "$sluice_pid" 2>/dev/null && wait "$sluice_pid" 2>/dev/null
+    sluice_stop_quietly
     for p in ${nginx_pids:-}; do kill "$p" 2>/dev/null || true; done
     TOPOLOGY_HOSTS=2 scripts/topology.sh down "$P" >/dev/null 2>&1 || true
 }
@@ -53,55 +41,25 @@ NGX
     taskset -c 0 ip netns exec "$P-$h" nginx -c "$run_dir/nginx-$h.conf" &
     nginx_pids="$nginx_pids $!"
 done
-cpu1_work() { awk '$1 == "cpu1" {print ($4 + $7 + $8) / '"$hz"'}' /proc/stat; }
 linux_work() { cpu1_work; }
-sluice_work() {
-    ns dut curl -s "$API/metrics" |
-        awk '/^sluice_lcore_busy_seconds_total/ && /role="worker"/ {s += $2} END {print s}'
-}
+sluice_work() { sluice_busy; }
 linux_on() {
-    ns dut ip addr add 10.1.0.1/24 dev lan0
-    ns dut ip addr add 10.2.0.1/24 dev wan0
-    ns dut ip addr add 10.2.0.100/32 dev wan0
-    ns dut sysctl -qw net.ipv4.ip_forward=1
-    ns dut nft -f - <<'NFT'
-table ip bench_dnat {
+    linux_router_up <<'NFT'
+table ip bench {
     chain pre { type nat hook prerouting priority dstnat;
         ip daddr 10.2.0.100 tcp dport 80 dnat to numgen inc mod 2 map { 0 : 10.1.0.2, 1 : 10.1.0.3 } : 8090; }
 }
 NFT
-    for dev in lan0 wan0; do echo 2 | ns dut tee "/sys/class/net/$dev/queues/rx-0/rps_cpus" >/dev/null; done
+    ns dut ip addr add 10.2.0.100/32 dev wan0
 }
-linux_off() {
-    ns dut nft delete table ip bench_dnat
-    ns dut ip addr flush dev lan0
-    ns dut ip addr flush dev wan0
-    ns dut sysctl -qw net.ipv4.ip_forward=0
-}
+linux_off() { linux_router_down; }
 sluice_on() {
-    /usr/bin/python3 - conf/demo.json "$run_dir/sluice.json" <<'PY'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-cfg["eal"] = {"lcores": "0@0,1@1", "hugepages": "auto", "file_prefix": "slcr"}
-cfg["api"]["port"] = 8089
-cfg["workers"] = {"idle_sleep": "0us"}
-cfg["flow"] = {"max_connections": 262144, "timeouts": {"tcp_time_wait": "5s"}}
+    sluice_start 'cfg["flow"] = {"max_connections": 262144, "timeouts": {"tcp_time_wait": "5s"}}
 cfg["services"] = [{"name": "web", "vip": "10.2.0.100", "proto": "tcp", "port": 80,
                     "backends": [{"address": "10.1.0.2", "port": 8090},
-                                 {"address": "10.1.0.3", "port": 8090}]}]
-json.dump(cfg, open(sys.argv[2], "w"))
-PY
-    ip netns exec "$P-dut" "$root/build/app/sluice/sluice" -- --config "$run_dir/sluice.json" \
-        >"$run_dir/sluice.log" 2>&1 &
-    sluice_pid=$!
-    for _ in $(seq 100); do
-        ns dut curl -sf "$API/readyz" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    cat "$run_dir/sluice.log" >&2
-    exit 1
+                                 {"address": "10.1.0.3", "port": 8090}]}]'
 }
-sluice_off() { kill "$sluice_pid"; wait "$sluice_pid" || true; sluice_pid=; }
+sluice_off() { sluice_stop; }
 
 echo "kernel $(uname -r); $rounds rounds of ${seconds} s; $(nproc) CPUs"
 printf '%-6s %-7s %14s %12s %18s\n' round dut "connections/s" "work (CPU)" "conn/s per core"

@@ -23,27 +23,14 @@
 # core of work. Rounds alternate (Linux, sluice, ...) so the host's moves
 # hit both. usage: scripts/bench/nat-vs-linux.sh [--rounds N] [--seconds S]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$(pwd)
+P=snl
 rounds=3
 seconds=6
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --rounds) rounds=$2; shift 2 ;;
-        --seconds) seconds=$2; shift 2 ;;
-        *) echo "usage: $0 [--rounds N] [--seconds S]" >&2; exit 64 ;;
-    esac
-done
-P=snl
-API=http://127.0.0.1:8089
-run_dir=$(mktemp -d /tmp/sluice-nat-vs-linux.XXXX)
-hz=$(/usr/bin/python3 -c "import os; print(os.sysconf('SC_CLK_TCK'))")
+source "$(dirname "$0")/dut-lib.sh"
 tsc_hz=$(awk '/cpu MHz/ {print int($4 * 1e6); exit}' /proc/cpuinfo)
-ns() { ip netns exec "$P-$1" "${@:2}"; }
 
 cleanup() {
-    [ -n "${sluice_pid:-}" ] && kill "$sluice_pid" 2>/dev/null && wait "$sluice_pid" 2>/dev/null
-    [ -n "${srv_pid:-}" ] && kill "$srv_pid" 2>/dev/null
+    sluice_stop_quietly
     scripts/topology.sh down "$P" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -64,8 +51,6 @@ for o in json.load(sys.stdin)["nftables"]:
         n += e.get("counter", {}).get("packets", 0)
 print(n)'
 }
-# CPU 1's system + softirq jiffies.
-cpu1_work() { awk '$1 == "cpu1" {print $4 + $7 + $8}' /proc/stat; }
 
 # Traffic for $seconds + 2 s; measure the middle $seconds - 2 s with $1 (a
 # function printing "packets work_seconds"); print "pps work_per_s".
@@ -85,54 +70,23 @@ dt = $t1 - $t0
 print($p1 - $p0, ($p1 - $p0) / dt, ($w1 - $w0) / dt)"
 }
 
-linux_sample() { echo "$(sink_packets) $(/usr/bin/python3 -c "print($(cpu1_work) / $hz)")"; }
-sluice_sample() {
-    local busy
-    busy=$(ns dut curl -s "$API/metrics" |
-           awk '/^sluice_lcore_busy_seconds_total/ && /role="worker"/ {s += $2} END {print s}')
-    echo "$(sink_packets) $busy"
-}
+linux_sample() { echo "$(sink_packets) $(cpu1_work)"; }
+sluice_sample() { echo "$(sink_packets) $(sluice_busy)"; }
 
 linux_on() {
-    ns dut ip addr add 10.1.0.1/24 dev lan0
-    ns dut ip addr add 10.2.0.1/24 dev wan0
-    ns dut sysctl -qw net.ipv4.ip_forward=1
-    ns dut nft -f - <<'EOF'
-table ip bench_nat {
+    linux_router_up <<'EOF'
+table ip bench {
     chain post { type nat hook postrouting priority srcnat; oifname "wan0" masquerade; }
 }
 EOF
-    for dev in lan0 wan0; do echo 2 | ns dut tee "/sys/class/net/$dev/queues/rx-0/rps_cpus" >/dev/null; done
     echo 2 | ns h2 tee /sys/class/net/eth0/queues/rx-0/rps_cpus >/dev/null
 }
-linux_off() {
-    ns dut nft delete table ip bench_nat
-    ns dut ip addr flush dev lan0
-    ns dut ip addr flush dev wan0
-    ns dut sysctl -qw net.ipv4.ip_forward=0
-}
+linux_off() { linux_router_down; }
 sluice_on() {
-    /usr/bin/python3 - conf/demo.json "$run_dir/sluice.json" <<'EOF'
-import json, sys
-cfg = json.load(open(sys.argv[1]))
-cfg["eal"] = {"lcores": "0@0,1@1", "hugepages": "auto", "file_prefix": "slnat"}
-cfg["api"]["port"] = 8089
-cfg["workers"] = {"idle_sleep": "0us"}
-cfg["flow"] = {"max_connections": 65536}
-cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
-json.dump(cfg, open(sys.argv[2], "w"))
-EOF
-    ip netns exec "$P-dut" "$root/build/app/sluice/sluice" -- --config "$run_dir/sluice.json" \
-        >"$run_dir/sluice.log" 2>&1 &
-    sluice_pid=$!
-    for _ in $(seq 100); do
-        ns dut curl -sf "$API/readyz" >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    cat "$run_dir/sluice.log" >&2
-    exit 1
+    sluice_start 'cfg["flow"] = {"max_connections": 65536}
+cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}'
 }
-sluice_off() { kill "$sluice_pid"; wait "$sluice_pid" || true; sluice_pid=; }
+sluice_off() { sluice_stop; }
 
 echo "kernel $(uname -r); TSC $tsc_hz Hz; $rounds rounds of ${seconds} s; $(nproc) CPUs"
 printf '%-6s %-7s %12s %10s %12s %16s\n' round dut packets Mpps "work (CPU)" "Mpps/core of work"

@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <rte_common.h>
+
 #include "sl_log.h"
-#include "sluice.h"
+#include "sl_port.h"
 
 extern char **environ;
 
@@ -62,7 +64,7 @@ static void rp_filter_off(const char *iface)
 	}
 }
 
-int sl_app_kernel_ports_up(const struct sl_config *cfg, char *err, size_t len)
+int sl_port_kernel_up(const struct sl_config *cfg, char *err, size_t len)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct sl_config_port *p = &cfg->ports[i];
@@ -103,7 +105,7 @@ int sl_app_kernel_ports_up(const struct sl_config *cfg, char *err, size_t len)
 	return 0;
 }
 
-void sl_app_kernel_ports_down(const struct sl_config *cfg)
+void sl_port_kernel_down(const struct sl_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct sl_config_port *p = &cfg->ports[i];

@@ -24,7 +24,7 @@ FULLNAT_SOURCE = "10.1.0.250"
 
 # Each response names the backend that served it.
 NGINX_SERVER = """
-        listen 8090; listen 8091; listen 8092; listen 8093; listen 8094; listen [::]:8090;
+        listen 8090; listen 8091; listen 8092; listen 8093; listen 8094; listen 8095; listen [::]:8090;
         location / { return 200 "$server_addr:$server_port\\n"; }
 """
 
@@ -148,7 +148,9 @@ def lb(topo, backends, tmp_path_factory):
         service("nodrain", 88, "rr", backend_list(2), drain=False,
                 health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
                         "fall": 2}),
-        service("checked", 85, "rr", backend_list(2),
+        # Backends of its own too: a client port still open toward one of
+        # them through another service would make rr skip it.
+        service("checked", 85, "rr", backend_list(2, 8095),
                 health={"type": "tcp", "interval": "200ms", "timeout": "100ms", "rise": 2,
                         "fall": 2}),
     )
@@ -326,8 +328,8 @@ def health(sluice, name):
 # fall x interval (+ timeout), new connections all go to the other one with
 # no error; started again, it comes back within rise x interval.
 def test_health_checks(topo, lb, backends):
-    assert health(lb, "checked") == {"10.1.0.2:8090": "up", "10.1.0.3:8090": "up"}
-    assert Counter(connect(topo, 10, 85)) == {"10.1.0.2:8090": 5, "10.1.0.3:8090": 5}
+    assert health(lb, "checked") == {"10.1.0.2:8095": "up", "10.1.0.3:8095": "up"}
+    assert Counter(connect(topo, 10, 85)) == {"10.1.0.2:8095": 5, "10.1.0.3:8095": 5}
     # The probes entered the pipeline like received packets: tracked there.
     probes = [f for f in lb.api("/api/v1/flows?proto=tcp&address=10.1.0.1&limit=1000")["flows"]
               if f["original"]["src"] == "10.1.0.1"]
@@ -337,24 +339,24 @@ def test_health_checks(topo, lb, backends):
     backends["stop"]("h3")
     try:
         deadline = time.time() + 2 * 0.2 + 0.1 + 0.5
-        while health(lb, "checked")["10.1.0.3:8090"] != "down":
+        while health(lb, "checked")["10.1.0.3:8095"] != "down":
             assert time.time() < deadline, by_backend(lb, "checked")
             time.sleep(0.05)
         got = connect(topo, 20, 85)
-        assert got == ["10.1.0.2:8090"] * 20, got
+        assert got == ["10.1.0.2:8095"] * 20, got
         m = lb.metrics()
         assert m[("sluice_service_backend_up", frozenset({("service", "checked"),
-                                                           ("backend", "10.1.0.3:8090")}))] == 0
+                                                           ("backend", "10.1.0.3:8095")}))] == 0
         assert m[("sluice_service_usable_backends", frozenset({("service", "checked")}))] == 1
-        assert "backend 10.1.0.3 port 8090 is down (refused)" in lb.logs()
+        assert "backend 10.1.0.3 port 8095 is down (refused)" in lb.logs()
     finally:
         backends["start"]("h3")
     deadline = time.time() + 2 * 0.2 + 1.5
-    while health(lb, "checked")["10.1.0.3:8090"] != "up":
+    while health(lb, "checked")["10.1.0.3:8095"] != "up":
         assert time.time() < deadline, by_backend(lb, "checked")
         time.sleep(0.05)
-    assert "backend 10.1.0.3 port 8090 is up (probe answered)" in lb.logs()
-    assert set(connect(topo, 4, 85)) == {"10.1.0.2:8090", "10.1.0.3:8090"}
+    assert "backend 10.1.0.3 port 8095 is up (probe answered)" in lb.logs()
+    assert set(connect(topo, 4, 85)) == {"10.1.0.2:8095", "10.1.0.3:8095"}
 
 
 # Test that an ICMP error sluice sends about a packet it translated to a
@@ -476,14 +478,14 @@ def test_drain(topo, lb):
     kept, cut = held_connection(topo, "h2", 85), held_connection(topo, "h4", 88)
     hosts = set()
     try:
-        for held in (kept, cut):
+        for held, port in ((kept, 8095), (cut, 8090)):
             b = ask(held)
-            assert b in ("10.1.0.2:8090", "10.1.0.3:8090"), b
+            assert b in (f"10.1.0.2:{port}", f"10.1.0.3:{port}"), b
             hosts.add("h1" if b.startswith("10.1.0.2") else "h3")
         for h in hosts:     # the probes (from sluice's lan address) go unanswered
             topo.run(h, "nft", "add table inet probe_drop")
             topo.run(h, "nft", "add chain inet probe_drop in { type filter hook input priority 0; }")
-            topo.run(h, "nft", "add rule inet probe_drop in ip saddr 10.1.0.1 tcp dport 8090 drop")
+            topo.run(h, "nft", "add rule inet probe_drop in ip saddr 10.1.0.1 tcp dport { 8090, 8095 } drop")
         deadline = time.time() + 3
         while not all(b["health"] == "down" for s in ("checked", "nodrain")
                       for k, b in by_backend(lb, s).items()
@@ -491,7 +493,7 @@ def test_drain(topo, lb):
             assert time.time() < deadline, (by_backend(lb, "checked"), by_backend(lb, "nodrain"))
             time.sleep(0.05)
         time.sleep(1.5)     # the owners' expiry scans remove what was marked
-        assert ask(kept) in ("10.1.0.2:8090", "10.1.0.3:8090")
+        assert ask(kept) in ("10.1.0.2:8095", "10.1.0.3:8095")
         before = lb.drops()["tcp_invalid"]
         assert ask(cut) == "error"
         assert lb.drops()["tcp_invalid"] > before

@@ -291,11 +291,12 @@ static json_t *port_json(struct sl_app *app, uint16_t i, bool detail)
 	snprintf(hf, sizeof(hf), "0x%" PRIx64, p->rss_hf);
 	const struct sl_port_counters *c = &sum.port[i];
 	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i,"
-			      " s:{s:s, s:b}, s:{s:b, s:i, s:b}, s:o, s:o,"
+			      " s:{s:s, s:b, s:b}, s:{s:b, s:i, s:b}, s:o, s:o,"
 			      " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		"name", p->name, "device", p->device, "driver", p->driver, "port_id", (int)p->port_id,
 		"mac", mac, "mtu", (int)p->mtu, "rx_queues", (int)p->n_rxq, "tx_queues", (int)p->n_txq,
-		"rss", "hash_types", hf, "symmetric", p->rss_symmetric,
+		"rss", "hash_types", hf, "symmetric", p->rss_symmetric, "nat_steering",
+		app->steer[i] != NULL,
 		"link", "up", link.up, "speed_mbps", (int)link.speed_mbps, "full_duplex", link.full_duplex,
 		"ipv4", addrs_json(ip->ipv4, ip->n_ipv4, NULL),
 		"ipv6", addrs_json(ip->ipv6, ip->n_ipv6, ip->ipv6_ll),

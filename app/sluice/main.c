@@ -169,6 +169,39 @@ static int assign_queues(struct sl_app *app, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * Per port, where its RSS delivers each packet (after start: the device
+ * reports its key and RETA then), so source NAT can choose ports whose
+ * replies reach the connection's owner without a handoff.
+ */
+static void setup_steering(struct sl_app *app)
+{
+	for (uint16_t p = 0; p < app->n_ports; p++) {
+		static uint8_t queue_worker[RTE_MAX_QUEUES_PER_PORT];
+		memset(queue_worker, SL_RSS_NO_WORKER, sizeof(queue_worker));
+		for (unsigned wi = 0; wi < app->n_workers; wi++) {
+			const struct sl_worker *w = &app->workers[wi];
+			for (uint16_t k = 0; k < w->n_rxq; k++)
+				if (w->rxq[k].port == p)
+					queue_worker[w->rxq[k].queue] = (uint8_t)wi;
+		}
+		struct sl_rss_steer *s = rte_zmalloc("sl_rss_steer", sizeof(*s), 0);
+		int rc = s != NULL ? sl_port_rss_steer(&app->ports[p], queue_worker, s) : -ENOMEM;
+		if (rc == 0) {
+			app->steer[p] = s;
+			SL_LOG(INFO, "port", "port %s: source NAT ports are chosen so that replies "
+			       "reach the connection's worker (RETA of %u)", app->ports[p].name,
+			       s->reta_size);
+			continue;
+		}
+		rte_free(s);
+		if (rc != -ENOTSUP)
+			SL_LOG(WARN, "port", "port %s: cannot follow its RSS (%s): replies to source "
+			       "NAT land on any worker and are handed off", app->ports[p].name,
+			       strerror(-rc));
+	}
+}
+
 static int setup_shared(struct sl_app *app, char *err, size_t len)
 {
 	size_t sz = rte_rcu_qsbr_get_memsize(SL_MAX_WORKERS);
@@ -292,7 +325,7 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 		struct sl_worker *w = &app->workers[i];
 		w->flow = (struct sl_flow_worker_ctx){
 			.t = app->flows, .worker = i, .n_workers = app->n_workers, .lb = app->lb,
-			.frags = app->frags,
+			.frags = app->frags, .steer = (const struct sl_rss_steer *const *)app->steer,
 			.st = &sl_lcore_stats[w->lcore_id],
 			.tsc_per_tick = app->tsc_hz / SL_FLOW_TICKS_PER_S,
 			/* Every millisecond a thousandth of the pool: all of it each second. */
@@ -396,6 +429,8 @@ static void shutdown_app(struct sl_app *app)
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
 	sl_frag_table_free(app->frags);
+	for (uint16_t p = 0; p < SL_MAX_PORTS; p++)
+		rte_free(app->steer[p]);
 	sl_dp_free(app->dp);
 	sl_config_free(app->cfg);
 	rte_ring_free(app->punt);
@@ -439,6 +474,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	for (uint16_t i = 0; i < app->n_ports; i++)
 		if (sl_port_start(&app->ports[i], err, sizeof(err)) < 0)
 			return fatal(err);
+	setup_steering(app);
 	if (sl_port_kernel_up(cfg, err, sizeof(err)) < 0)
 		return fatal(err);
 	sl_telemetry_register();

@@ -84,6 +84,9 @@ struct sl_app {
 	struct sl_lb *lb;             /**< services; NULL without a flow section */
 	struct sl_frag_table *frags;  /**< fragmented datagrams; NULL without a flow section */
 	struct rte_ring *handoff[SL_MAX_WORKERS][SL_MAX_WORKERS]; /**< [from][to] */
+	/** Per port: where its RSS sends replies, for source NAT's port choice;
+	 *  NULL where the port does not spread by a hash sluice can follow. */
+	struct sl_rss_steer *steer[SL_MAX_PORTS];
 	struct sl_ipstack_ctl ctl;
 	struct sl_mgmt_server *http;
 	char token[256];            /**< bearer token; never logged */

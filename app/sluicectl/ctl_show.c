@@ -315,15 +315,16 @@ static void kv_row(struct ctl_table *t, const char *key, const char *value)
 	ctl_table_text(t, value);
 }
 
-/* "0x38d34, symmetric"; "off" when no hash type is on. */
+/* "0x38d34, symmetric, NAT steering"; "off" when no hash type is on. */
 static const char *rss_text(char *buf, size_t len, const json_t *rss)
 {
 	const char *types = ctl_str(rss, "hash_types");
 
 	if (types == NULL || strtoull(types, NULL, 16) == 0)
 		return "off";
-	snprintf(buf, len, "%s%s", types,
-		 json_is_true(json_object_get(rss, "symmetric")) ? ", symmetric" : "");
+	snprintf(buf, len, "%s%s%s", types,
+		 json_is_true(json_object_get(rss, "symmetric")) ? ", symmetric" : "",
+		 json_is_true(json_object_get(rss, "nat_steering")) ? ", NAT steering" : "");
 	return buf;
 }
 

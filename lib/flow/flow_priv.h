@@ -65,10 +65,13 @@ void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, en
 
 /*
  * Source NAT for new connection @p idx (owned by @p c's worker) by rule
- * @p r: a free port (ICMP: identifier) in the worker's share of the rule's
- * range, the reply key changed to it. 0, or -ENOSPC when none was free.
+ * @p r: a free port (ICMP: identifier) in the rule's range, the reply key
+ * changed to it. Replies arrive on sluice port @p reply_port: where its RSS
+ * can be followed, a port whose replies it delivers to this worker; else
+ * one of the worker's share of the range. 0, or -ENOSPC when none was free.
  */
-int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_flow_snat *r);
+int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_flow_snat *r,
+		   uint16_t reply_port);
 
 /* The first source NAT rule for a connection of family @p af from @p src leaving by @p port. */
 const struct sl_flow_snat *flow_snat_match(const struct sl_flow_policy *pol, uint16_t port,

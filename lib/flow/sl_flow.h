@@ -45,6 +45,7 @@
 #include <rte_ring.h>
 
 #include "sl_lb.h"
+#include "sl_rss.h"
 #include "sl_stats.h"
 
 #define SL_FLOW_MAX_WORKERS 32
@@ -484,6 +485,9 @@ struct sl_flow_worker_ctx {
 	uint32_t snat_cursor;             /**< where the next port search starts */
 	struct sl_lb *lb;                 /**< virtual services; NULL: none */
 	struct sl_frag_table *frags;      /**< NULL: later fragments pass as they are */
+	/** Per sluice port, where its RSS sends replies (NULL array or entry: it
+	 *  does not steer); source NAT chooses ports that come back here. */
+	const struct sl_rss_steer *const *steer;
 	unsigned n_held, n_ready;
 	struct rte_mbuf *held[SL_FRAG_HOLD];   /**< later fragments waiting for their first */
 	uint32_t held_since[SL_FRAG_HOLD];

@@ -255,7 +255,57 @@ const struct sl_flow_snat *flow_snat_match(const struct sl_flow_policy *pol, uin
 
 #define SNAT_TRIES 64
 
-int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_flow_snat *r)
+/* Publish @p reply (its port chosen) as the connection's reply key. */
+static int snat_rekey(struct sl_flow_worker_ctx *c, struct sl_flow *f, uint32_t idx,
+		      const struct sl_flow_key *reply)
+{
+	/* Flagged before the new key is published: a worker that finds it
+	 * translates what it finds. */
+	f->flags |= SL_FLOW_F_SNAT;
+	int rc = sl_flow_rekey_reply(c->t, c->worker, idx, reply);
+	if (rc != 0)
+		f->flags &= (uint8_t)~SL_FLOW_F_SNAT;
+	return rc;
+}
+
+/*
+ * The port from @p lo..@p hi whose reply tuple the NIC's RSS delivers to
+ * this worker: @p want if it is one, else the next such from the cursor.
+ * Only this worker can pick a port that comes back to it, so two workers
+ * never pick the same reply key at once, as with the partition below.
+ */
+static int snat_bind_steered(struct sl_flow_worker_ctx *c, const struct sl_rss_steer *s,
+			     struct sl_flow *f, uint32_t idx, struct sl_flow_key *reply,
+			     uint16_t lo, uint16_t hi)
+{
+	uint32_t base = sl_rss_hash_base(s, f->af, reply->src, reply->dst, reply->sport);
+	uint32_t span = (uint32_t)(hi - lo) + 1, want = reply->dport, tries = 0;
+	if (want >= lo && want <= hi && sl_rss_worker(s, f->af, base, (uint16_t)want) == c->worker) {
+		tries++;
+		int rc = snat_rekey(c, f, idx, reply);
+		if (rc != -EEXIST)
+			return rc == 0 ? 0 : -ENOSPC;
+	}
+	/* About one port in n_workers is this worker's: look at that many
+	 * times more candidates than the tries allowed. */
+	for (uint32_t looked = 0; looked < span && looked < SNAT_TRIES * 4 * c->n_workers &&
+	     tries < SNAT_TRIES; looked++) {
+		uint16_t port = (uint16_t)(lo + c->snat_cursor++ % span);
+		if (sl_rss_worker(s, f->af, base, port) != c->worker)
+			continue;
+		tries++;
+		reply->dport = port;
+		int rc = snat_rekey(c, f, idx, reply);
+		if (rc == 0)
+			return 0;
+		if (rc != -EEXIST)
+			break;
+	}
+	return -ENOSPC;
+}
+
+int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_flow_snat *r,
+		   uint16_t reply_port)
 {
 	struct sl_flow_table *t = c->t;
 	struct sl_flow *f = sl_flow_get(t, idx);
@@ -264,13 +314,12 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 	sl_flow_key_get(t, f, SL_FLOW_REPLY, &reply);
 	memcpy(reply.dst, f->af == 4 ? r->to4 : r->to6, f->af == 4 ? 4 : 16);
 	/* Protocols without ports (GRE, ESP, ...): the address alone. */
-	if (!echo && f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP) {
-		f->flags |= SL_FLOW_F_SNAT;
-		if (sl_flow_rekey_reply(t, c->worker, idx, &reply) == 0)
-			return 0;
-		f->flags &= (uint8_t)~SL_FLOW_F_SNAT;
-		return -ENOSPC;
-	}
+	if (!echo && f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP)
+		return snat_rekey(c, f, idx, &reply) == 0 ? 0 : -ENOSPC;
+	const struct sl_rss_steer *s = c->steer != NULL && reply_port < SL_MAX_PORTS ?
+		c->steer[reply_port] : NULL;
+	if (!echo && sl_rss_steers(s, f->af, f->proto))
+		return snat_bind_steered(c, s, f, idx, &reply, r->lo, r->hi);
 	/* The port (identifier) the peer answers to: where the original one is. */
 	uint16_t *port = echo ? &reply.sport : &reply.dport;
 	uint16_t want = *port;
@@ -281,7 +330,6 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 	if (mine == 0)
 		return -ENOSPC;
 	bool keep = want >= r->lo && want <= r->hi && (want - r->lo) % n == c->worker;
-	int rc = -ENOSPC;
 	for (unsigned i = 0; i < SNAT_TRIES; i++) {
 		if (i == 0 && keep) {
 			*port = want;
@@ -289,13 +337,9 @@ int flow_snat_bind(struct sl_flow_worker_ctx *c, uint32_t idx, const struct sl_f
 			uint32_t k = c->snat_cursor++ % mine;
 			*port = (uint16_t)(r->lo + c->worker + k * n);
 		}
-		/* Flagged before the new key is published: a worker that finds
-		 * it translates what it finds. */
-		f->flags |= SL_FLOW_F_SNAT;
-		rc = sl_flow_rekey_reply(t, c->worker, idx, &reply);
+		int rc = snat_rekey(c, f, idx, &reply);
 		if (rc == 0)
 			return 0;
-		f->flags &= (uint8_t)~SL_FLOW_F_SNAT;
 		if (rc != -EEXIST)
 			break;
 	}

@@ -726,7 +726,7 @@ uint16_t sl_flow_post_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_p
 			const struct sl_flow_snat *r = dir != SL_FLOW_ORIG ? NULL :
 				f->service != 0 && fullnat_source(c, f, idx, &pool) ? &pool :
 				flow_snat_match(pol, meta->out_port, f->af, k.src);
-			if (r != NULL && flow_snat_bind(c, idx, r) != 0) {
+			if (r != NULL && flow_snat_bind(c, idx, r, meta->out_port) != 0) {
 				/* Leave the connection to expire; this packet cannot go. */
 				f->flags |= SL_FLOW_F_NAT_PENDING;
 				sl_stats_drop(c->st, m, SL_DROP_NAT_PORTS_EXHAUSTED);

@@ -250,6 +250,37 @@ int sl_port_start(struct sl_port *p, char *err, size_t err_len)
 	return 0;
 }
 
+int sl_port_rss_steer(const struct sl_port *p, const uint8_t *queue_worker,
+		      struct sl_rss_steer *s)
+{
+	struct rte_eth_dev_info info;
+	if (p->rss_hf == 0 || p->n_rxq < 2)
+		return -ENOTSUP;
+	int rc = rte_eth_dev_info_get(p->port_id, &info);
+	if (rc != 0)
+		return rc;
+	if (info.reta_size == 0 || info.reta_size > SL_RSS_RETA_MAX ||
+	    info.hash_key_size == 0 || info.hash_key_size > SL_RSS_KEY_MAX)
+		return -ENOTSUP;
+	uint8_t key[SL_RSS_KEY_MAX];
+	struct rte_eth_rss_conf conf = {.rss_key = key, .rss_key_len = info.hash_key_size};
+	rc = rte_eth_dev_rss_hash_conf_get(p->port_id, &conf);
+	if (rc != 0)
+		return rc;
+	struct rte_eth_rss_reta_entry64 groups[SL_RSS_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	memset(groups, 0, sizeof(groups));
+	for (unsigned i = 0; i < info.reta_size; i++)
+		groups[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+	rc = rte_eth_dev_rss_reta_query(p->port_id, groups, info.reta_size);
+	if (rc != 0)
+		return rc;
+	uint16_t reta[SL_RSS_RETA_MAX];
+	for (unsigned i = 0; i < info.reta_size; i++)
+		reta[i] = groups[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE];
+	return sl_rss_steer_init(s, conf.rss_hf, key, conf.rss_key_len, reta, info.reta_size,
+				 queue_worker, p->n_rxq);
+}
+
 void sl_port_close(struct sl_port *p)
 {
 	if (!p->attached)

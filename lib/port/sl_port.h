@@ -28,6 +28,7 @@
 #include <rte_mempool.h>
 
 #include "sl_config.h"
+#include "sl_rss.h"
 
 #define SL_PORT_DRIVER_MAX 32
 
@@ -98,6 +99,15 @@ uint16_t sl_port_queue_count(const struct sl_config_port *cfg, uint16_t n_worker
 			     const struct sl_port_profile *profile);
 
 int sl_port_start(struct sl_port *p, char *err, size_t err_len);
+
+/**
+ * Where this port's RSS delivers each packet, read back from the device
+ * (key, hash types, RETA) with @p queue_worker naming the worker that polls
+ * each RX queue. 0; -ENOTSUP when the port does not spread by RSS; another
+ * -errno when the device will not say or does what sluice cannot follow.
+ */
+int sl_port_rss_steer(const struct sl_port *p, const uint8_t *queue_worker,
+		      struct sl_rss_steer *s);
 /** Stop, close and detach; safe on a port never attached. */
 void sl_port_close(struct sl_port *p);
 

@@ -13,7 +13,11 @@
  *    table, replies (lookup hit, state update, deadline refresh);
  *  - hit + NAT: the same with every connection source-NATed (masquerade):
  *    both flow hooks, the reply's destination translated back before route
- *    and its source after (addresses, ports, IPv4 and UDP checksums).
+ *    and its source after (addresses, ports, IPv4 and UDP checksums);
+ *  - NAT insert: new masqueraded connections through both hooks, worker 0
+ *    of two choosing ports from its share of the range ("split"), or ones
+ *    whose replies a NIC's RSS (a random 40-byte key, a 128-entry RETA
+ *    over four queues, two per worker) delivers to it ("steered").
  *
  * Principles: the packets' headers and metadata are rewritten between
  * bursts, outside the timed region (rte_rdtsc_precise pairs, their own cost
@@ -30,6 +34,7 @@
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
@@ -100,11 +105,22 @@ static void build(void)
 
 struct result {
 	uint32_t size;
-	double insert, hit, nat_hit, stamp;
+	double insert, hit, nat_hit, nat_insert, nat_insert_steered, stamp;
 	uint64_t memory;
 };
 
 #define NAT_ADDR RTE_IPV4(198, 19, 0, 1)
+
+/* Default timeouts and masquerade out of port 1 to NAT_ADDR (returned, network order). */
+static uint32_t masquerade(struct sl_flow_policy *pol)
+{
+	sl_ct_timeouts_default(&pol->timeouts);
+	pol->n_snat = 1;
+	pol->snat[0] = (struct sl_flow_snat){.out_port = 1, .has4 = true, .lo = 1024, .hi = 65535};
+	uint32_t a = rte_cpu_to_be_32(NAT_ADDR);
+	memcpy(pol->snat[0].to4, &a, 4);
+	return a;
+}
 
 /* Hits through source NAT: both hooks per burst. */
 static double run_nat(uint32_t size, uint64_t stamp)
@@ -119,10 +135,7 @@ static double run_nat(uint32_t size, uint64_t stamp)
 		fprintf(stderr, "perf_flow: no memory for %u connections\n", size);
 		exit(1);
 	}
-	sl_ct_timeouts_default(&pol.timeouts);
-	pol.snat[0] = (struct sl_flow_snat){.out_port = 1, .has4 = true, .lo = 1024, .hi = 65535};
-	uint32_t a = rte_cpu_to_be_32(NAT_ADDR);
-	memcpy(pol.snat[0].to4, &a, 4);
+	uint32_t a = masquerade(&pol);
 	uint64_t now = rte_rdtsc();
 	uint32_t bursts = size / BURST;
 	for (uint32_t b = 0; b < bursts; b++) {
@@ -168,6 +181,44 @@ static double run_nat(uint32_t size, uint64_t stamp)
 	double r = (double)median(v, HIT_BURSTS) / BURST;
 	free(v);
 	free(port);
+	sl_flow_table_free(t);
+	return r;
+}
+
+/* New masqueraded connections, both hooks, as worker 0 of two: cycles per packet. */
+static double run_nat_insert(uint32_t size, uint64_t stamp, const struct sl_rss_steer *steer)
+{
+	const struct sl_rss_steer *steers[SL_MAX_PORTS] = {NULL, steer};
+	struct sl_flow_table *t = sl_flow_table_create(size, 0, 2, NULL, SOCKET_ID_ANY);
+	struct sl_flow_policy pol = {.n_snat = 1};
+	struct sl_flow_worker_ctx c = {.t = t, .worker = 0, .n_workers = 2, .st = &st,
+				       .tsc_per_tick = rte_get_tsc_hz() / SL_FLOW_TICKS_PER_S,
+				       .steer = steers};
+	uint32_t bursts = size / 2 / BURST;
+	uint64_t *v = malloc(sizeof(uint64_t) * (bursts + 1));
+	if (t == NULL || v == NULL) {
+		fprintf(stderr, "perf_flow: no memory for %u connections\n", size);
+		exit(1);
+	}
+	masquerade(&pol);
+	uint64_t now = rte_rdtsc();
+	for (uint32_t b = 0; b < bursts; b++) {
+		for (unsigned i = 0; i < BURST; i++)
+			set_packet(pkts[i], b * BURST + i, false);
+		uint64_t t0 = rte_rdtsc_precise();
+		uint16_t n = sl_flow_pre_burst(&c, &pol, pkts, BURST, now);
+		for (unsigned i = 0; i < n; i++)
+			sl_pkt_meta(pkts[i])->out_port = 1;
+		n = sl_flow_post_burst(&c, &pol, pkts, n, now);
+		uint64_t t1 = rte_rdtsc_precise();
+		if (n != BURST) {
+			fprintf(stderr, "perf_flow: a NATed insert was refused at %u\n", b * BURST);
+			exit(1);
+		}
+		v[b] = t1 - t0 - stamp;
+	}
+	double r = (double)median(v, bursts) / BURST;
+	free(v);
 	sl_flow_table_free(t);
 	return r;
 }
@@ -223,6 +274,21 @@ static struct result run(uint32_t size, uint64_t stamp)
 	free(v);
 	sl_flow_table_free(t);
 	r.nat_hit = run_nat(size, stamp);
+	static struct sl_rss_steer steer;
+	uint8_t key[40];
+	uint16_t reta[128];
+	const uint8_t queue_worker[4] = {0, 1, 0, 1};
+	for (unsigned i = 0; i < 40; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		key[i] = (uint8_t)x;
+	}
+	for (unsigned i = 0; i < 128; i++)
+		reta[i] = (uint16_t)(i % 4);
+	if (sl_rss_steer_init(&steer, RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP, key, 40, reta, 128,
+			      queue_worker, 4) != 0)
+		exit(1);
+	r.nat_insert = run_nat_insert(size, stamp, NULL);
+	r.nat_insert_steered = run_nat_insert(size, stamp, &steer);
 	return r;
 }
 
@@ -264,8 +330,9 @@ int main(int argc, char **argv)
 	if (json)
 		printf("{\"tsc_hz\": %.0f, \"stamp_cost_cycles\": %" PRIu64 ", \"sizes\": [", hz, stamp);
 	else
-		printf("%12s %14s %16s %12s %16s %14s\n", "connections", "insert cyc/pkt",
-		       "inserts/s/core", "hit cyc/pkt", "hit+NAT cyc/pkt", "memory (MB)");
+		printf("%12s %14s %16s %12s %16s %14s %15s %17s\n", "connections", "insert cyc/pkt",
+		       "inserts/s/core", "hit cyc/pkt", "hit+NAT cyc/pkt", "memory (MB)",
+		       "NAT ins (split)", "NAT ins (steered)");
 	bool first = true;
 	for (char *tok = strtok(sizes, ","); tok != NULL; tok = strtok(NULL, ",")) {
 		struct result r = run((uint32_t)strtoul(tok, NULL, 10), stamp);
@@ -273,11 +340,15 @@ int main(int argc, char **argv)
 			printf("%s{\"connections\": %u, \"insert_cycles_per_packet\": %.1f, "
 			       "\"inserts_per_second\": %.0f, \"hit_cycles_per_packet\": %.1f, "
 			       "\"nat_hit_cycles_per_packet\": %.1f, "
+			       "\"nat_insert_cycles_per_packet\": %.1f, "
+			       "\"nat_insert_steered_cycles_per_packet\": %.1f, "
 			       "\"memory_bytes\": %" PRIu64 "}", first ? "" : ", ", r.size, r.insert,
-			       hz / r.insert, r.hit, r.nat_hit, r.memory);
+			       hz / r.insert, r.hit, r.nat_hit, r.nat_insert, r.nat_insert_steered,
+			       r.memory);
 		else
-			printf("%12u %14.1f %16.2fM %12.1f %16.1f %14.1f\n", r.size, r.insert,
-			       hz / r.insert / 1e6, r.hit, r.nat_hit, (double)r.memory / 1e6);
+			printf("%12u %14.1f %16.2fM %12.1f %16.1f %14.1f %15.1f %17.1f\n", r.size,
+			       r.insert, hz / r.insert / 1e6, r.hit, r.nat_hit, (double)r.memory / 1e6,
+			       r.nat_insert, r.nat_insert_steered);
 		first = false;
 	}
 	if (json)

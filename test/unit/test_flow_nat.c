@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -185,6 +186,7 @@ static void test_checksums_after_translation(void **state)
 
 struct binder {
 	struct sl_flow_table *t;
+	const struct sl_rss_steer *const *steer;
 	unsigned worker;
 	int failures;
 	uint16_t port[PER_WORKER];
@@ -195,7 +197,8 @@ struct binder {
 static void *bind_many(void *arg)
 {
 	struct binder *b = arg;
-	struct sl_flow_worker_ctx c = {.t = b->t, .worker = b->worker, .n_workers = 2};
+	struct sl_flow_worker_ctx c = {.t = b->t, .worker = b->worker, .n_workers = 2,
+				       .steer = b->steer};
 	struct sl_flow_snat r = {.has4 = true, .to4 = {198, 51, 100, 1}, .lo = 1024,
 				 .hi = 1024 + 2 * PER_WORKER + 127};
 	for (unsigned i = 0; i < PER_WORKER; i++) {
@@ -209,7 +212,7 @@ static void *bind_many(void *arg)
 		rep.dport = o.sport;
 		uint32_t idx = sl_flow_alloc(b->t, b->worker, &o, &rep);
 		if (idx == SL_FLOW_NONE || sl_flow_insert(b->t, b->worker, idx) != 0 ||
-		    flow_snat_bind(&c, idx, &r) != 0) {
+		    flow_snat_bind(&c, idx, &r, 0) != 0) {
 			b->failures++;
 			continue;
 		}
@@ -218,18 +221,19 @@ static void *bind_many(void *arg)
 	return NULL;
 }
 
-/* Two workers binding at the same moment, to one server (so every reply key
- * differs by its port only): no port twice, each in its worker's share. */
-static void test_ports_without_collision(void **state)
+/* Two workers binding at the same moment, to one server (so every reply
+ * key differs by its port only), replies arriving on port 0 steered by
+ * @p steer (NULL: not steered): no port twice, each worker's own. */
+static void bind_from_two_workers(const struct sl_rss_steer *steer)
 {
-	(void)state;
 	struct sl_flow_table *t = sl_flow_table_create(4 * PER_WORKER, 0, 2, NULL, SOCKET_ID_ANY);
+	const struct sl_rss_steer *steers[SL_MAX_PORTS] = {steer};
 	static struct binder b[2];
 	pthread_t th[2];
 	static uint8_t seen[65536];
 	memset(seen, 0, sizeof(seen));
 	for (unsigned w = 0; w < 2; w++) {
-		b[w] = (struct binder){.t = t, .worker = w};
+		b[w] = (struct binder){.t = t, .worker = w, .steer = steers};
 		assert_int_equal(pthread_create(&th[w], NULL, bind_many, &b[w]), 0);
 	}
 	for (unsigned w = 0; w < 2; w++) {
@@ -237,12 +241,47 @@ static void test_ports_without_collision(void **state)
 		assert_int_equal(b[w].failures, 0);
 		for (unsigned i = 0; i < PER_WORKER; i++) {
 			uint16_t p = b[w].port[i];
-			assert_true(p >= 1024 && (unsigned)(p - 1024) % 2 == w);
+			assert_true(p >= 1024 && p <= 1024 + 2 * PER_WORKER + 127);
+			if (steer == NULL) {
+				assert_int_equal((unsigned)(p - 1024) % 2, w);
+			} else {
+				/* The reply as the NIC hashes it: server to the
+				 * translated address and port. */
+				const uint8_t in[12] = {203, 0, 113, 1, 198, 51, 100, 1, 0, 80,
+							(uint8_t)(p >> 8), (uint8_t)p};
+				uint32_t h = sl_rss_toeplitz(steer->key, steer->key_len, in, 12);
+				assert_int_equal(steer->reta_worker[h % steer->reta_size], w);
+			}
 			assert_int_equal(seen[p], 0);
 			seen[p] = 1;
 		}
 	}
 	sl_flow_table_free(t);
+}
+
+static void test_ports_without_collision(void **state)
+{
+	(void)state;
+	bind_from_two_workers(NULL);
+}
+
+/* Test the same where the port's RSS can be followed (a 128-entry RETA
+ * over four queues, two per worker): each port is one whose replies the
+ * NIC delivers to the worker that chose it. */
+static void test_ports_steered_to_owner(void **state)
+{
+	(void)state;
+	static struct sl_rss_steer s;
+	uint8_t key[40];
+	uint16_t reta[128];
+	const uint8_t queue_worker[4] = {0, 1, 0, 1};
+	for (unsigned i = 0; i < 40; i++)
+		key[i] = (uint8_t)rnd();
+	for (unsigned i = 0; i < 128; i++)
+		reta[i] = (uint16_t)(rnd() % 4);
+	assert_int_equal(sl_rss_steer_init(&s, RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP, key, 40, reta,
+					   128, queue_worker, 4), 0);
+	bind_from_two_workers(&s);
 }
 
 int main(void)
@@ -256,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checksums_after_translation),
 		cmocka_unit_test(test_ports_without_collision),
+		cmocka_unit_test(test_ports_steered_to_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

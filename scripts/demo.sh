@@ -128,7 +128,11 @@ for h in h1 h3; do
     ns "$h" nginx -c "$run_dir/nginx-$h.conf" &
     eval "nginx_$h=\$!"
 done
-sleep 0.5
+# Until the health checks have seen both answer (rise x interval).
+for _ in $(seq 50); do
+    [ "$(ns dut "$root/build/app/sluicectl/sluicectl" --api "$API" services | grep -c ' up ')" = 2 ] && break
+    sleep 0.1
+done
 for _ in 1 2 3 4 5 6; do ns h2 curl -s --max-time 3 -w '\n' http://10.2.0.100/; done
 
 say "report"

@@ -54,14 +54,20 @@ class Topology:
         return out.strip().lower()
 
 
-@pytest.fixture(scope="module")
-def topo():
-    prefix = "sl" + str(os.getpid() % 10000)
-    run(TOPOLOGY, "up", prefix)
+def topology(tag, hosts=1):
+    """Bring a topology up (@hosts hosts on each side) for a module; a generator
+    for a fixture to yield from."""
+    prefix = tag + str(os.getpid() % 10000)
+    run(TOPOLOGY, "up", prefix, env={**os.environ, "TOPOLOGY_HOSTS": str(hosts)})
     try:
         yield Topology(prefix)
     finally:
         run(TOPOLOGY, "down", prefix, check=False)
+
+
+@pytest.fixture(scope="module")
+def topo():
+    yield from topology("sl")
 
 
 def nginx_config(workdir, tag, server):

@@ -13,24 +13,17 @@ each connection has one owner.
 """
 import contextlib
 import json
-import os
 import re
 import time
 
 import pytest
 
-from conftest import (API_PORT, SLUICECTL, TOPOLOGY, Topology, demo_config, nginx_config, ping,
-                      run)
+from conftest import API_PORT, SLUICECTL, demo_config, nginx_config, ping, topology
 
 
 @pytest.fixture(scope="module")
 def topo():
-    prefix = "sf" + str(os.getpid() % 10000)
-    run(TOPOLOGY, "up", prefix, env={**os.environ, "TOPOLOGY_HOSTS": "2"})
-    try:
-        yield Topology(prefix)
-    finally:
-        run(TOPOLOGY, "down", prefix, check=False)
+    yield from topology("sf", hosts=2)
 
 HTTP_PORT = 8081
 # Two workers: the management lcore on CPU 0, both workers on CPU 1 (2-CPU machines).

@@ -8,14 +8,12 @@ address and port it was reached at, so a response names its backend: up to
 ten backends (two hosts x five ports). Clients reach the services' VIP
 10.2.0.100 on the wan subnet: sluice answers ARP for it.
 """
-import os
 import time
 from collections import Counter
 
 import pytest
 
-from conftest import (API_PORT, SLUICECTL, TOPOLOGY, Sluice, Topology, demo_config,
-                      nginx_config, run)
+from conftest import API_PORT, SLUICECTL, Sluice, demo_config, nginx_config, topology
 
 LCORES = "0@0,1@1,2@1"
 VIP = "10.2.0.100"
@@ -59,12 +57,7 @@ for i in range(n):
 
 @pytest.fixture(scope="module")
 def topo():
-    prefix = "sv" + str(os.getpid() % 10000)
-    run(TOPOLOGY, "up", prefix, env={**os.environ, "TOPOLOGY_HOSTS": "2"})
-    try:
-        yield Topology(prefix)
-    finally:
-        run(TOPOLOGY, "down", prefix, check=False)
+    yield from topology("sv", hosts=2)
 
 
 @pytest.fixture(scope="module")

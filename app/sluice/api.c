@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -35,6 +36,49 @@ void sl_api_respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_res
 	}
 }
 
+bool sl_api_query_number(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			 const char *name, unsigned long max, unsigned long def, unsigned long *out)
+{
+	const char *s = sl_mgmt_request_query(req, name);
+	char *end;
+	*out = def;
+	if (s == NULL)
+		return true;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || *s == '-' || v > max) {
+		sl_mgmt_respond_problem(resp, 400, "Bad query", name, "%s: \"%.32s\" is not a number "
+					"0..%lu", name, s, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool sl_api_apply_section(struct sl_app *app, struct sl_mgmt_response *resp, const char *key,
+			  json_t *value, const char *title)
+{
+	char err[512] = "";
+	json_t *doc = sl_config_to_json(app->cfg);
+	if (doc == NULL || json_object_set_new(doc, key, value) != 0) {
+		json_decref(doc);
+		sl_mgmt_respond_problem(resp, 500, "Out of memory", NULL, "cannot build the configuration");
+		return false;
+	}
+	struct sl_config *next = sl_config_parse(doc, err, sizeof(err));
+	json_decref(doc);
+	if (next == NULL) {
+		app->applies_rejected++;
+		sl_mgmt_respond_invalid(resp, 422, title, err);
+		return false;
+	}
+	enum sl_apply_result r = sl_app_apply(app, next, false, NULL, err, sizeof(err));
+	if (r != SL_APPLY_OK) {
+		sl_api_respond_apply_error(resp, r, err);
+		return false;
+	}
+	return true;
+}
+
 /* A copy of the running config to edit, or NULL with a 500 answered. */
 static struct sl_config *running_copy(struct sl_app *app, struct sl_mgmt_response *resp)
 {
@@ -54,7 +98,7 @@ static bool apply_edit(struct sl_app *app, struct sl_config *next, struct sl_mgm
 	return res == SL_APPLY_OK;
 }
 
-static json_t *parse_body(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp)
+json_t *sl_api_body_json(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp)
 {
 	json_error_t jerr;
 	json_t *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -152,7 +196,7 @@ static void h_config_put(const struct sl_mgmt_request *req, struct sl_mgmt_respo
 					"If-Match: %s does not match the running generation %s", if_match, etag);
 		return;
 	}
-	json_t *doc = parse_body(req, resp);
+	json_t *doc = sl_api_body_json(req, resp);
 	if (doc == NULL)
 		return;
 	struct sl_config *next = sl_config_parse(doc, err, sizeof(err));
@@ -189,7 +233,7 @@ static void h_routes_post(const struct sl_mgmt_request *req, struct sl_mgmt_resp
 	struct sl_app *app = arg;
 	struct sl_config_route r;
 	char err[ERR_LEN] = "";
-	json_t *doc = parse_body(req, resp);
+	json_t *doc = sl_api_body_json(req, resp);
 	if (doc == NULL)
 		return;
 	int rc = sl_config_route_parse(app->cfg, doc, &r, err, sizeof(err));
@@ -353,5 +397,7 @@ const struct sl_mgmt_route sl_api_routes[] = {
 	{SL_HTTP_GET, "/api/v1/services/*", sl_api_service_get, SL_MGMT_AUTH},
 	{SL_HTTP_PUT, "/api/v1/services/*", sl_api_service_put, SL_MGMT_AUTH},
 	{SL_HTTP_DELETE, "/api/v1/services/*", sl_api_service_delete, SL_MGMT_AUTH},
+	{SL_HTTP_GET, "/api/v1/acl", sl_api_acl_get, SL_MGMT_AUTH},
+	{SL_HTTP_PUT, "/api/v1/acl", sl_api_acl_put, SL_MGMT_AUTH},
 };
 const unsigned sl_api_n_routes = RTE_DIM(sl_api_routes);

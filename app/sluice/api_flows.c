@@ -44,25 +44,6 @@ static bool filter(const struct sl_mgmt_request *req, struct sl_mgmt_response *r
 	return false;
 }
 
-/* A query number in 0..@p max, @p def when absent; false with a 400 answered. */
-static bool number(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
-		   const char *name, unsigned long max, unsigned long def, unsigned long *out)
-{
-	const char *s = sl_mgmt_request_query(req, name);
-	char *end;
-	*out = def;
-	if (s == NULL)
-		return true;
-	unsigned long v = strtoul(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || *s == '-' || v > max) {
-		sl_mgmt_respond_problem(resp, 400, "Bad query", name, "%s: \"%.32s\" is not a number "
-					"0..%lu", name, s, max);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 void sl_api_flows_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg)
 {
 	struct sl_app *app = arg;
@@ -70,8 +51,8 @@ void sl_api_flows_get(const struct sl_mgmt_request *req, struct sl_mgmt_response
 	struct sl_flow_filter f;
 	unsigned long cursor, limit;
 	if (t == NULL || !filter(req, resp, &f) ||
-	    !number(req, resp, "cursor", t->capacity, 0, &cursor) ||
-	    !number(req, resp, "limit", PAGE_MAX, PAGE_DEFAULT, &limit))
+	    !sl_api_query_number(req, resp, "cursor", t->capacity, 0, &cursor) ||
+	    !sl_api_query_number(req, resp, "limit", PAGE_MAX, PAGE_DEFAULT, &limit))
 		return;
 	uint32_t next;
 	uint32_t now = sl_flow_ticks(rte_rdtsc(), app->tsc_hz);

@@ -46,14 +46,9 @@ void sl_api_service_get(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 void sl_api_service_put(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg)
 {
 	struct sl_app *app = arg;
-	char err[ERR_LEN] = "";
-	json_error_t jerr;
-	json_t *svc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-	if (svc == NULL) {
-		sl_mgmt_respond_problem(resp, 400, "Body is not valid JSON", "body",
-					"body: %s at line %d column %d", jerr.text, jerr.line, jerr.column);
+	json_t *svc = sl_api_body_json(req, resp);
+	if (svc == NULL)
 		return;
-	}
 	if (!json_is_object(svc)) {
 		json_decref(svc);
 		sl_mgmt_respond_problem(resp, 422, "Invalid service", "body", "body: expected an object");
@@ -68,34 +63,21 @@ void sl_api_service_put(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 	}
 	json_object_set_new(svc, "name", json_string(req->path_rest));
 
-	/* The running document with this service put in its place (or last). */
-	json_t *doc = sl_config_to_json(app->cfg);
-	json_t *list = doc != NULL ? json_object_get(doc, "services") : NULL;
-	if (doc != NULL && list == NULL) {
-		list = json_array();
-		json_object_set_new(doc, "services", list);
-	}
+	/* The running document's services with this one in its place (or last). */
+	json_t *list = json_array();
+	for (unsigned i = 0; list != NULL && i < app->cfg->n_services; i++)
+		json_array_append_new(list, sl_config_service_json(&app->cfg->services[i]));
 	int at = sl_config_service_find(app->cfg, req->path_rest);
 	if (list == NULL || (at >= 0 ? json_array_set(list, (size_t)at, svc) :
 				       json_array_append(list, svc)) != 0) {
 		json_decref(svc);
-		json_decref(doc);
+		json_decref(list);
 		sl_mgmt_respond_problem(resp, 500, "Out of memory", NULL, "cannot build the configuration");
 		return;
 	}
 	json_decref(svc);
-	struct sl_config *next = sl_config_parse(doc, err, sizeof(err));
-	json_decref(doc);
-	if (next == NULL) {
-		app->applies_rejected++;
-		sl_mgmt_respond_invalid(resp, 422, "Invalid service", err);
+	if (!sl_api_apply_section(app, resp, "services", list, "Invalid service"))
 		return;
-	}
-	enum sl_apply_result r = sl_app_apply(app, next, false, NULL, err, sizeof(err));
-	if (r != SL_APPLY_OK) {
-		sl_api_respond_apply_error(resp, r, err);
-		return;
-	}
 	int idx = sl_config_service_find(app->cfg, req->path_rest);
 	sl_mgmt_respond_json(resp, at >= 0 ? 200 : 201, json_pack("{s:o, s:I}", "service",
 		sl_config_service_json(&app->cfg->services[idx]), "generation",

@@ -129,6 +129,14 @@ struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint6
 		goto fail;
 	dp->flow_on = cfg->flow.enabled && app->flows != NULL;
 	sl_dp_flow_policy(cfg, &dp->flow);
+	bool failed;
+	/* The rules the tries point at are the snapshot's own copy. */
+	dp->acl = sl_acl_build(dp->cfg, app->n_workers, app->socket, &failed, err, err_len);
+	if (failed)
+		goto fail;
+	if (dp->acl != NULL)
+		SL_LOG(INFO, "acl", "compiled %u rules in %.1f ms", dp->acl->n_rules,
+		       (double)dp->acl->compile_us / 1000.0);
 	return dp;
 fail:
 	sl_dp_free(dp);
@@ -139,6 +147,7 @@ void sl_dp_free(struct sl_dp *dp)
 {
 	if (dp == NULL)
 		return;
+	sl_acl_free(dp->acl);
 	sl_ipstack_tables_free(dp->ip);
 	sl_config_free(dp->cfg);
 	rte_free(dp);
@@ -226,6 +235,7 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	app->cfg = next;
 	/* Workers report quiescence every loop (microseconds): a short wait. */
 	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
+	sl_acl_carry(dp->acl, old->acl);   /* old is out of the workers' hands */
 	sl_dp_free(old);
 	if (view != NULL) {
 		sl_lb_view_free(old_view);

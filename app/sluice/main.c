@@ -153,6 +153,7 @@ static int assign_queues(struct sl_app *app, char *err, size_t len)
 		w->index = wi++;
 		sl_ipstack_worker_init(&w->ip, app->neigh, app->punt, app->pool,
 				       &sl_lcore_stats[lcore], app->tsc_hz);
+		w->acl = (struct sl_acl_worker){.worker = w->index, .ip = &w->ip};
 	}
 	for (uint16_t p = 0; p < app->n_ports; p++) {
 		for (uint16_t q = 0; q < app->ports[p].n_rxq; q++) {

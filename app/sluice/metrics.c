@@ -342,7 +342,10 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 		sum.punted);
 	counter(b, "sluice_icmp_errors_sent_total", "ICMP errors sent.", sum.icmp_errors_sent);
 	counter(b, "sluice_icmp_errors_ratelimited_total",
-		"ICMP errors not sent because of the rate limit.", sum.icmp_errors_ratelimited);
+		"ICMP errors (and TCP resets) not sent because of the rate limit.",
+		sum.icmp_errors_ratelimited);
+	counter(b, "sluice_tcp_resets_sent_total",
+		"TCP resets sent for segments an ACL rule rejects.", sum.tcp_resets_sent);
 	counter(b, "sluice_ipv4_fragmented_packets_total",
 		"IPv4 packets without DF fragmented for a smaller egress MTU.", sum.ipv4_fragmented);
 	counter(b, "sluice_ipv4_fragments_created_total", "IPv4 fragments created.",
@@ -352,6 +355,7 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	render_neighbors(app, b);
 	render_flows(app, b, &sum);
 	render_services(app, b);
+	sl_metrics_render_acl(app, b);
 	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",
 	      (double)rte_mempool_avail_count(app->pool));
 	gauge(b, "sluice_mbuf_pool_size", "Mbufs in the packet pool, free or in use.",

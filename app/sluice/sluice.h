@@ -19,6 +19,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "sl_acl.h"
 #include "sl_config.h"
 #include "sl_flow.h"
 #include "sl_ipstack.h"
@@ -39,6 +40,7 @@ struct sl_dp {
 	uint16_t burst;
 	bool flow_on;                       /**< connection tracking (a flow section) */
 	struct sl_flow_policy flow;
+	struct sl_acl *acl;                 /**< NULL: the acl stage has nothing to do */
 };
 
 struct sl_rxq {
@@ -54,6 +56,7 @@ struct sl_worker {
 	struct sl_rxq rxq[SL_MAX_RXQ_PER_WORKER];
 	struct sl_ipstack_worker ip;
 	struct sl_flow_worker_ctx flow;     /**< with connection tracking on */
+	struct sl_acl_worker acl;
 	struct rte_ring *inject;            /**< from the management lcore (SP/SC) */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
@@ -175,10 +178,28 @@ void sl_api_service_put(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 void sl_api_service_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			   void *arg);
 
+/* api_acl.c */
+void sl_api_acl_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_acl_put(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+/** The ACL's series in /metrics. */
+void sl_metrics_render_acl(struct sl_app *app, struct sl_buf *b);
+
 /* api.c */
 /** The answer to a refused apply: 409 (restart), 500 (save) or 422 with the field. */
 void sl_api_respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_result r,
 				const char *err);
+/** The request body as JSON, or NULL with a 400 answered. */
+json_t *sl_api_body_json(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp);
+/** Query @p name as a number 0..@p max (@p def when absent); false with a 400 answered. */
+bool sl_api_query_number(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			 const char *name, unsigned long max, unsigned long def, unsigned long *out);
+/**
+ * The running document with section @p key set to @p value (taken),
+ * validated whole and applied live. False with the answer given: 422
+ * titled @p title naming the field, 409, or 500.
+ */
+bool sl_api_apply_section(struct sl_app *app, struct sl_mgmt_response *resp, const char *key,
+			  json_t *value, const char *title);
 extern const struct sl_mgmt_route sl_api_routes[];
 extern const unsigned sl_api_n_routes;
 

@@ -3,7 +3,7 @@
  * The worker loop: run to completion, one burst at a time.
  *
  *   for each of my RX queues:
- *     rx burst -> parse -> input (L2, punt ARP/ND) -> [acl -> ratelimit] ->
+ *     rx burst -> parse -> input (L2, punt ARP/ND) -> acl -> [ratelimit] ->
  *     flow (connections; a packet of another worker's connection is handed
  *     to it) -> route (FIB, TTL, MTU, ICMP; local-in dispatch) -> [tunnel
  *     -> qos] -> neighbor (L2 rewrite) -> tx burst per egress port on my
@@ -103,7 +103,16 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	uint16_t ok = sl_pkt_parse_burst(&rx, pkts, n, now);
 	sl_pkt_drop_rejects(w->ip.st, pkts + ok, (uint16_t)(n - ok));
 	n = sl_ipstack_input_burst(&w->ip, pkts, ok, now);
-	/* acl and ratelimit stages go here. */
+	if (dp->acl != NULL) {
+		struct rte_mbuf *answers[SL_BURST_MAX];
+		uint16_t n_answers;
+		n = sl_acl_burst(dp->acl, &w->acl, pkts, n, answers, &n_answers, now);
+		/* Resets and ICMP errors for what a rule rejects: already routed. */
+		if (n_answers > 0)
+			transmit(w, dp, answers, sl_ipstack_neighbor_burst(&w->ip, answers, n_answers, now),
+				 now);
+	}
+	/* the ratelimit stage goes here. */
 	return from_flow(w, dp, pkts, n, now);
 }
 

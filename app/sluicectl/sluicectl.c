@@ -52,6 +52,7 @@ static const char usage_text[] =
 	"                         address A, port N\n"
 	"  flows flush [FILTER...] remove the matching connections (all without a filter)\n"
 	"  services [NAME]        load-balanced services: backends, health, connections\n"
+	"  acl                    ACL rules in order, with the packets and bytes each decided\n"
 	"  ports                  list the ports\n"
 	"  ports show NAME        one port with its extended statistics\n"
 	"  health                 readiness checks; exit 1 if not ready\n"
@@ -336,6 +337,8 @@ static int run(const struct ctl *c, int argc, char **argv)
 			return ctl_usage_error("services: at most one NAME");
 		return ctl_cmd_services(c, argc == 2 ? argv[1] : NULL);
 	}
+	if (strcmp(cmd, "acl") == 0)
+		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE : ctl_cmd_acl(c);
 	if (strcmp(cmd, "health") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE
 		       : ctl_cmd_health(c);

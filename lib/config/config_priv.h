@@ -12,6 +12,7 @@
  *   sl_config_flow.c      the "flow" section (connection tracking)
  *   sl_config_nat.c       the "nat" section (source NAT rules)
  *   sl_config_service.c   the "services" section (load-balanced services)
+ *   sl_config_acl.c       the "acl" section (ordered rules)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
  *   sl_units.c            units and address literals
@@ -179,6 +180,10 @@ json_t *cfg_nat_json(const struct sl_config *cfg);
 int cfg_parse_services(struct pctx *c, const json_t *v);
 /* With TCP health checks, no source NAT range may hold their source ports. */
 int cfg_check_probe_ports(struct pctx *c);
+
+/* sl_config_acl.c */
+int cfg_parse_acl(struct pctx *c, const json_t *v);
+json_t *cfg_acl_json(const struct sl_config *cfg);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

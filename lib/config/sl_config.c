@@ -265,6 +265,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_parse_nat(c, v);
 	if (strcmp(key, "services") == 0)
 		return cfg_parse_services(c, v);
+	if (strcmp(key, "acl") == 0)
+		return cfg_parse_acl(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
@@ -272,7 +274,7 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 }
 
 /* Sections that name ports, and so are parsed after "ports" wherever they are. */
-static const char *const after_ports[] = { "routes", "neighbors", "nat", "services" };
+static const char *const after_ports[] = { "routes", "neighbors", "nat", "services", "acl" };
 
 static bool names_ports(const char *key)
 {
@@ -385,6 +387,7 @@ void sl_config_free(struct sl_config *cfg)
 		return;
 	free(cfg->routes);
 	free(cfg->services);
+	free(cfg->acl.rules);
 	free(cfg);
 }
 
@@ -410,5 +413,14 @@ struct sl_config *sl_config_dup(const struct sl_config *cfg)
 	}
 	if (cfg->n_services > 0)
 		memcpy(d->services, cfg->services, sizeof(*d->services) * cfg->n_services);
+	d->acl.rules = malloc(sizeof(*d->acl.rules) * (cfg->acl.n_rules + 1));
+	if (d->acl.rules == NULL) {
+		free(d->services);
+		free(d->routes);
+		free(d);
+		return NULL;
+	}
+	if (cfg->acl.n_rules > 0)
+		memcpy(d->acl.rules, cfg->acl.rules, sizeof(*d->acl.rules) * cfg->acl.n_rules);
 	return d;
 }

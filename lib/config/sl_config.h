@@ -225,6 +225,38 @@ struct sl_config_service {
 	} health;
 };
 
+#define SL_CONFIG_MAX_ACL_RULES 65536
+#define SL_CONFIG_ACL_NAME_MAX 32
+
+enum sl_acl_action { SL_ACL_ALLOW, SL_ACL_DENY, SL_ACL_REJECT };
+
+/**
+ * One ACL rule ("acl.rules[]"): every match field is optional (absent: any).
+ * The first rule that matches a packet decides it.
+ */
+struct sl_config_acl_rule {
+	char name[SL_CONFIG_ACL_NAME_MAX]; /**< [a-z0-9_-]{0,31}, unique when set; "" unnamed */
+	uint8_t action;           /**< enum sl_acl_action */
+	uint8_t af;               /**< 0: both families; else SL_AF_INET or SL_AF_INET6 */
+	int16_t in_port;          /**< sluice port index; -1 any */
+	int8_t zone;              /**< enum sl_zone; -1 any */
+	int8_t dscp;              /**< 0..63; -1 any */
+	int16_t proto;            /**< IPPROTO_*; -1 any */
+	bool has_src, has_dst;
+	struct sl_prefix src, dst;
+	uint16_t sport_lo, sport_hi;   /**< 0-65535 when absent */
+	uint16_t dport_lo, dport_hi;
+	uint8_t flags_value, flags_mask; /**< TCP: (flags & mask) == value; 0/0 any */
+};
+
+/** The "acl" section: present (enabled) or not; rules in order. */
+struct sl_config_acl {
+	bool enabled;
+	uint8_t default_action;   /**< SL_ACL_ALLOW (default) or SL_ACL_DENY */
+	unsigned n_rules;
+	struct sl_config_acl_rule *rules; /**< heap array of n_rules */
+};
+
 struct sl_config_workers {
 	uint32_t idle_sleep_us;   /**< sleep after idle polls; 0 = pure busy poll */
 	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
@@ -248,6 +280,7 @@ struct sl_config {
 	struct sl_config_dnat dnat[SL_CONFIG_MAX_DNAT];
 	unsigned n_services;
 	struct sl_config_service *services; /**< heap array of n_services */
+	struct sl_config_acl acl;
 };
 
 /**
@@ -319,6 +352,9 @@ int sl_config_route_port(const struct sl_config *cfg, const struct sl_config_rou
 int sl_config_service_find(const struct sl_config *cfg, const char *name);
 /** A service as JSON, the shape parse accepts (canonical). */
 json_t *sl_config_service_json(const struct sl_config_service *s);
+
+/** An ACL rule as the config writes it (only the fields it sets); NULL on allocation failure. */
+json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_config_acl_rule *r);
 
 /* Units and literals ("100Mbit", "5ms", "40%", "10.0.0.0/8"). */
 

@@ -213,6 +213,43 @@ static int diff_services(json_t *out, const struct sl_config *a, const struct sl
 	return rc;
 }
 
+/* "acl.default", and rules by position: "acl.rules[3]", added or removed at the end. */
+static int diff_acl(json_t *out, const struct sl_config *a, const struct sl_config *b)
+{
+	static const char *const defaults[] = {"allow", "deny", "reject"};
+	char path[PATH_LEN];
+	int rc = 0;
+	if (a->acl.enabled != b->acl.enabled)
+		return diff_taken(out, "acl", a->acl.enabled ? cfg_acl_json(a) : json_object(),
+				  b->acl.enabled ? cfg_acl_json(b) : json_object());
+	if (a->acl.default_action != b->acl.default_action) {
+		json_t *da = json_string(defaults[a->acl.default_action]);
+		json_t *db = json_string(defaults[b->acl.default_action]);
+		rc = da != NULL && db != NULL ? add_change(out, "acl.default", da, db) : -ENOMEM;
+		json_decref(da);
+		json_decref(db);
+	}
+	unsigned n = a->acl.n_rules > b->acl.n_rules ? a->acl.n_rules : b->acl.n_rules;
+	for (unsigned i = 0; rc == 0 && i < n; i++) {
+		const struct sl_config_acl_rule *ra = i < a->acl.n_rules ? &a->acl.rules[i] : NULL;
+		const struct sl_config_acl_rule *rb = i < b->acl.n_rules ? &b->acl.rules[i] : NULL;
+		if (ra != NULL && rb != NULL && memcmp(ra, rb, sizeof(*ra)) == 0 &&
+		    (ra->in_port < 0 || strcmp(a->ports[ra->in_port].name,
+					       b->ports[rb->in_port].name) == 0))
+			continue;
+		json_t *ja = ra != NULL ? sl_config_acl_rule_json(a, ra) : NULL;
+		json_t *jb = rb != NULL ? sl_config_acl_rule_json(b, rb) : NULL;
+		snprintf(path, sizeof(path), "acl.rules[%u]", i);
+		if ((ra != NULL && ja == NULL) || (rb != NULL && jb == NULL))
+			rc = -ENOMEM;
+		else if (ja == NULL || jb == NULL || !json_equal(ja, jb))
+			rc = add_change(out, path, ja, jb);
+		json_decref(ja);
+		json_decref(jb);
+	}
+	return rc;
+}
+
 json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 {
 	json_t *out = json_array();
@@ -245,6 +282,8 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 		rc = diff_taken(out, "nat", cfg_nat_json(a), cfg_nat_json(b));
 	if (rc == 0)
 		rc = diff_services(out, a, b);
+	if (rc == 0 && (a->acl.enabled || b->acl.enabled))
+		rc = diff_acl(out, a, b);
 	return cfg_finish(out, rc);
 }
 

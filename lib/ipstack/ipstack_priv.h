@@ -63,6 +63,8 @@ static inline bool neigh_usable(uint64_t word)
 
 /* Hand @p n packets to the management lcore; what does not fit is dropped. */
 void ipstack_punt(struct sl_ipstack_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* The ICMP error budget (GCRA): true if one more error (or reset) may go now. */
+bool ipstack_icmp_budget(struct sl_ipstack_worker *w, uint64_t now);
 /* Route a packet sluice originates (echo reply, ICMP error) to its destination. */
 bool ipstack_route_local_origin(struct sl_ipstack_worker *w, struct rte_mbuf *m);
 /*

@@ -111,7 +111,7 @@ uint16_t sl_ipstack_input_burst(struct sl_ipstack_worker *w, struct rte_mbuf **p
  * integer cycles: no fractions of a token are lost between calls, and any
  * bucket depth refills after depth / rate seconds.
  */
-static bool icmp_budget(struct sl_ipstack_worker *w, uint64_t now)
+bool ipstack_icmp_budget(struct sl_ipstack_worker *w, uint64_t now)
 {
 	if (w->icmp_rate == 0 || w->icmp_burst == 0) {
 		w->st->icmp_errors_ratelimited++;
@@ -154,7 +154,7 @@ struct rte_mbuf *ipstack_reject(struct sl_ipstack_worker *w, struct rte_mbuf *m,
 			       enum sl_drop_reason reason, uint8_t type, uint8_t code, uint32_t info)
 {
 	struct rte_mbuf *err = NULL;
-	if (icmp_budget(w, now)) {
+	if (ipstack_icmp_budget(w, now)) {
 		if (w->as_received != NULL)
 			w->as_received(w->as_received_arg, m);
 		err = sl_icmp_error_build(w->pool, w->t, m, type, code, info);

@@ -479,6 +479,30 @@ struct rte_mbuf *sl_icmp_error_build(struct rte_mempool *pool, const struct sl_i
 int sl_ipv4_fragment(struct rte_mbuf *m, uint16_t mtu, struct rte_mempool *pool,
 		     struct rte_mbuf **out, unsigned max_out);
 
+/**
+ * A TCP segment from @p seg (its src required) in a new mbuf from @p pool:
+ * 20-byte header without options, DF, TTL 64; meta as parse would set it,
+ * with @p in_port. NULL without an mbuf. Thread: any.
+ */
+struct rte_mbuf *sl_tcp_segment_build(struct rte_mempool *pool, const struct sl_ctl_tcp *seg,
+				      uint16_t in_port);
+
+/**
+ * The reset that answers TCP segment @p orig (not consumed), from its
+ * destination to its source, sequence numbers as RFC 9293 3.10.7.1 sets
+ * them. NULL for a reset, a fragment, or without an mbuf.
+ */
+struct rte_mbuf *sl_tcp_reset_build(struct rte_mempool *pool, struct rte_mbuf *orig);
+
+/**
+ * Refuse @p m on purpose (an ACL's reject): drop it for @p reason and,
+ * within the ICMP error budget, answer a TCP segment with a reset and
+ * anything else with ICMP "administratively prohibited" (ICMPv6 1/1).
+ * Returns the answer, routed (out_port set), or NULL. Thread: worker.
+ */
+struct rte_mbuf *sl_ipstack_refuse(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now,
+				   enum sl_drop_reason reason);
+
 /** Checksum of an IPv4 header including options (network order). */
 uint16_t sl_ipv4_header_cksum(const struct rte_ipv4_hdr *ip);
 

@@ -71,7 +71,9 @@
 	X(FRAGMENT_TABLE_FULL, "fragment_table_full", "a fragmented datagram's later fragments cannot follow its first: flow.max_fragmented reached") \
 	X(NAT_PORTS_EXHAUSTED, "nat_ports_exhausted", "no free source port (or ICMP identifier) for source NAT")	\
 	X(NO_BACKEND, "no_backend", "a new connection to a service with no usable backend") \
-	X(INJECT_FULL, "inject_full", "a packet of the management lcore found the worker's injection ring full")
+	X(INJECT_FULL, "inject_full", "a packet of the management lcore found the worker's injection ring full") \
+	X(ACL_DENY, "acl_deny", "an ACL rule (or the ACL's default) denies it")	\
+	X(ACL_REJECT, "acl_reject", "an ACL rule rejects it (answered with a TCP reset or ICMP, within the ICMP error budget)")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,
@@ -108,7 +110,8 @@ struct sl_lcore_stats {
 	uint64_t drops[SL_DROP_MAX];
 	uint64_t punted;            /**< packets handed to the management lcore */
 	uint64_t icmp_errors_sent;  /**< ICMP errors generated */
-	uint64_t icmp_errors_ratelimited; /**< ICMP errors suppressed by the rate limit */
+	uint64_t icmp_errors_ratelimited; /**< ICMP errors (and resets) suppressed by the rate limit */
+	uint64_t tcp_resets_sent;   /**< TCP resets sent for packets refused on purpose */
 	uint64_t ipv4_fragmented;   /**< IPv4 packets cut into fragments */
 	uint64_t ipv4_fragments;    /**< fragments created */
 	uint64_t flow_created;      /**< connections created */

@@ -326,6 +326,44 @@ static const struct bad_case bad_cases[] = {
 	  "nat.dnat[0].port: is one of ports 1000-1023, the source ports of TCP health checks (services[0].health)" },
 	{ "{" TWO ",'flow':{},'services':[" SVC_B(",'backends':[{'address':'10.0.0.9'},{'address':'10.0.0.9','port':80}]") "]}",
 	  "services[0].backends[1]: the same backend as backends[0]" },
+	/* acl */
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'tcp','dport':'2000-1000'}]}}",
+	  "acl.rules[0].dport: \"2000-1000\" is written backwards (the first port is above the last)" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'tcp','dport':70000}]}}",
+	  "acl.rules[0].dport: 70000 is out of range 0..65535" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'tcp','sport':'1-2-3'}]}}",
+	  "acl.rules[0].sport: \"1-2-3\" is not a port or a range like \"1024-65535\"" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','dport':80}]}}",
+	  "acl.rules[0].dport: needs \"proto\": \"tcp\" or \"udp\"" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'drop'}]}}",
+	  "acl.rules[0].action: \"drop\" is not one of allow, deny, reject" },
+	{ "{" TWO ",'acl':{'rules':[{'proto':'tcp'}]}}", "acl.rules[0].action: required" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','in_port':'dmz'}]}}",
+	  "acl.rules[0].in_port: \"dmz\" is not a port" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','zone':'dmz'}]}}",
+	  "acl.rules[0].zone: \"dmz\" is not one of inside, outside" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','src':'10.0.0.1/8'}]}}",
+	  "acl.rules[0].src: \"10.0.0.1/8\" has host bits set" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','src':'10.0.0.0/8','dst':'2001:db8::/32'}]}}",
+	  "acl.rules[0].dst: is IPv6, src is IPv4 (a rule matches one family, or both when it names no prefix)" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','dst':'2001:db8::/32','proto':'icmp'}]}}",
+	  "acl.rules[0].proto: icmp does not go with IPv6 prefixes" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'sctp'}]}}",
+	  "acl.rules[0].proto: \"sctp\" is not one of tcp, udp, icmp, icmpv6 or a number 0..255" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'udp','tcp_flags':'syn'}]}}",
+	  "acl.rules[0].tcp_flags: needs \"proto\": \"tcp\"" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'tcp','tcp_flags':'syn/ack'}]}}",
+	  "acl.rules[0].tcp_flags: \"syn/ack\": the flags before \"/\" must be among those after it" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','proto':'tcp','tcp_flags':'sin'}]}}",
+	  "acl.rules[0].tcp_flags: \"sin\" is not flags like \"syn\" or \"syn/syn,ack\" (of fin, syn, rst, psh, ack, urg, ece, cwr)" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','dscp':'af44'}]}}",
+	  "acl.rules[0].dscp: \"af44\" is not a DSCP (0..63, ef, cs0..cs7, af11..af43)" },
+	{ "{" TWO ",'acl':{'default':'reject'}}", "acl.default: \"reject\" is not one of allow, deny" },
+	{ "{" TWO ",'acl':{'rules':[{'name':'a','action':'deny'},{'name':'b','action':'deny'},{'name':'a','action':'allow'}]}}",
+	  "acl.rules[2].name: \"a\" is already the name of acl.rules[0]" },
+	{ "{" TWO ",'acl':{'rules':[{'name':'A','action':'deny'}]}}",
+	  "acl.rules[0].name: \"A\" is not a valid name (1 to 31 of a-z 0-9 _ -)" },
+	{ "{" TWO ",'acl':{'rule':[]}}", "acl.rule: unknown key" },
 	/* first error in document order wins */
 	{ "{'ports':[{'name':'lan','device':'01:00.0','mtu':1}],'log':{'level':'loud'}}",
 	  "ports[0].mtu: 1 is out of range 68..9600" },
@@ -516,6 +554,66 @@ static void test_rich_values(void **state)
 	sl_config_free(cfg);
 }
 
+/* Test an ACL read, written back in canonical form, and read again the same. */
+static void test_acl_round_trip(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = parse_ok("{" TWO ",'acl':{'default':'deny','rules':["
+		"{'name':'ssh','action':'allow','zone':'outside','src':'192.0.2.0/24','proto':'tcp','dport':22},"
+		"{'action':'reject','in_port':'wan','proto':'tcp','dport':'1-1023','tcp_flags':'syn/syn,ack'},"
+		"{'action':'deny','dst':'2001:db8::/32','proto':'udp','sport':53,'dscp':'ef'},"
+		"{'action':'allow','proto':'icmp'},{'action':'allow','proto':47,'dscp':'af41'}]}}");
+	assert_int_equal(cfg->acl.n_rules, 5);
+	const struct sl_config_acl_rule *r = cfg->acl.rules;
+	assert_int_equal(cfg->acl.default_action, SL_ACL_DENY);
+	assert_string_equal(r[0].name, "ssh");
+	assert_int_equal(r[0].af, SL_AF_INET);
+	assert_int_equal(r[0].zone, SL_ZONE_OUTSIDE);
+	assert_int_equal(r[0].dport_lo, 22);
+	assert_int_equal(r[0].dport_hi, 22);
+	assert_int_equal(r[0].sport_lo, 0);
+	assert_int_equal(r[0].sport_hi, 65535);
+	assert_int_equal(r[1].af, 0);
+	assert_int_equal(r[1].in_port, 1);
+	assert_int_equal(r[1].flags_value, 0x02);
+	assert_int_equal(r[1].flags_mask, 0x12);
+	assert_int_equal(r[2].af, SL_AF_INET6);
+	assert_int_equal(r[2].dscp, 46);
+	assert_int_equal(r[3].af, SL_AF_INET);
+	assert_int_equal(r[4].proto, 47);
+	assert_int_equal(r[4].dscp, 34);
+	char *text = canon(cfg);
+	assert_non_null(strstr(text, "\"acl\":{\"default\":\"deny\",\"rules\":[{\"name\":\"ssh\","
+				     "\"action\":\"allow\",\"zone\":\"outside\",\"src\":\"192.0.2.0/24\","
+				     "\"proto\":\"tcp\",\"dport\":22},{\"action\":\"reject\",\"in_port\":"
+				     "\"wan\",\"proto\":\"tcp\",\"dport\":\"1-1023\",\"tcp_flags\":"
+				     "\"syn/syn,ack\"}"));
+	char err[256];
+	json_t *j = sl_config_to_json(cfg);
+	struct sl_config *again = sl_config_parse(j, err, sizeof(err));
+	json_decref(j);
+	assert_non_null(again);
+	assert_int_equal(again->acl.n_rules, 5);
+	assert_memory_equal(again->acl.rules, cfg->acl.rules, sizeof(*r) * 5);
+	struct sl_config *copy = sl_config_dup(cfg);
+	assert_memory_equal(copy->acl.rules, cfg->acl.rules, sizeof(*r) * 5);
+	json_t *d = sl_config_diff(cfg, again);
+	assert_int_equal(json_array_size(d), 0);
+	json_decref(d);
+	again->acl.rules[3].action = SL_ACL_DENY;
+	again->acl.n_rules = 4;
+	d = sl_config_diff(cfg, again);
+	assert_int_equal(json_array_size(d), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "path")),
+			    "acl.rules[3]");
+	assert_true(json_is_null(json_object_get(json_array_get(d, 1), "new")));
+	json_decref(d);
+	free(text);
+	sl_config_free(copy);
+	sl_config_free(again);
+	sl_config_free(cfg);
+}
+
 static void test_good_edge_cases(void **state)
 {
 	static const char *const good[] = {
@@ -662,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_canonical_minimal),
 		cmocka_unit_test(test_rich_values),
 		cmocka_unit_test(test_good_edge_cases),
+		cmocka_unit_test(test_acl_round_trip),
 		cmocka_unit_test(test_per_ip_default),
 		cmocka_unit_test(test_route_limits),
 		cmocka_unit_test(test_neighbor_limits),

@@ -95,7 +95,8 @@ struct facts {
 	uint16_t sport, dport;
 };
 
-static void packet_facts(const struct sl_acl *acl, struct rte_mbuf *m, struct facts *f)
+static inline __attribute__((always_inline)) void
+packet_facts(const struct sl_acl *acl, struct rte_mbuf *m, struct facts *f)
 {
 	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
@@ -106,14 +107,17 @@ static void packet_facts(const struct sl_acl *acl, struct rte_mbuf *m, struct fa
 	f->zone = meta->in_port < SL_MAX_PORTS && acl != NULL ? acl->zone_bit[meta->in_port] : 0;
 	f->dscp = meta->l3_type == SL_L3_IPV4 ? ip[1] >> 2 :
 		  (uint8_t)(((ip[0] & 0x0f) << 4 | ip[1] >> 4) >> 2);
-	f->sport = ports ? rte_cpu_to_be_16(meta->src_port) : 0;
-	f->dport = ports ? rte_cpu_to_be_16(meta->dst_port) : 0;
-	f->flags = 0;
-	if (ports && meta->l4_proto == IPPROTO_TCP && meta->l4_len >= 20)
-		f->flags = ((const struct rte_tcp_hdr *)(ip + meta->l3_len))->tcp_flags;
+	/* Selects rather than branches: protocols mix at random in a burst.
+	 * The flags byte is read whatever the protocol (it is inside the
+	 * mbuf's buffer) and kept for TCP only. */
+	uint16_t keep = (uint16_t)-(uint16_t)ports;
+	f->sport = rte_cpu_to_be_16(meta->src_port) & keep;
+	f->dport = rte_cpu_to_be_16(meta->dst_port) & keep;
+	uint8_t flags = ((const struct rte_tcp_hdr *)(ip + meta->l3_len))->tcp_flags;
+	f->flags = ports && meta->l4_proto == IPPROTO_TCP ? flags : 0;
 }
 
-static void key4_of(const struct sl_acl *acl, struct rte_mbuf *m, struct key4 *k)
+static inline void key4_of(const struct sl_acl *acl, struct rte_mbuf *m, struct key4 *k)
 {
 	struct facts f;
 	const struct rte_ipv4_hdr *ip = sl_pkt_ipv4(m);
@@ -123,7 +127,7 @@ static void key4_of(const struct sl_acl *acl, struct rte_mbuf *m, struct key4 *k
 			   .dscp = f.dscp, .flags = f.flags};
 }
 
-static void key6_of(const struct sl_acl *acl, struct rte_mbuf *m, struct key6 *k)
+static inline void key6_of(const struct sl_acl *acl, struct rte_mbuf *m, struct key6 *k)
 {
 	struct facts f;
 	const struct rte_ipv6_hdr *ip = sl_pkt_ipv6(m);
@@ -386,37 +390,38 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 {
 	struct key4 k4[n];
 	struct key6 k6[n];
-	const uint8_t *d4[n], *d6[n];
-	uint32_t r4[n], r6[n], rule[n];
-	uint16_t n4 = 0, n6 = 0;
+	const uint8_t *data[n];
+	uint32_t res[n], rule[n];
+	uint16_t at4[n], at6[n], n4 = 0, n6 = 0;
+	/* Each family's packets, in order, without a branch on the family:
+	 * mixed bursts would mispredict it every other packet. */
 	for (uint16_t i = 0; i < n; i++) {
-		rule[i] = 0;
-		if (sl_pkt_meta(pkts[i])->l3_type == SL_L3_IPV4) {
-			if (acl->ctx4 != NULL) {
-				key4_of(acl, pkts[i], &k4[n4]);
-				d4[n4] = (const uint8_t *)&k4[n4];
-				n4++;
-			}
-		} else if (acl->ctx6 != NULL) {
-			key6_of(acl, pkts[i], &k6[n6]);
-			d6[n6] = (const uint8_t *)&k6[n6];
-			n6++;
-		}
+		bool v4 = sl_pkt_meta(pkts[i])->l3_type == SL_L3_IPV4;
+		at4[n4] = at6[n6] = i;
+		n4 += v4;
+		n6 += !v4;
+	}
+	if (acl->ctx4 == NULL)
+		n4 = 0;
+	if (acl->ctx6 == NULL)
+		n6 = 0;
+	memset(rule, 0, sizeof(rule));
+	for (uint16_t j = 0; j < n4; j++) {
+		key4_of(acl, pkts[at4[j]], &k4[j]);
+		data[j] = (const uint8_t *)&k4[j];
 	}
 	if (n4 > 0)
-		rte_acl_classify(acl->ctx4, d4, r4, n4, 1);
-	if (n6 > 0)
-		rte_acl_classify(acl->ctx6, d6, r6, n6, 1);
-	/* Back in packet order. */
-	n4 = n6 = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		if (sl_pkt_meta(pkts[i])->l3_type == SL_L3_IPV4) {
-			if (acl->ctx4 != NULL)
-				rule[i] = r4[n4++];
-		} else if (acl->ctx6 != NULL) {
-			rule[i] = r6[n6++];
-		}
+		rte_acl_classify(acl->ctx4, data, res, n4, 1);
+	for (uint16_t j = 0; j < n4; j++)
+		rule[at4[j]] = res[j];
+	for (uint16_t j = 0; j < n6; j++) {
+		key6_of(acl, pkts[at6[j]], &k6[j]);
+		data[j] = (const uint8_t *)&k6[j];
 	}
+	if (n6 > 0)
+		rte_acl_classify(acl->ctx6, data, res, n6, 1);
+	for (uint16_t j = 0; j < n6; j++)
+		rule[at6[j]] = res[j];
 	struct sl_acl_counter *count = acl->count[w->worker];
 	uint16_t keep = 0;
 	*n_replies = 0;

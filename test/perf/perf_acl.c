@@ -15,7 +15,9 @@
  *
  *  - allow: every rule allows; 32-packet bursts through sl_acl_burst (key
  *    building, one rte_acl_classify per family, counters); the packets come
- *    back whole and are reused.
+ *    back whole and are reused. A burst is drawn from 128 of the packets
+ *    (the set moves on every 64 bursts), so their headers and metadata are
+ *    in the L1 cache, as they are after parse and input touched them.
  *  - deny: every packet matches a deny rule and is dropped (freed, counted)
  *    inside the timed region, as a flood packet is; new packets are made
  *    between bursts, outside it.
@@ -37,6 +39,7 @@
 
 #define BURST 32
 #define PACKETS 1024
+#define HOT 128        /* packets a burst is drawn from: in L1, as after parse */
 #define BURSTS 20000
 
 static struct rte_mempool *pool;
@@ -169,7 +172,7 @@ int main(int argc, char **argv)
 			uint16_t na;
 			for (unsigned i = 0; i < BURST; i++) {
 				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				burst[i] = pkts[x % PACKETS];
+				burst[i] = pkts[(b / 64 * HOT + x % HOT) % PACKETS];
 			}
 			uint64_t t0 = rte_rdtsc_precise();
 			uint16_t keep = sl_acl_burst(acl, &w, burst, BURST, answers, &na, 0);

@@ -275,6 +275,23 @@ static void free_ring(struct rte_ring *r)
  * until a restart), one handoff ring per ordered pair of workers, and each
  * worker's view of them.
  */
+/* The source table for per-source limits, sized at start. */
+static int setup_ratelimit(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
+{
+	if (!cfg->ratelimit.enabled)
+		return 0;
+	app->rl = sl_rl_table_create(&cfg->ratelimit, app->tsc_hz, app->socket);
+	if (app->rl == NULL) {
+		snprintf(err, len, "ratelimit.max_sources: cannot allocate a table of %u sources",
+			 cfg->ratelimit.max_sources);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < app->n_workers; i++)
+		app->workers[i].rl = app->rl;
+	SL_LOG(INFO, "ratelimit", "source table: %u sources", sl_rl_capacity(app->rl));
+	return 0;
+}
+
 static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
 {
 	if (!cfg->flow.enabled)
@@ -430,6 +447,7 @@ static void shutdown_app(struct sl_app *app)
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
 	sl_frag_table_free(app->frags);
+	sl_rl_table_free(app->rl);
 	for (uint16_t p = 0; p < SL_MAX_PORTS; p++)
 		rte_free(app->steer[p]);
 	sl_dp_free(app->dp);
@@ -458,7 +476,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	}
 	if (create_pool(app, cfg, err, sizeof(err)) < 0 || setup_shared(app, err, sizeof(err)) < 0 ||
 	    setup_ports(app, cfg, err, sizeof(err)) < 0 || assign_queues(app, err, sizeof(err)) < 0 ||
-	    setup_flow(app, cfg, err, sizeof(err)) < 0)
+	    setup_flow(app, cfg, err, sizeof(err)) < 0 || setup_ratelimit(app, cfg, err, sizeof(err)) < 0)
 		return fatal(err);
 	app->generation = 1;
 	app->dp = sl_dp_build(app, cfg, app->generation, err, sizeof(err));

@@ -125,6 +125,8 @@ void sl_mgmt_loop(struct sl_app *app)
 		sl_app_health_tick(app, now);
 		if (now >= next_timer) {
 			sl_ipstack_ctl_timers(&app->ctl, app->dp->ip, now);
+			if (app->rl != NULL)
+				sl_rl_sweep(app->rl, app->qsv, now);
 			next_timer = now + period;
 		}
 		if (now >= next_sample) {

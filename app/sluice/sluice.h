@@ -25,6 +25,7 @@
 #include "sl_ipstack.h"
 #include "sl_mgmt.h"
 #include "sl_port.h"
+#include "sl_ratelimit.h"
 #include "sl_supervisor.h"
 
 #define SL_MAX_WORKERS 32
@@ -41,6 +42,7 @@ struct sl_dp {
 	bool flow_on;                       /**< connection tracking (a flow section) */
 	struct sl_flow_policy flow;
 	struct sl_acl *acl;                 /**< NULL: the acl stage has nothing to do */
+	struct sl_rl_policy rl;             /**< the levels' limits */
 };
 
 struct sl_rxq {
@@ -57,6 +59,7 @@ struct sl_worker {
 	struct sl_ipstack_worker ip;
 	struct sl_flow_worker_ctx flow;     /**< with connection tracking on */
 	struct sl_acl_worker acl;
+	struct sl_rl_table *rl;             /**< sources (a ratelimit section); NULL: none */
 	struct rte_ring *inject;            /**< from the management lcore (SP/SC) */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
@@ -86,6 +89,7 @@ struct sl_app {
 	struct sl_flow_table *flows;  /**< NULL without a flow section */
 	struct sl_lb *lb;             /**< services; NULL without a flow section */
 	struct sl_frag_table *frags;  /**< fragmented datagrams; NULL without a flow section */
+	struct sl_rl_table *rl;       /**< sources; NULL without a ratelimit section */
 	struct rte_ring *handoff[SL_MAX_WORKERS][SL_MAX_WORKERS]; /**< [from][to] */
 	/** Per port: where its RSS sends replies, for source NAT's port choice;
 	 *  NULL where the port does not spread by a hash sluice can follow. */
@@ -183,6 +187,13 @@ void sl_api_acl_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *
 void sl_api_acl_put(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
 /** The ACL's series in /metrics. */
 void sl_metrics_render_acl(struct sl_app *app, struct sl_buf *b);
+
+/* api_ratelimit.c */
+void sl_api_sources_top(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			void *arg);
+/** The source table's series in /metrics. */
+void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
+				 const struct sl_lcore_stats *sum);
 
 /* api.c */
 /** The answer to a refused apply: 409 (restart), 500 (save) or 422 with the field. */

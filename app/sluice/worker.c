@@ -3,7 +3,7 @@
  * The worker loop: run to completion, one burst at a time.
  *
  *   for each of my RX queues:
- *     rx burst -> parse -> input (L2, punt ARP/ND) -> acl -> [ratelimit] ->
+ *     rx burst -> parse -> input (L2, punt ARP/ND) -> acl -> ratelimit ->
  *     flow (connections; a packet of another worker's connection is handed
  *     to it) -> route (FIB, TTL, MTU, ICMP; local-in dispatch) -> [tunnel
  *     -> qos] -> neighbor (L2 rewrite) -> tx burst per egress port on my
@@ -112,7 +112,8 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 			transmit(w, dp, answers, sl_ipstack_neighbor_burst(&w->ip, answers, n_answers, now),
 				 now);
 	}
-	/* the ratelimit stage goes here. */
+	if (w->rl != NULL && dp->rl.packet_limits)
+		n = sl_rl_burst(w->rl, &dp->rl, w->ip.st, pkts, n, now);
 	return from_flow(w, dp, pkts, n, now);
 }
 

@@ -53,6 +53,7 @@ static const char usage_text[] =
 	"  flows flush [FILTER...] remove the matching connections (all without a filter)\n"
 	"  services [NAME]        load-balanced services: backends, health, connections\n"
 	"  acl                    ACL rules in order, with the packets and bytes each decided\n"
+	"  top [drops|packets]    the sources with the most drops (or packets), rate limiting\n"
 	"  ports                  list the ports\n"
 	"  ports show NAME        one port with its extended statistics\n"
 	"  health                 readiness checks; exit 1 if not ready\n"
@@ -336,6 +337,11 @@ static int run(const struct ctl *c, int argc, char **argv)
 		if (argc > 2)
 			return ctl_usage_error("services: at most one NAME");
 		return ctl_cmd_services(c, argc == 2 ? argv[1] : NULL);
+	}
+	if (strcmp(cmd, "top") == 0) {
+		if (argc > 2)
+			return ctl_usage_error("top: at most one of drops, packets");
+		return ctl_cmd_top(c, argc == 2 ? argv[1] : NULL);
 	}
 	if (strcmp(cmd, "acl") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE : ctl_cmd_acl(c);

@@ -152,6 +152,7 @@ int ctl_cmd_flows_flush(const struct ctl *c, int argc, char **argv);
 /** Every service (or the one named @p name), one row per backend. */
 int ctl_cmd_services(const struct ctl *c, const char *name);
 int ctl_cmd_acl(const struct ctl *c);
+int ctl_cmd_top(const struct ctl *c, const char *by);
 
 /* ---- sluicectl.c ---- */
 

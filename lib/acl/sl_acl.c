@@ -277,9 +277,10 @@ struct sl_acl *sl_acl_build(const struct sl_config *cfg, unsigned n_workers, int
 		acl->zone_bit[p] = (uint8_t)(1u << cfg->ports[p].zone);
 	size_t lines = (size_t)c->n_rules + 1;
 	acl->actions = rte_zmalloc_socket("sl_acl", lines, 0, socket);
+	acl->levels = rte_zmalloc_socket("sl_acl", lines, 0, socket);
 	acl->base = rte_zmalloc_socket("sl_acl", lines * sizeof(*acl->base), 0, socket);
 	acl->count = rte_zmalloc_socket("sl_acl", n_workers * sizeof(*acl->count), 0, socket);
-	if (acl->actions == NULL || acl->base == NULL || acl->count == NULL)
+	if (acl->actions == NULL || acl->levels == NULL || acl->base == NULL || acl->count == NULL)
 		goto nomem;
 	for (unsigned w = 0; w < n_workers; w++) {
 		/* Each worker's counters on lines of their own. */
@@ -289,8 +290,10 @@ struct sl_acl *sl_acl_build(const struct sl_config *cfg, unsigned n_workers, int
 			goto nomem;
 	}
 	acl->actions[0] = c->default_action;
-	for (uint32_t i = 0; i < c->n_rules; i++)
+	for (uint32_t i = 0; i < c->n_rules; i++) {
 		acl->actions[i + 1] = c->rules[i].action;
+		acl->levels[i + 1] = c->rules[i].level > 0 ? (uint8_t)c->rules[i].level : 0;
+	}
 	err[0] = '\0';
 	acl->ctx4 = build_trie(c, SL_AF_INET, socket, err, err_len);
 	if (err[0] == '\0')
@@ -320,6 +323,7 @@ void sl_acl_free(struct sl_acl *acl)
 	rte_free(acl->count);
 	rte_free(acl->base);
 	rte_free(acl->actions);
+	rte_free(acl->levels);
 	rte_free(acl);
 }
 
@@ -431,6 +435,7 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 		count[rule[i]].bytes += rte_pktmbuf_pkt_len(m);
 		switch (acl->actions[rule[i]]) {
 		case SL_ACL_ALLOW:
+			sl_pkt_meta(m)->level = acl->levels[rule[i]];
 			pkts[keep++] = m;
 			break;
 		case SL_ACL_DENY:

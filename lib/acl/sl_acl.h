@@ -36,6 +36,7 @@ struct sl_acl {
 	struct rte_acl_ctx *ctx4, *ctx6;  /**< NULL: no rule of that family */
 	uint32_t n_rules;
 	uint8_t *actions;                 /**< [n_rules + 1]; [0] the default */
+	uint8_t *levels;                  /**< [n_rules + 1]: the rate-limit level an allow sets */
 	const struct sl_config_acl_rule *rules; /**< the snapshot's config, [n_rules] */
 	unsigned n_workers;
 	struct sl_acl_counter **count;    /**< [worker][n_rules + 1], each worker's own lines */

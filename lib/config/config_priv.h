@@ -13,6 +13,7 @@
  *   sl_config_nat.c       the "nat" section (source NAT rules)
  *   sl_config_service.c   the "services" section (load-balanced services)
  *   sl_config_acl.c       the "acl" section (ordered rules)
+ *   sl_config_ratelimit.c the "ratelimit" section (per-source limits by level)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
  *   sl_units.c            units and address literals
@@ -99,7 +100,8 @@ struct unit_kind {
 	void (*format)(uint64_t v, char *buf, size_t len);
 };
 
-extern const struct unit_kind cfg_duration_kind, cfg_size_kind;
+extern const struct unit_kind cfg_duration_kind, cfg_size_kind, cfg_bitrate_kind,
+	cfg_per_second_kind;
 
 /* A units string in @p min..@p max (in the kind's base unit). */
 int cfg_get_units(struct pctx *c, const char *path, const json_t *v,
@@ -184,6 +186,11 @@ int cfg_check_probe_ports(struct pctx *c);
 /* sl_config_acl.c */
 int cfg_parse_acl(struct pctx *c, const json_t *v);
 json_t *cfg_acl_json(const struct sl_config *cfg);
+
+/* sl_config_ratelimit.c */
+void cfg_ratelimit_defaults(struct sl_config_ratelimit *rl);
+int cfg_parse_ratelimit(struct pctx *c, const json_t *v);
+json_t *cfg_ratelimit_json(const struct sl_config_ratelimit *rl);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

@@ -239,6 +239,7 @@ static void set_defaults(struct sl_config *cfg)
 	cfg->workers.idle_sleep_us = 0;
 	cfg->workers.burst = 32;
 	cfg_flow_defaults(&cfg->flow);
+	cfg_ratelimit_defaults(&cfg->ratelimit);
 }
 
 static int parse_section(struct pctx *c, const char *key, const json_t *v)
@@ -267,14 +268,17 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_parse_services(c, v);
 	if (strcmp(key, "acl") == 0)
 		return cfg_parse_acl(c, v);
+	if (strcmp(key, "ratelimit") == 0)
+		return cfg_parse_ratelimit(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
 	return cfg_fail(c, path, "unknown key");
 }
 
-/* Sections that name ports, and so are parsed after "ports" wherever they are. */
-static const char *const after_ports[] = { "routes", "neighbors", "nat", "services", "acl" };
+/* Sections that name ports, and so are parsed after "ports" wherever they are
+ * ("acl" last of all: its rules also name rate-limit levels). */
+static const char *const after_ports[] = { "routes", "neighbors", "nat", "services" };
 
 static bool names_ports(const char *key)
 {
@@ -296,6 +300,8 @@ static int parse_root(struct pctx *c, const json_t *doc)
 	json_object_foreach((json_t *)doc, key, v) {
 		if (strcmp(key, "ports") == 0)
 			ports = v;
+		if (strcmp(key, "acl") == 0)
+			continue;       /* after everything: below */
 		/* Keys are unique, so each of after_ports is held at most once. */
 		if (ports == NULL && names_ports(key)) {
 			later[n_later] = key;
@@ -307,9 +313,12 @@ static int parse_root(struct pctx *c, const json_t *doc)
 	}
 	if (ports == NULL)
 		return cfg_fail(c, "ports", "required");
+	const json_t *acl = json_object_get(doc, "acl");
 	for (size_t i = 0; i < n_later; i++)
 		if (parse_section(c, later[i], later_v[i]) != 0)
 			return -EINVAL;
+	if (acl != NULL && parse_section(c, "acl", acl) != 0)
+		return -EINVAL;
 	if ((c->cfg->n_snat > 0 || c->cfg->n_dnat > 0) && !c->cfg->flow.enabled)
 		return cfg_fail(c, "nat", "needs connection tracking: add a \"flow\" section");
 	if (c->cfg->n_services > 0 && !c->cfg->flow.enabled)

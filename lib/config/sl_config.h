@@ -247,6 +247,7 @@ struct sl_config_acl_rule {
 	uint16_t sport_lo, sport_hi;   /**< 0-65535 when absent */
 	uint16_t dport_lo, dport_hi;
 	uint8_t flags_value, flags_mask; /**< TCP: (flags & mask) == value; 0/0 any */
+	int8_t level;             /**< allow: the rate-limit level (ratelimit.levels index); -1 default */
 };
 
 /** The "acl" section: present (enabled) or not; rules in order. */
@@ -255,6 +256,31 @@ struct sl_config_acl {
 	uint8_t default_action;   /**< SL_ACL_ALLOW (default) or SL_ACL_DENY */
 	unsigned n_rules;
 	struct sl_config_acl_rule *rules; /**< heap array of n_rules */
+};
+
+#define SL_CONFIG_MAX_LEVELS 16
+
+/** A permission level: the limits a source is held to ("ratelimit.levels[]"). 0: no limit. */
+struct sl_config_level {
+	char name[SL_CONFIG_NAME_MAX];   /**< [a-z0-9_-]{1,15}, unique */
+	uint64_t packets;         /**< packets per second */
+	uint32_t packet_burst;    /**< packets; default a tenth of a second's worth, at least 1 */
+	uint64_t bits;            /**< bits per second (IP packets) */
+	uint64_t bit_burst;       /**< bytes; default a tenth of a second's worth, at least 64 KiB */
+	uint64_t new_connections; /**< connections per second (with a flow section) */
+	uint32_t connection_burst;/**< connections; default a tenth of a second's worth, at least 1 */
+	uint32_t connections;     /**< concurrent connections (with a flow section) */
+	bool reset_over_limit;    /**< a TCP SYN over "connections" gets a reset, not silence */
+};
+
+/** The "ratelimit" section: per-source limits by level. */
+struct sl_config_ratelimit {
+	bool enabled;
+	uint32_t max_sources;     /**< sources tracked at once (restart); default 65536 */
+	uint8_t prefix4, prefix6; /**< what counts as one source (restart); default /32, /64 */
+	uint64_t idle_us;         /**< a source unseen this long is forgotten; default 60 s */
+	unsigned n_levels;
+	struct sl_config_level levels[SL_CONFIG_MAX_LEVELS]; /**< [0] "default" */
 };
 
 struct sl_config_workers {
@@ -281,6 +307,7 @@ struct sl_config {
 	unsigned n_services;
 	struct sl_config_service *services; /**< heap array of n_services */
 	struct sl_config_acl acl;
+	struct sl_config_ratelimit ratelimit;
 };
 
 /**
@@ -353,6 +380,9 @@ int sl_config_service_find(const struct sl_config *cfg, const char *name);
 /** A service as JSON, the shape parse accepts (canonical). */
 json_t *sl_config_service_json(const struct sl_config_service *s);
 
+/** Index of the rate-limit level named @p name, or -1. */
+int sl_config_level_find(const struct sl_config *cfg, const char *name);
+
 /** An ACL rule as the config writes it (only the fields it sets); NULL on allocation failure. */
 json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_config_acl_rule *r);
 
@@ -364,6 +394,9 @@ int sl_parse_duration_us(const char *s, uint64_t *us);
 int sl_parse_size_bytes(const char *s, uint64_t *bytes);
 /** "100Mbit", "1Gbit", "64kbit", "1000bit" -> bits per second. 0 or -EINVAL. */
 int sl_parse_rate_bps(const char *s, uint64_t *bps);
+/** "1000/s", "10k/s", "1.5M/s" -> events (packets, connections) per second. 0 or -EINVAL. */
+int sl_parse_per_second(const char *s, uint64_t *per_s);
+void sl_format_per_second(uint64_t per_s, char *buf, size_t len);
 /** "40%" -> 40 (any whole number that fits; callers bound it). 0 or -EINVAL. */
 int sl_parse_percent(const char *s, uint32_t *pct);
 /** IPv4/IPv6 literal. 0 or -EINVAL. */

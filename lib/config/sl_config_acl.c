@@ -232,6 +232,20 @@ static int rule_dscp(struct pctx *c, const char *path, const json_t *v, void *ob
 	return cfg_fail(c, path, "%s is not a DSCP (0..63, ef, cs0..cs7, af11..af43)", Q(s));
 }
 
+/* A level of the "ratelimit" section (parsed before this one). */
+static int rule_level(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_acl_rule *r = obj;
+	const char *s;
+	if (cfg_get_str(c, path, v, SIZE_MAX, &s) != 0)
+		return -EINVAL;
+	int i = sl_config_level_find(c->cfg, s);
+	if (i < 0 || !c->cfg->ratelimit.enabled)
+		return cfg_fail(c, path, "%s is no level of ratelimit.levels", Q(s));
+	r->level = (int8_t)i;
+	return 0;
+}
+
 static const struct field rule_fields[] = {
 	F_FN("name", rule_name),
 	F_FN("action", rule_action),
@@ -244,6 +258,7 @@ static const struct field rule_fields[] = {
 	F_FN("dport", rule_dport),
 	F_FN("tcp_flags", rule_tcp_flags),
 	F_FN("dscp", rule_dscp),
+	F_FN("level", rule_level),
 };
 
 static void rule_defaults(struct sl_config_acl_rule *r)
@@ -254,6 +269,7 @@ static void rule_defaults(struct sl_config_acl_rule *r)
 	r->dscp = -1;
 	r->proto = -1;
 	r->sport_hi = r->dport_hi = 65535;
+	r->level = -1;
 }
 
 /* Checks across the rule's keys: the family its fields name, what needs which protocol. */
@@ -289,6 +305,11 @@ static int rule_finish(struct pctx *c, const char *path, const json_t *j,
 			continue;
 		cfg_join(sub, path, port_keys[k]);
 		return cfg_fail(c, sub, "needs \"proto\": \"tcp\" or \"udp\"");
+	}
+	if (r->level >= 0 && r->action != SL_ACL_ALLOW) {
+		cfg_join(sub, path, "level");
+		return cfg_fail(c, sub, "needs \"action\": \"allow\" (a level sets the limits of "
+				"what a rule lets through)");
 	}
 	if (json_object_get(j, "tcp_flags") != NULL && r->proto != IPPROTO_TCP) {
 		cfg_join(sub, path, "tcp_flags");
@@ -442,6 +463,8 @@ json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_con
 		cfg_put(o, "tcp_flags", flags_json(r->flags_value, r->flags_mask), &rc);
 	if (r->dscp >= 0)
 		cfg_put(o, "dscp", json_integer(r->dscp), &rc);
+	if (r->level >= 0 && (unsigned)r->level < cfg->ratelimit.n_levels)
+		cfg_put(o, "level", json_string(cfg->ratelimit.levels[r->level].name), &rc);
 	return cfg_finish(o, rc);
 }
 

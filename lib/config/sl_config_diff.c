@@ -282,6 +282,10 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 		rc = diff_taken(out, "nat", cfg_nat_json(a), cfg_nat_json(b));
 	if (rc == 0)
 		rc = diff_services(out, a, b);
+	if (rc == 0 && (a->ratelimit.enabled || b->ratelimit.enabled))
+		rc = diff_taken(out, "ratelimit",
+				a->ratelimit.enabled ? cfg_ratelimit_json(&a->ratelimit) : json_object(),
+				b->ratelimit.enabled ? cfg_ratelimit_json(&b->ratelimit) : json_object());
 	if (rc == 0 && (a->acl.enabled || b->acl.enabled))
 		rc = diff_acl(out, a, b);
 	return cfg_finish(out, rc);
@@ -402,5 +406,14 @@ int sl_config_check_live_change(const struct sl_config *cur,
 		return busy(err, err_len, "flow.max_connections_ipv6", RESTART);
 	if (cur->flow.max_fragmented != next->flow.max_fragmented)
 		return busy(err, err_len, "flow.max_fragmented", RESTART);
+	/* The source table is sized and keyed at start. */
+	if (cur->ratelimit.enabled != next->ratelimit.enabled)
+		return busy(err, err_len, "ratelimit", RESTART);
+	if (cur->ratelimit.max_sources != next->ratelimit.max_sources)
+		return busy(err, err_len, "ratelimit.max_sources", RESTART);
+	if (cur->ratelimit.prefix4 != next->ratelimit.prefix4)
+		return busy(err, err_len, "ratelimit.source_prefix_ipv4", RESTART);
+	if (cur->ratelimit.prefix6 != next->ratelimit.prefix6)
+		return busy(err, err_len, "ratelimit.source_prefix_ipv6", RESTART);
 	return 0;
 }

@@ -226,6 +226,8 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 				rc = -1;
 		cfg_put(o, "services", a, &rc);
 	}
+	if (cfg->ratelimit.enabled)
+		cfg_put(o, "ratelimit", cfg_ratelimit_json(&cfg->ratelimit), &rc);
 	if (cfg->acl.enabled)
 		cfg_put(o, "acl", cfg_acl_json(cfg), &rc);
 	return cfg_finish(o, rc);

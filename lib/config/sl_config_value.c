@@ -207,6 +207,16 @@ const struct unit_kind cfg_size_kind = {
 	sl_parse_size_bytes, sl_format_size_bytes,
 };
 
+const struct unit_kind cfg_bitrate_kind = {
+	"a rate in bits per second", "bit, kbit, Mbit, Gbit, Tbit", "bits per second", false,
+	sl_parse_rate_bps, sl_format_rate_bps,
+};
+
+const struct unit_kind cfg_per_second_kind = {
+	"a rate", "/s, k/s, M/s", "per second", false,
+	sl_parse_per_second, sl_format_per_second,
+};
+
 /* Is @p word one of the ", "-separated words of @p list? */
 static bool in_list(const char *word, const char *list)
 {

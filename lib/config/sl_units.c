@@ -49,6 +49,11 @@ static const struct unit rate_units[] = {
 	{ "Mbps", 1000000ULL }, { "kbps", 1000ULL }, { "bps", 1ULL },
 };
 
+/* Packets (or connections) per second. */
+static const struct unit pps_units[] = {
+	{ "M/s", 1000000ULL }, { "k/s", 1000ULL }, { "/s", 1ULL },
+};
+
 #define N_RATE_WRITTEN 5  /* rate_units[] entries the formatter may use */
 #define MAX_FRAC_DIGITS 18 /* 10^18 still fits in uint64_t */
 
@@ -161,6 +166,16 @@ int sl_parse_size_bytes(const char *s, uint64_t *bytes)
 int sl_parse_rate_bps(const char *s, uint64_t *bps)
 {
 	return parse_with_units(s, rate_units, ARRAY_LEN(rate_units), 0, bps);
+}
+
+int sl_parse_per_second(const char *s, uint64_t *per_s)
+{
+	return parse_with_units(s, pps_units, ARRAY_LEN(pps_units), 0, per_s);
+}
+
+void sl_format_per_second(uint64_t per_s, char *buf, size_t len)
+{
+	format_with_units(per_s, pps_units, ARRAY_LEN(pps_units), buf, len);
 }
 
 int sl_parse_percent(const char *s, uint32_t *pct)

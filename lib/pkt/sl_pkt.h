@@ -86,7 +86,10 @@ struct sl_pkt_meta {
 	uint32_t flow;          /**< set by flow (pre): its connection + 1; 0: none */
 	uint16_t lb_backend;    /**< set by flow: the backend (slot) a service picked
 				     for it before it was handed off; 0: none */
-	uint16_t reserved[3];   /**< 0; named so the struct has no padding, whose
+	uint8_t level;          /**< set by acl: the rate-limit level the packet is held
+				     to (0: "default") */
+	uint8_t reserved8;      /**< 0 */
+	uint16_t reserved[2];   /**< 0; named so the struct has no padding, whose
 				     bytes a compound literal need not write */
 };
 

@@ -73,7 +73,11 @@
 	X(NO_BACKEND, "no_backend", "a new connection to a service with no usable backend") \
 	X(INJECT_FULL, "inject_full", "a packet of the management lcore found the worker's injection ring full") \
 	X(ACL_DENY, "acl_deny", "an ACL rule (or the ACL's default) denies it")	\
-	X(ACL_REJECT, "acl_reject", "an ACL rule rejects it (answered with a TCP reset or ICMP, within the ICMP error budget)")
+	X(ACL_REJECT, "acl_reject", "an ACL rule rejects it (answered with a TCP reset or ICMP, within the ICMP error budget)") \
+	X(RATE_PPS, "rate_pps", "its source is over its level's packet rate")	\
+	X(RATE_BPS, "rate_bps", "its source is over its level's bit rate")	\
+	X(CONN_RATE, "conn_rate", "a new connection over its source's rate of new connections") \
+	X(CONN_LIMIT, "conn_limit", "a new connection over its source's concurrent connections")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,
@@ -112,6 +116,7 @@ struct sl_lcore_stats {
 	uint64_t icmp_errors_sent;  /**< ICMP errors generated */
 	uint64_t icmp_errors_ratelimited; /**< ICMP errors (and resets) suppressed by the rate limit */
 	uint64_t tcp_resets_sent;   /**< TCP resets sent for packets refused on purpose */
+	uint64_t rl_overflow;       /**< packets whose source found no room in the source table */
 	uint64_t ipv4_fragmented;   /**< IPv4 packets cut into fragments */
 	uint64_t ipv4_fragments;    /**< fragments created */
 	uint64_t flow_created;      /**< connections created */

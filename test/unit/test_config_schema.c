@@ -364,6 +364,26 @@ static const struct bad_case bad_cases[] = {
 	{ "{" TWO ",'acl':{'rules':[{'name':'A','action':'deny'}]}}",
 	  "acl.rules[0].name: \"A\" is not a valid name (1 to 31 of a-z 0-9 _ -)" },
 	{ "{" TWO ",'acl':{'rule':[]}}", "acl.rule: unknown key" },
+	/* ratelimit */
+	{ "{" TWO ",'ratelimit':{'levels':[{'name':'default','packets':'1000'}]}}",
+	  "ratelimit.levels[0].packets: \"1000\" needs a unit (/s, k/s, M/s)" },
+	{ "{" TWO ",'ratelimit':{'levels':[{'name':'default','bits':'100Mbyte'}]}}",
+	  "ratelimit.levels[0].bits: \"100Mbyte\" is not a rate in bits per second (a number and one of bit, kbit, Mbit, Gbit, Tbit)" },
+	{ "{" TWO ",'ratelimit':{'levels':[{'name':'a','packet_burst':10}]}}",
+	  "ratelimit.levels[0].packet_burst: needs \"packets\" (a burst of a rate not limited)" },
+	{ "{" TWO ",'ratelimit':{'levels':[{'name':'a','over_connections':'reset'}]}}",
+	  "ratelimit.levels[0].over_connections: needs \"connections\"" },
+	{ "{" TWO ",'ratelimit':{'levels':[{'name':'a'},{'name':'a'}]}}",
+	  "ratelimit.levels[1].name: \"a\" is already the name of ratelimit.levels[0]" },
+	{ "{" TWO ",'ratelimit':{'source_prefix_ipv6':96}}",
+	  "ratelimit.source_prefix_ipv6: expected a prefix length 16..64" },
+	{ "{" TWO ",'ratelimit':{'levels':[{'packets':'10/s'}]}}", "ratelimit.levels[0].name: required" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'allow','level':'gold'}]},'ratelimit':{'levels':[{'name':'silver'}]}}",
+	  "acl.rules[0].level: \"gold\" is no level of ratelimit.levels" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'allow','level':'default'}]}}",
+	  "acl.rules[0].level: \"default\" is no level of ratelimit.levels" },
+	{ "{" TWO ",'ratelimit':{'levels':[{'name':'x'}]},'acl':{'rules':[{'action':'deny','level':'x'}]}}",
+	  "acl.rules[0].level: needs \"action\": \"allow\" (a level sets the limits of what a rule lets through)" },
 	/* first error in document order wins */
 	{ "{'ports':[{'name':'lan','device':'01:00.0','mtu':1}],'log':{'level':'loud'}}",
 	  "ports[0].mtu: 1 is out of range 68..9600" },
@@ -614,6 +634,37 @@ static void test_acl_round_trip(void **state)
 	sl_config_free(cfg);
 }
 
+/* Test the ratelimit section: the default level first (put there when not
+ * named), bursts defaulted, units written back, ACL levels by index. */
+static void test_ratelimit_levels(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = parse_ok("{" TWO ",'acl':{'rules':[{'action':'allow','src':'10.0.0.0/8',"
+		"'level':'trusted'}]},'ratelimit':{'levels':[{'name':'trusted'},"
+		"{'name':'restricted','packets':'1.5k/s','bits':'10Mbit','new_connections':'20/s',"
+		"'connections':5,'over_connections':'reset'}]}}");
+	const struct sl_config_ratelimit *rl = &cfg->ratelimit;
+	assert_int_equal(rl->n_levels, 3);
+	assert_string_equal(rl->levels[0].name, "default");
+	assert_int_equal(rl->levels[0].packets, 0);
+	assert_string_equal(rl->levels[2].name, "restricted");
+	assert_int_equal(rl->levels[2].packets, 1500);
+	assert_int_equal(rl->levels[2].packet_burst, 150);
+	assert_int_equal(rl->levels[2].bits, 10000000);
+	assert_int_equal(rl->levels[2].bit_burst, 125000);
+	assert_int_equal(rl->levels[2].connection_burst, 2);
+	assert_true(rl->levels[2].reset_over_limit);
+	assert_int_equal(cfg->acl.rules[0].level, 1);
+	char *text = canon(cfg);
+	assert_non_null(strstr(text, "{\"name\":\"restricted\",\"packets\":\"1500/s\",\"packet_burst\":150,"
+				     "\"bits\":\"10Mbit\",\"bit_burst\":\"125KB\",\"new_connections\":"
+				     "\"20/s\",\"connection_burst\":2,\"connections\":5,"
+				     "\"over_connections\":\"reset\"}"));
+	assert_non_null(strstr(text, "\"level\":\"trusted\""));
+	free(text);
+	sl_config_free(cfg);
+}
+
 static void test_good_edge_cases(void **state)
 {
 	static const char *const good[] = {
@@ -761,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_rich_values),
 		cmocka_unit_test(test_good_edge_cases),
 		cmocka_unit_test(test_acl_round_trip),
+		cmocka_unit_test(test_ratelimit_levels),
 		cmocka_unit_test(test_per_ip_default),
 		cmocka_unit_test(test_route_limits),
 		cmocka_unit_test(test_neighbor_limits),

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SL_RATELIMIT_H
+#define SL_RATELIMIT_H
+
+/**
+ * @file
+ * Per-source rate limiting: the ratelimit stage (packets and bits per
+ * second) and the connection limits the flow stage asks for (new
+ * connections per second, concurrent connections).
+ *
+ * A source is an address cut to a prefix (/32 and /64 by default). Its
+ * state lives in one table shared by every worker: a source whose packets
+ * land on several workers is held to its rate once, not once per worker.
+ * Each limit is a GCRA (the virtual-scheduling form of a token bucket)
+ * whose one word, the theoretical arrival time, is moved by compare-and-
+ * swap: no lock, no owner, no handoff. The table has a fixed size; a
+ * source that finds no room shares an overflow entry with its /16 (IPv4)
+ * or /32 (IPv6), counted. Idle sources are forgotten by the management
+ * lcore after a grace period.
+ *
+ * Threads: sl_rl_table_create/free, sl_rl_sweep, the JSON readers and
+ * sl_rl_policy_build on the management lcore; sl_rl_burst, sl_rl_conn_open
+ * and sl_rl_conn_close on workers.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "sl_config.h"
+#include "sl_stats.h"
+
+#define SL_RL_BUCKET 8          /**< keys per bucket: one cache line */
+#define SL_RL_OVERFLOW 1024     /**< shared entries for sources that found no room */
+
+/** One source. */
+struct sl_rl_entry {
+	uint64_t tat_packets;   /**< GCRA times, TSC: when the bucket is next empty */
+	uint64_t tat_bits;
+	uint64_t tat_conns;
+	uint64_t last;          /**< TSC of the last packet or connection */
+	uint64_t packets;       /**< seen (approximate: workers add without atomics) */
+	uint64_t bytes;
+	uint64_t drops;         /**< dropped by a limit (atomic) */
+	uint32_t conns;         /**< open connections counted against it (atomic) */
+	uint8_t level;          /**< level of its last packet */
+	uint8_t af;             /**< SL_AF_INET / SL_AF_INET6 */
+	uint8_t pad[2];
+} __rte_cache_aligned;
+
+/** A level's limits in TSC units; 0 costs: not limited. */
+struct sl_rl_level {
+	uint64_t packet_cost, packet_tau;   /**< cycles per packet; tolerance */
+	uint64_t bit_cost16, bit_tau;       /**< cycles per bit << 16; tolerance in cycles */
+	uint64_t conn_cost, conn_tau;
+	uint32_t max_conns;
+	bool reset_over_limit;
+};
+
+/** What the snapshot holds: the levels' limits. */
+struct sl_rl_policy {
+	bool on;                            /**< a ratelimit section */
+	bool packet_limits;                 /**< some level limits packets or bits */
+	unsigned n_levels;
+	struct sl_rl_level levels[SL_CONFIG_MAX_LEVELS];
+};
+
+struct sl_rl_table {
+	uint32_t mask;                      /**< buckets - 1 */
+	uint8_t prefix4, prefix6;
+	uint64_t *keys;                     /**< [buckets * 8]; 0 empty, UINT64_MAX leaving */
+	struct sl_rl_entry *e;              /**< [buckets * 8] */
+	struct sl_rl_entry *overflow;       /**< [SL_RL_OVERFLOW] */
+	uint64_t idle_tsc;
+	/* Management only: the sweep that forgets idle sources. */
+	uint32_t sweep_at, *leaving, n_leaving, counting;
+	bool waiting;
+	uint64_t token;
+	uint32_t in_use;                    /**< sources, as the last sweep counted */
+};
+
+/** A table for @p cfg's ratelimit section; NULL on no memory. */
+struct sl_rl_table *sl_rl_table_create(const struct sl_config_ratelimit *cfg, uint64_t tsc_hz,
+				       int socket);
+void sl_rl_table_free(struct sl_rl_table *t);
+/** Sources the table holds at most. */
+uint32_t sl_rl_capacity(const struct sl_rl_table *t);
+
+/** The limits of @p cfg's levels in TSC units. */
+void sl_rl_policy_build(const struct sl_config *cfg, uint64_t tsc_hz, struct sl_rl_policy *p);
+
+/**
+ * Stage: hold each packet to its level's packet and bit rates (its
+ * meta->level), by its source. Over the packet rate: dropped, rate_pps;
+ * over the bit rate: rate_bps. Returns how many continue, in order.
+ */
+uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
+		     struct sl_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/** Where a connection was counted, for sl_rl_conn_close(). */
+enum sl_rl_mark { SL_RL_NOT_COUNTED, SL_RL_COUNTED, SL_RL_COUNTED_OVERFLOW };
+
+/**
+ * A new connection from @p src (network order, @p af) at level @p level:
+ * 0 if its source may open it, else the drop reason (SL_DROP_CONN_RATE,
+ * SL_DROP_CONN_LIMIT). *mark says where it was counted open (keep it with
+ * the connection); *reset whether a TCP SYN refused for the limit gets a
+ * reset.
+ */
+int sl_rl_conn_open(struct sl_rl_table *t, const struct sl_rl_policy *p, struct sl_lcore_stats *st,
+		    uint8_t level, uint8_t af, const uint8_t *src, uint64_t now, uint8_t *mark,
+		    bool *reset);
+/** A connection sl_rl_conn_open() counted (@p mark) has ended. */
+void sl_rl_conn_close(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint8_t mark);
+
+/**
+ * Forget sources idle longer than the table's idle time with no open
+ * connection: a slice of the table per call, in two phases around an RCU
+ * grace period of @p qsv. Call every 100 ms or so.
+ */
+void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now);
+
+/**
+ * The @p n sources with the most drops (@p by_drops) or packets, as
+ * [{"source": "10.1.0.0/24", "level", "packets", "bytes", "drops",
+ * "connections", "idle_seconds"}]. Reads the whole table once.
+ */
+json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg, unsigned n,
+		       bool by_drops, uint64_t now, uint64_t tsc_hz);
+
+#endif

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, Sluice, demo_config, ping, topology
+from conftest import API_PORT, SLUICECTL, Sluice, demo_config, nginx_config, ping, topology
 
 LCORES = "0@0,1@1,2@1"
 
@@ -61,9 +61,13 @@ def dut(topo, tmp_path_factory):
     cfg["ratelimit"] = {"max_sources": 4096, "levels": [
         {"name": "default", "packets": "1000/s"},
         {"name": "narrow", "bits": "4Mbit", "bit_burst": "64KiB"},
+        {"name": "capped", "connections": 50, "over_connections": "reset"},
         {"name": "trusted"}]}
+    cfg["flow"] = {"max_connections": 8192}
     cfg["acl"] = {"rules": [
         {"name": "h3-narrow", "action": "allow", "src": "10.1.0.3", "level": "narrow"},
+        {"name": "h4-capped", "action": "allow", "src": "10.2.0.3", "proto": "tcp",
+         "dport": 8093, "level": "capped"},
         {"name": "h4-trusted", "action": "allow", "src": "10.2.0.3", "level": "trusted"}]}
     s = Sluice(topo, tmp_path_factory.mktemp("sluice"), cfg, lcores=LCORES)
     s.start()
@@ -94,13 +98,16 @@ def worker_packets(dut):
 # workers gets its rate in total (+-5 %, its burst included), and that what
 # it loses is counted as rate_pps, against its source.
 def test_packet_rate_across_workers(topo, dut):
-    before = dut.drops()["rate_pps"]
+    d0 = dut.drops()
+    before = d0["rate_pps"]
     w0 = worker_packets(dut)
     sent, secs, got = stream(topo, "h1", "10.2.0.2", 9200, 2000, 4.0)
     want = 1000 * secs + 100                 # the rate, and the default burst (1/10 s)
     assert abs(got - want) <= 0.05 * want, (sent, secs, got, want)
     assert sent > 1.8 * want                 # it really was about twice the rate
-    assert dut.drops()["rate_pps"] - before == sent - got
+    d1 = dut.drops()
+    assert d1["rate_pps"] - before == sent - got, \
+        (sent, got, {k: v - d0[k] for k, v in d1.items() if v != d0[k]})
     w1 = worker_packets(dut)
     assert all(b - a > sent / 10 for a, b in zip(w0, w1)), (w0, w1)   # both workers took part
     top = dut.api("/api/v1/sources/top?by=drops&limit=5")
@@ -126,3 +133,61 @@ def test_bit_rate_and_levels(topo, dut):
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["SOURCE", "LEVEL", "PACKETS"], lines
     assert any(line.split()[:2] == ["10.1.0.3/32", "narrow"] for line in lines), lines
+
+
+HOLD = r"""
+import socket, sys, time
+n, ok, refused, other = int(sys.argv[3]), [], 0, 0
+for i in range(n):
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect((sys.argv[1], int(sys.argv[2])))
+        ok.append(s)
+    except ConnectionRefusedError:
+        refused += 1
+    except OSError:
+        other += 1
+print(len(ok), refused, other, flush=True)
+sys.stdin.readline()
+"""
+
+
+def conns_of(dut, source):
+    top = {s["source"]: s for s in dut.api("/api/v1/sources/top?by=drops&limit=100")["sources"]}
+    return top[source]["connections"]
+
+
+# Test a cap on concurrent connections: a host opening 200 connections to
+# nginx with a cap of 50 gets exactly 50; the other 150 are refused with a
+# reset (the level says so) and counted; once those 50 close, 50 more fit,
+# and no more.
+def test_connection_cap(topo, dut, tmp_path):
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(nginx_config(tmp_path, "cap", "listen 8093; location / { return 200; }"))
+    web = topo.popen("h1", "nginx", "-c", conf)
+    try:
+        time.sleep(0.5)
+        before = dut.drops()["conn_limit"]
+        for _ in range(2):
+            held = topo.popen("h4", "/usr/bin/python3", "-c", HOLD, "10.1.0.2", "8093", "200",
+                              stdin=-1, stdout=-1, text=True)
+            got = held.stdout.readline().split()
+            assert got == ["50", "150", "0"], got
+            assert conns_of(dut, "10.2.0.3/32") == 50
+            held.stdin.write("\n")
+            held.stdin.flush()
+            held.wait(timeout=10)
+            # Closing: the source's count goes down as each connection closes.
+            deadline = time.time() + 5
+            while conns_of(dut, "10.2.0.3/32") != 0:
+                assert time.time() < deadline
+                time.sleep(0.1)
+        # Each refused SYN is counted; one whose reset the ICMP error budget
+        # (100/s) held back is sent again by the client a second later.
+        assert 300 <= dut.drops()["conn_limit"] - before <= 450
+        m = dut.metrics()
+        assert m[("sluice_tcp_resets_sent_total", frozenset())] >= 300
+    finally:
+        web.terminate()
+        web.wait()

@@ -130,6 +130,9 @@ struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint6
 	dp->flow_on = cfg->flow.enabled && app->flows != NULL;
 	sl_dp_flow_policy(cfg, &dp->flow);
 	sl_rl_policy_build(cfg, app->tsc_hz, &dp->rl);
+	for (unsigned i = 0; i < dp->rl.n_levels; i++)
+		if (dp->rl.levels[i].conn_cost != 0 || dp->rl.levels[i].max_conns != 0)
+			dp->flow.conn_limits = &dp->rl;
 	bool failed;
 	/* The rules the tries point at are the snapshot's own copy. */
 	dp->acl = sl_acl_build(dp->cfg, app->n_workers, app->socket, &failed, err, err_len);

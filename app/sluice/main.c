@@ -286,8 +286,10 @@ static int setup_ratelimit(struct sl_app *app, const struct sl_config *cfg, char
 			 cfg->ratelimit.max_sources);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < app->n_workers; i++)
+	for (unsigned i = 0; i < app->n_workers; i++) {
 		app->workers[i].rl = app->rl;
+		app->workers[i].flow.rl = app->rl;
+	}
 	SL_LOG(INFO, "ratelimit", "source table: %u sources", sl_rl_capacity(app->rl));
 	return 0;
 }
@@ -351,6 +353,7 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 			.scan_budget = RTE_MAX(64u, app->flows->capacity / app->n_workers / 1000 + 1),
 			.is_local = flow_is_local,
 		};
+		w->flow.ip = &w->ip;
 		w->ip.as_received = flow_as_received;
 		w->ip.as_received_arg = &w->flow;
 		char name[RTE_RING_NAMESIZE];

@@ -85,8 +85,16 @@ static uint64_t transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte
 static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
 			  uint16_t n, uint64_t now)
 {
-	if (dp->flow_on)
+	if (dp->flow_on) {
 		n = sl_flow_pre_burst(&w->flow, &dp->flow, pkts, n, now);
+		/* Resets for SYNs over their source's connection limit. */
+		if (w->flow.n_answers > 0) {
+			uint16_t k = sl_ipstack_neighbor_burst(&w->ip, w->flow.answers,
+							       w->flow.n_answers, now);
+			w->flow.n_answers = 0;
+			transmit(w, dp, w->flow.answers, k, now);
+		}
+	}
 	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
 	if (dp->flow_on)
 		n = sl_flow_post_burst(&w->flow, &dp->flow, pkts, n, now);

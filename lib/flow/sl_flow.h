@@ -44,7 +44,9 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "sl_ipstack.h"
 #include "sl_lb.h"
+#include "sl_ratelimit.h"
 #include "sl_rss.h"
 #include "sl_stats.h"
 
@@ -101,7 +103,8 @@ struct sl_flow {
 	uint32_t prev, next;   /**< embryonic list, free list, reclaim list */
 	uint32_t packets[2];   /**< per direction */
 	uint16_t service;      /**< virtual service, 0 = none */
-	uint16_t reserved;
+	uint8_t rl_mark;       /**< enum sl_rl_mark: where its source counts it open */
+	uint8_t reserved;
 	struct sl_flow_tcp_dir tcp[2];
 };
 
@@ -426,6 +429,8 @@ struct sl_flow_policy {
 	struct sl_flow_dnat dnat[SL_FLOW_MAX_DNAT];
 	bool mss_clamp;                   /**< lower SYNs' MSS to what the egress MTU carries */
 	uint16_t mtu[SL_MAX_PORTS];       /**< per sluice port: its L3 MTU */
+	/** Per-source connection limits by level; NULL: no level limits connections. */
+	const struct sl_rl_policy *conn_limits;
 };
 
 /* ---- Fragments (sl_flow_frag.c) ---- */
@@ -464,6 +469,8 @@ struct sl_frag_table {
 struct sl_frag_table *sl_frag_table_create(uint32_t n, int socket);
 void sl_frag_table_free(struct sl_frag_table *ft);
 
+#define SL_FLOW_ANSWERS 64
+
 /** One worker's view of connection tracking: the table and its handoff rings. */
 struct sl_flow_worker_ctx {
 	struct sl_flow_table *t;
@@ -494,6 +501,11 @@ struct sl_flow_worker_ctx {
 	struct rte_mbuf *ready[SL_FRAG_HOLD];  /**< their first came: back into pre */
 	uint32_t frag_cursor;             /**< expiry scan position in the fragment table */
 	const struct sl_lb_view *lbv;     /**< the view this loop iteration uses */
+	struct sl_rl_table *rl;           /**< sources, for connection limits; NULL: none */
+	struct sl_ipstack_worker *ip;     /**< resets for SYNs over a limit; NULL: none */
+	uint64_t now;                     /**< TSC of the burst in hand */
+	uint16_t n_answers;               /**< resets to send, routed */
+	struct rte_mbuf *answers[SL_FLOW_ANSWERS];
 	unsigned handoff_next;            /**< the ring the next handoff drain starts at */
 };
 

@@ -241,11 +241,22 @@ static inline void lb_forget(struct sl_flow_worker_ctx *c, const struct sl_flow 
 	sl_lb_released(c->lb, c->worker, f->backend);
 }
 
+/* A connection its source's limits counted open is going. */
+static inline void rl_forget(struct sl_flow_worker_ctx *c, const struct sl_flow *f)
+{
+	if (f->rl_mark == SL_RL_NOT_COUNTED || c->rl == NULL)
+		return;
+	struct sl_flow_key k;
+	sl_flow_key_get(c->t, f, SL_FLOW_ORIG, &k);
+	sl_rl_conn_close(c->rl, k.af, k.src, f->rl_mark);
+}
+
 /* Remove a connection this worker owns, counted. */
 static void flow_remove(struct sl_flow_worker_ctx *c, uint32_t idx)
 {
 	const struct sl_flow *f = sl_flow_get(c->t, idx);
 	lb_forget(c, f);
+	rl_forget(c, f);
 	c->by_state[f->state]--;
 	sl_flow_remove(c->t, c->worker, idx);
 	c->st->flow_removed++;
@@ -336,13 +347,17 @@ static uint32_t finished_holder(const struct sl_flow_table *t, const struct sl_f
  * entry, or SL_FLOW_NONE with *why set; with *again set, another worker
  * created the same connection at this moment: look it up again; with
  * *owner >= 0, a finished connection of that worker holds the reply key:
- * the packet goes there, where the old one gives way.
+ * the packet goes there, where the old one gives way. With *refuse set, the
+ * refused packet is to be answered (a SYN over its source's connection
+ * limit, when the level says so).
  */
 static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 		       struct rte_mbuf *m, const struct sl_flow_key *k, uint32_t ticks,
-		       const struct dest *dnat, enum sl_drop_reason *why, bool *again, int *owner)
+		       const struct dest *dnat, enum sl_drop_reason *why, bool *again, int *owner,
+		       bool *refuse)
 {
 	*owner = -1;
+	*refuse = false;
 	struct sl_flow_table *t = c->t;
 	struct sl_flow_key r;
 	struct sl_ct_tcp_seg seg;
@@ -354,6 +369,19 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		probe.state = SL_CT_NEW;
 		if (sl_ct_tcp_new(&probe, &seg, pol->tcp_pickup) != SL_CT_ACCEPT) {
 			*why = SL_DROP_TCP_INVALID;
+			return SL_FLOW_NONE;
+		}
+	}
+	/* Its source's limits on connections (not sluice's own packets). */
+	uint8_t rl_mark = SL_RL_NOT_COUNTED;
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (pol->conn_limits != NULL && c->rl != NULL && meta->in_port < SL_MAX_PORTS) {
+		bool reset;
+		int rc = sl_rl_conn_open(c->rl, pol->conn_limits, c->st, meta->level, k->af, k->src,
+					 c->now, &rl_mark, &reset);
+		if (rc != 0) {
+			*why = (enum sl_drop_reason)rc;
+			*refuse = reset && k->proto == IPPROTO_TCP;
 			return SL_FLOW_NONE;
 		}
 	}
@@ -375,6 +403,7 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		    sl_flow_get(t, old)->created != ticks) {
 			const struct sl_flow *o = sl_flow_get(t, old);
 			lb_forget(c, o);
+			rl_forget(c, o);
 			c->by_state[o->state]--;
 			sl_flow_evict(t, c->worker, old);
 			c->st->flow_evicted++;
@@ -382,11 +411,13 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 			idx = sl_flow_alloc(t, c->worker, k, &r);
 		}
 		if (idx == SL_FLOW_NONE) {
+			sl_rl_conn_close(c->rl, k->af, k->src, rl_mark);
 			*why = SL_DROP_FLOW_TABLE_FULL;
 			return SL_FLOW_NONE;
 		}
 	}
 	struct sl_flow *f = sl_flow_get(t, idx);
+	f->rl_mark = rl_mark;
 	switch (k->proto) {
 	case IPPROTO_TCP:
 		memcpy(f->tcp, probe.tcp, sizeof(f->tcp));
@@ -424,6 +455,7 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		}
 	}
 	if (rc != 0) {
+		sl_rl_conn_close(c->rl, k->af, k->src, rl_mark);
 		sl_flow_free_unused(t, c->worker, idx);
 		*again = rc == -EEXIST;
 		*why = rc == -EEXIST ? SL_DROP_FLOW_INSERT_RACE : SL_DROP_FLOW_TABLE_FULL;
@@ -483,6 +515,13 @@ static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol
 			f->flags &= (uint8_t)~SL_FLOW_F_LB_OPEN;
 			sl_lb_closed(c->lb, c->worker, f->backend);
 		}
+		/* Nor against its source's concurrent connections, as with
+		 * nf_conncount: closing ones are not counted. */
+		if (f->rl_mark != SL_RL_NOT_COUNTED && f->state >= SL_CT_TCP_FIN_WAIT &&
+		    f->state <= SL_CT_TCP_CLOSE) {
+			rl_forget(c, f);
+			f->rl_mark = SL_RL_NOT_COUNTED;
+		}
 	}
 	f->packets[dir]++;
 	f->deadline = ticks + sl_ct_timeout(f, &pol->timeouts);
@@ -511,6 +550,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 	uint32_t ticks = now_ticks(c, now);
 
 	c->lbv = c->lb != NULL ? sl_lb_view_get(c->lb) : NULL;
+	c->now = now;
 	for (uint16_t i = 0; i < n; i++) {
 		kinds[i] = (uint8_t)packet_key(pkts[i], &keys[i]);
 		if (kinds[i] == K_RELATED) {
@@ -540,6 +580,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 		meta->flow = 0;
 		if (!(meta->flags & SL_PKT_F_HANDED_OFF))
 			meta->lb_backend = 0;
+		bool refuse = false;
 
 		switch (kinds[i]) {
 		case K_UNTRACKED:
@@ -627,7 +668,8 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 				}
 				bool again;
 				int holder;
-				idx = create(c, pol, m, &keys[i], ticks, &dnat, &why, &again, &holder);
+				idx = create(c, pol, m, &keys[i], ticks, &dnat, &why, &again, &holder,
+					     &refuse);
 				if (idx != SL_FLOW_NONE) {
 					meta->flow = idx + 1;
 					meta->flow_dir = SL_FLOW_ORIG;
@@ -658,6 +700,13 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 			if (why == SL_DROP_MAX)
 				continue;
 			break;
+		}
+		if (refuse && c->ip != NULL && c->n_answers < SL_FLOW_ANSWERS) {
+			/* Answered with a reset, routed; the worker sends it. */
+			struct rte_mbuf *answer = sl_ipstack_refuse(c->ip, m, now, why);
+			if (answer != NULL)
+				c->answers[c->n_answers++] = answer;
+			continue;
 		}
 		sl_stats_drop(c->st, m, why);
 	}

@@ -309,8 +309,10 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 		if (k == 0)
 			continue;
 		const struct sl_rl_entry *e = &t->e[i];
+		/* A worker's clock may be ahead of this lcore's: last > now is recent. */
+		uint64_t last = __atomic_load_n(&e->last, __ATOMIC_RELAXED);
 		if (k != LEAVING && (__atomic_load_n(&e->conns, __ATOMIC_RELAXED) > 0 ||
-				     now - __atomic_load_n(&e->last, __ATOMIC_RELAXED) < t->idle_tsc ||
+				     last > now || now - last < t->idle_tsc ||
 				     !__atomic_compare_exchange_n(&t->keys[i], &k, LEAVING, false,
 								  __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))) {
 			t->counting++;

@@ -200,6 +200,11 @@ static void test_table_full_and_sweep(void **state)
 	for (unsigned i = 0; i < 3; i++)
 		sl_rl_sweep(t, qsv, HZ + 1000);
 	assert_int_equal(t->in_use, 10000 - st.rl_overflow);
+	/* A worker's clock a little ahead of the management lcore's: a source
+	 * seen "later" than the sweep's now is recent, not idle. */
+	for (unsigned i = 0; i < 3; i++)
+		sl_rl_sweep(t, qsv, HZ - 10);
+	assert_int_equal(t->in_use, 10000 - st.rl_overflow);
 	/* Idle past 1 s: marked on one pass, forgotten after the grace period. */
 	for (unsigned i = 0; i < 3; i++)
 		sl_rl_sweep(t, qsv, 3 * HZ);

@@ -26,6 +26,7 @@
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "sl_pkt.h"
 #include "sl_ratelimit.h"
@@ -156,10 +157,14 @@ static inline struct sl_rl_entry *overflow_of(struct sl_rl_table *t, uint64_t ke
 
 /* The source's entry; with @p insert, a new one if it has none (the
  * overflow entry when its bucket is full, *overflowed set). NULL: none. */
-static struct sl_rl_entry *find(struct sl_rl_table *t, uint64_t key, bool insert,
-				bool *overflowed)
+static inline uint32_t bucket_of(const struct sl_rl_table *t, uint64_t key)
 {
-	uint32_t b = (rte_hash_crc_8byte(key, 0x51ce) & t->mask) * SL_RL_BUCKET;
+	return (rte_hash_crc_8byte(key, 0x51ce) & t->mask) * SL_RL_BUCKET;
+}
+
+static struct sl_rl_entry *find_in(struct sl_rl_table *t, uint64_t key, uint32_t b, bool insert,
+				   bool *overflowed)
+{
 	uint64_t *keys = &t->keys[b];
 	*overflowed = false;
 	for (unsigned i = 0; i < SL_RL_BUCKET; i++)
@@ -189,11 +194,30 @@ static struct sl_rl_entry *find(struct sl_rl_table *t, uint64_t key, bool insert
 	return overflow_of(t, key);
 }
 
+static struct sl_rl_entry *find(struct sl_rl_table *t, uint64_t key, bool insert,
+				bool *overflowed)
+{
+	return find_in(t, key, bucket_of(t, key), insert, overflowed);
+}
+
 /* ------------------------------------------------------------- the stage */
 
 uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		     struct sl_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
+	uint64_t keys[n];
+	uint32_t buckets[n];
+	/* First pass: each source's key and bucket, the bucket's keys and
+	 * entries prefetched, so that a burst of sources the caches have not
+	 * seen (a spoofed flood) waits for memory once, not once a packet. */
+	for (uint16_t i = 0; i < n; i++) {
+		const struct sl_pkt_meta *meta = sl_pkt_meta(pkts[i]);
+		bool v4 = meta->l3_type == SL_L3_IPV4;
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, meta->l2_len);
+		keys[i] = key_of(t, v4 ? SL_AF_INET : SL_AF_INET6, v4 ? ip + 12 : ip + 8);
+		buckets[i] = bucket_of(t, keys[i]);
+		rte_prefetch0(&t->keys[buckets[i]]);
+	}
 	uint16_t keep = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -205,10 +229,8 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 			continue;
 		}
 		bool v4 = meta->l3_type == SL_L3_IPV4;
-		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
 		bool overflowed;
-		struct sl_rl_entry *e = find(t, key_of(t, v4 ? SL_AF_INET : SL_AF_INET6,
-						      v4 ? ip + 12 : ip + 8), true, &overflowed);
+		struct sl_rl_entry *e = find_in(t, keys[i], buckets[i], true, &overflowed);
 		st->rl_overflow += overflowed;
 		/* Plain stores: a source on two workers loses a count now and then. */
 		e->last = now;

@@ -15,7 +15,7 @@ PACKAGES=(
     # running the demo and the end-to-end tests
     iproute2 iputils-ping traceroute iperf3 ethtool tcpdump curl procps
     python3 python3-pytest python3-scapy python3-yaml python3-jsonschema
-    python3-matplotlib systemd nginx-light wrk
+    python3-matplotlib systemd nginx-light wrk nmap hping3
     wireguard-go wireguard-tools prometheus
     # benchmark references (DPDK's example sources) and tools
     dpdk-doc make sysstat

@@ -130,9 +130,8 @@ struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint6
 	dp->flow_on = cfg->flow.enabled && app->flows != NULL;
 	sl_dp_flow_policy(cfg, &dp->flow);
 	sl_rl_policy_build(cfg, app->tsc_hz, &dp->rl);
-	for (unsigned i = 0; i < dp->rl.n_levels; i++)
-		if (dp->rl.levels[i].conn_cost != 0 || dp->rl.levels[i].max_conns != 0)
-			dp->flow.conn_limits = &dp->rl;
+	if (dp->rl.on)
+		dp->flow.sources = &dp->rl;
 	bool failed;
 	/* The rules the tries point at are the snapshot's own copy. */
 	dp->acl = sl_acl_build(dp->cfg, app->n_workers, app->socket, &failed, err, err_len);
@@ -240,6 +239,8 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	/* Workers report quiescence every loop (microseconds): a short wait. */
 	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
 	sl_acl_carry(dp->acl, old->acl);   /* old is out of the workers' hands */
+	if (app->rl != NULL)
+		app->rl->offence_memory = dp->rl.rep.block_max;
 	sl_dp_free(old);
 	if (view != NULL) {
 		sl_lb_view_free(old_view);

@@ -289,6 +289,7 @@ static int setup_ratelimit(struct sl_app *app, const struct sl_config *cfg, char
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		app->workers[i].rl = app->rl;
 		app->workers[i].flow.rl = app->rl;
+		app->workers[i].acl.rl = app->rl;
 	}
 	SL_LOG(INFO, "ratelimit", "source table: %u sources", sl_rl_capacity(app->rl));
 	return 0;
@@ -486,6 +487,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	if (app->dp == NULL)
 		return fatal(err);
 	sl_ipstack_ctl_sync_static(&app->ctl, app->dp->ip, cfg, rte_rdtsc());
+	sl_app_blocks_init(app);
 	if (sl_app_load_token(cfg, app->token, sizeof(app->token), err, sizeof(err)) < 0)
 		return fatal(err);
 	if (start_api(app, cfg) < 0) {

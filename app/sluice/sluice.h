@@ -195,6 +195,16 @@ void sl_api_sources_top(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
 				 const struct sl_lcore_stats *sum);
 
+/* api_blocks.c */
+/** Blocks from the files of an earlier run; reports of new and ended ones. */
+void sl_app_blocks_init(struct sl_app *app);
+void sl_api_blocks_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_blocks_post(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			void *arg);
+void sl_api_blocks_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			  void *arg);
+void sl_metrics_render_blocks(struct sl_app *app, struct sl_buf *b);
+
 /* api.c */
 /** The answer to a refused apply: 409 (restart), 500 (save) or 422 with the field. */
 void sl_api_respond_apply_error(struct sl_mgmt_response *resp, enum sl_apply_result r,

@@ -114,13 +114,15 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	if (dp->acl != NULL) {
 		struct rte_mbuf *answers[SL_BURST_MAX];
 		uint16_t n_answers;
+		w->acl.rlp = &dp->rl;
 		n = sl_acl_burst(dp->acl, &w->acl, pkts, n, answers, &n_answers, now);
 		/* Resets and ICMP errors for what a rule rejects: already routed. */
 		if (n_answers > 0)
 			transmit(w, dp, answers, sl_ipstack_neighbor_burst(&w->ip, answers, n_answers, now),
 				 now);
 	}
-	if (w->rl != NULL && dp->rl.packet_limits)
+	if (w->rl != NULL && (dp->rl.packet_limits || dp->rl.rep.on ||
+			      __atomic_load_n(&w->rl->blocks_active, __ATOMIC_RELAXED) > 0))
 		n = sl_rl_burst(w->rl, &dp->rl, w->ip.st, pkts, n, now);
 	return from_flow(w, dp, pkts, n, now);
 }
@@ -147,6 +149,7 @@ static uint32_t service(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 		got += n;
 		*end = from_flow(w, dp, pkts, n, now);
 	}
+	w->flow.sources = dp->flow.sources;
 	sl_flow_service(&w->flow, now);
 	return got;
 }

@@ -389,6 +389,18 @@ void sl_acl_carry(struct sl_acl *next, const struct sl_acl *old)
 
 /* ---------------------------------------------------------- the stage */
 
+/* A denial counts against the source's reputation. */
+static inline void deny_event(struct sl_acl_worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	if (w->rl == NULL || w->rlp == NULL || !w->rlp->rep.on)
+		return;
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	bool v4 = meta->l3_type == SL_L3_IPV4;
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	sl_rl_event(w->rl, w->rlp, v4 ? SL_AF_INET : SL_AF_INET6, v4 ? ip + 12 : ip + 8,
+		    SL_REP_ACL_DENY, now);
+}
+
 uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mbuf **pkts,
 		      uint16_t n, struct rte_mbuf **replies, uint16_t *n_replies, uint64_t now)
 {
@@ -439,9 +451,11 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 			pkts[keep++] = m;
 			break;
 		case SL_ACL_DENY:
+			deny_event(w, m, now);
 			sl_stats_drop(w->ip->st, m, SL_DROP_ACL_DENY);
 			break;
 		default: {
+			deny_event(w, m, now);
 			struct rte_mbuf *answer = sl_ipstack_refuse(w->ip, m, now, SL_DROP_ACL_REJECT);
 			if (answer != NULL)
 				replies[(*n_replies)++] = answer;

@@ -24,6 +24,7 @@
 
 #include "sl_config.h"
 #include "sl_ipstack.h"
+#include "sl_ratelimit.h"
 #include "sl_stats.h"
 
 struct rte_acl_ctx;
@@ -70,6 +71,9 @@ struct sl_acl_counter sl_acl_rule_total(const struct sl_acl *acl, uint32_t i);
 struct sl_acl_worker {
 	unsigned worker;                  /**< its line in the counters */
 	struct sl_ipstack_worker *ip;     /**< for answers to rejects */
+	struct sl_rl_table *rl;           /**< sources: a denial counts against its source's
+					       reputation; NULL: none */
+	const struct sl_rl_policy *rlp;   /**< the snapshot's, set before each burst */
 };
 
 /**

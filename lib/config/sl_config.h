@@ -273,6 +273,28 @@ struct sl_config_level {
 	bool reset_over_limit;    /**< a TCP SYN over "connections" gets a reset, not silence */
 };
 
+/** What raises a source's reputation score (ratelimit.reputation.weights). */
+enum sl_rep_event {
+	SL_REP_ACL_DENY,       /**< a packet an ACL rule denied or rejected */
+	SL_REP_RATE_DROP,      /**< a packet over a rate limit */
+	SL_REP_TCP_INVALID,    /**< TCP connection tracking refused (invalid, out of window, bad RST) */
+	SL_REP_SYN_TIMEOUT,    /**< a connection that never got past its SYN */
+	SL_REP_SCAN,           /**< many destination ports within the scan window */
+	SL_REP_EVENTS
+};
+
+/** Reputation: scores that decay, and automatic blocks ("ratelimit.reputation"). */
+struct sl_config_reputation {
+	bool enabled;
+	uint32_t threshold;               /**< a score at or above it blocks; default 100 */
+	uint64_t half_life_us;            /**< default 60 s */
+	uint32_t weights[SL_REP_EVENTS];  /**< defaults 1, 1, 5, 2, 50 */
+	uint32_t scan_ports;              /**< distinct destination ports that make a scan; default 20 */
+	uint64_t scan_window_us;          /**< default 10 s */
+	uint64_t block_us;                /**< the first block's length; default 60 s */
+	uint64_t block_max_us;            /**< a repeat offender's block doubles up to this; default 1 d */
+};
+
 /** The "ratelimit" section: per-source limits by level. */
 struct sl_config_ratelimit {
 	bool enabled;
@@ -281,6 +303,7 @@ struct sl_config_ratelimit {
 	uint64_t idle_us;         /**< a source unseen this long is forgotten; default 60 s */
 	unsigned n_levels;
 	struct sl_config_level levels[SL_CONFIG_MAX_LEVELS]; /**< [0] "default" */
+	struct sl_config_reputation reputation;
 };
 
 struct sl_config_workers {
@@ -379,6 +402,9 @@ int sl_config_route_port(const struct sl_config *cfg, const struct sl_config_rou
 int sl_config_service_find(const struct sl_config *cfg, const char *name);
 /** A service as JSON, the shape parse accepts (canonical). */
 json_t *sl_config_service_json(const struct sl_config_service *s);
+
+/** "acl_deny", "rate_drop", ... for enum sl_rep_event; "manual" past the end. */
+const char *sl_config_rep_event_name(unsigned e);
 
 /** Index of the rate-limit level named @p name, or -1. */
 int sl_config_level_find(const struct sl_config *cfg, const char *name);

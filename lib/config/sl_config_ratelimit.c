@@ -173,12 +173,66 @@ static int prefix6(struct pctx *c, const char *path, const json_t *v, void *obj)
 	return 0;
 }
 
+static const char *const event_names[SL_REP_EVENTS] = {"acl_deny", "rate_drop", "tcp_invalid",
+							"syn_timeout", "scan"};
+
+static int rep_weights(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_reputation *r = obj;
+	char sub[PATH_LEN];
+	const char *key;
+	json_t *w;
+	if (!json_is_object(v))
+		return cfg_fail(c, path, "expected an object");
+	json_object_foreach((json_t *)v, key, w) {
+		unsigned e;
+		cfg_join(sub, path, key);
+		for (e = 0; e < SL_REP_EVENTS && strcmp(key, event_names[e]) != 0; e++)
+			;
+		if (e == SL_REP_EVENTS)
+			return cfg_fail(c, sub, "unknown key (events: acl_deny, rate_drop, tcp_invalid, "
+					"syn_timeout, scan)");
+		if (!json_is_integer(w) || json_integer_value(w) < 0 || json_integer_value(w) > 1000000)
+			return cfg_fail(c, sub, "expected an integer 0..1000000");
+		r->weights[e] = (uint32_t)json_integer_value(w);
+	}
+	return 0;
+}
+
+static const struct field rep_fields[] = {
+	F_NUM("threshold", K_INT, struct sl_config_reputation, threshold, 1, 1000000000),
+	F_NUM("half_life", K_DURATION, struct sl_config_reputation, half_life_us, 1000000,
+	      86400000000LL),
+	F_FN("weights", rep_weights),
+	F_NUM("scan_ports", K_INT, struct sl_config_reputation, scan_ports, 2, 64),
+	F_NUM("scan_window", K_DURATION, struct sl_config_reputation, scan_window_us, 1000000,
+	      3600000000LL),
+	F_NUM("block", K_DURATION, struct sl_config_reputation, block_us, 1000000, 86400000000LL),
+	F_NUM("block_max", K_DURATION, struct sl_config_reputation, block_max_us, 1000000,
+	      31536000000000LL),
+};
+
+static int reputation(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	struct sl_config_reputation *r = &((struct sl_config_ratelimit *)obj)->reputation;
+	r->enabled = true;
+	if (cfg_walk(c, path, v, rep_fields, ARRAY_LEN(rep_fields), r) != 0)
+		return -EINVAL;
+	if (r->block_max_us < r->block_us) {
+		char sub[PATH_LEN];
+		cfg_join(sub, path, "block_max");
+		return cfg_fail(c, sub, "is shorter than \"block\"");
+	}
+	return 0;
+}
+
 static const struct field rl_fields[] = {
 	F_NUM("max_sources", K_INT, struct sl_config_ratelimit, max_sources, 1024, 16777216),
 	F_FN("source_prefix_ipv4", prefix4),
 	F_FN("source_prefix_ipv6", prefix6),
 	F_NUM("idle", K_DURATION, struct sl_config_ratelimit, idle_us, 1000000, 86400000000LL),
 	F_FN("levels", levels),
+	F_FN("reputation", reputation),
 };
 
 void cfg_ratelimit_defaults(struct sl_config_ratelimit *rl)
@@ -190,6 +244,20 @@ void cfg_ratelimit_defaults(struct sl_config_ratelimit *rl)
 	rl->idle_us = 60000000;
 	rl->n_levels = 1;
 	snprintf(rl->levels[0].name, sizeof(rl->levels[0].name), DEFAULT_LEVEL);
+	struct sl_config_reputation *r = &rl->reputation;
+	r->threshold = 100;
+	r->half_life_us = 60000000;
+	static const uint32_t weights[SL_REP_EVENTS] = {1, 1, 5, 2, 50};
+	memcpy(r->weights, weights, sizeof(weights));
+	r->scan_ports = 20;
+	r->scan_window_us = 10000000;
+	r->block_us = 60000000;
+	r->block_max_us = 86400000000ULL;
+}
+
+const char *sl_config_rep_event_name(unsigned e)
+{
+	return e < SL_REP_EVENTS ? event_names[e] : "manual";
 }
 
 int cfg_parse_ratelimit(struct pctx *c, const json_t *v)
@@ -260,5 +328,28 @@ json_t *cfg_ratelimit_json(const struct sl_config_ratelimit *rl)
 			rc = -1;
 	}
 	cfg_put(o, "levels", a, &rc);
+	const struct sl_config_reputation *r = &rl->reputation;
+	if (r->enabled) {
+		json_t *j = json_object(), *w = json_object();
+		int jr = j != NULL && w != NULL ? 0 : -1;
+		if (jr == 0) {
+			cfg_put(j, "threshold", json_integer(r->threshold), &jr);
+			sl_format_duration_us(r->half_life_us, buf, sizeof(buf));
+			cfg_put(j, "half_life", json_string(buf), &jr);
+			for (unsigned e = 0; e < SL_REP_EVENTS; e++)
+				cfg_put(w, event_names[e], json_integer(r->weights[e]), &jr);
+			cfg_put(j, "weights", w, &jr);
+			w = NULL;
+			cfg_put(j, "scan_ports", json_integer(r->scan_ports), &jr);
+			sl_format_duration_us(r->scan_window_us, buf, sizeof(buf));
+			cfg_put(j, "scan_window", json_string(buf), &jr);
+			sl_format_duration_us(r->block_us, buf, sizeof(buf));
+			cfg_put(j, "block", json_string(buf), &jr);
+			sl_format_duration_us(r->block_max_us, buf, sizeof(buf));
+			cfg_put(j, "block_max", json_string(buf), &jr);
+		}
+		json_decref(w);
+		cfg_put(o, "reputation", cfg_finish(j, jr), &rc);
+	}
 	return cfg_finish(o, rc);
 }

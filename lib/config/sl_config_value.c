@@ -282,8 +282,10 @@ static void store(void *obj, const struct field *f, uint64_t v)
 		*(uint8_t *)p = (uint8_t)v;
 	else if (f->width == 2)
 		*(uint16_t *)p = (uint16_t)v;
-	else
+	else if (f->width == 4)
 		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(uint64_t *)p = v;
 }
 
 static int field_value(struct pctx *c, const char *path, const json_t *v,

@@ -429,8 +429,8 @@ struct sl_flow_policy {
 	struct sl_flow_dnat dnat[SL_FLOW_MAX_DNAT];
 	bool mss_clamp;                   /**< lower SYNs' MSS to what the egress MTU carries */
 	uint16_t mtu[SL_MAX_PORTS];       /**< per sluice port: its L3 MTU */
-	/** Per-source connection limits by level; NULL: no level limits connections. */
-	const struct sl_rl_policy *conn_limits;
+	/** Per-source limits and reputation (a ratelimit section); NULL: none. */
+	const struct sl_rl_policy *sources;
 };
 
 /* ---- Fragments (sl_flow_frag.c) ---- */
@@ -502,6 +502,7 @@ struct sl_flow_worker_ctx {
 	uint32_t frag_cursor;             /**< expiry scan position in the fragment table */
 	const struct sl_lb_view *lbv;     /**< the view this loop iteration uses */
 	struct sl_rl_table *rl;           /**< sources, for connection limits; NULL: none */
+	const struct sl_rl_policy *sources; /**< this iteration's snapshot's (for expiry) */
 	struct sl_ipstack_worker *ip;     /**< resets for SYNs over a limit; NULL: none */
 	uint64_t now;                     /**< TSC of the burst in hand */
 	uint16_t n_answers;               /**< resets to send, routed */

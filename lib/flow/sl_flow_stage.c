@@ -375,9 +375,13 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	/* Its source's limits on connections (not sluice's own packets). */
 	uint8_t rl_mark = SL_RL_NOT_COUNTED;
 	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
-	if (pol->conn_limits != NULL && c->rl != NULL && meta->in_port < SL_MAX_PORTS) {
+	const struct sl_rl_policy *src_pol = c->rl != NULL && meta->in_port < SL_MAX_PORTS ?
+					     pol->sources : NULL;
+	if (src_pol != NULL && (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP))
+		sl_rl_new_port(c->rl, src_pol, k->af, k->src, k->dport, c->now);
+	if (src_pol != NULL && src_pol->conn_limits) {
 		bool reset;
-		int rc = sl_rl_conn_open(c->rl, pol->conn_limits, c->st, meta->level, k->af, k->src,
+		int rc = sl_rl_conn_open(c->rl, src_pol, c->st, meta->level, k->af, k->src,
 					 c->now, &rl_mark, &reset);
 		if (rc != 0) {
 			*why = (enum sl_drop_reason)rc;
@@ -701,6 +705,12 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 				continue;
 			break;
 		}
+		/* Invalid TCP counts against its source's reputation. */
+		if ((why == SL_DROP_TCP_INVALID || why == SL_DROP_TCP_OUT_OF_WINDOW ||
+		     why == SL_DROP_TCP_BAD_RST) && c->rl != NULL && pol->sources != NULL &&
+		    kinds[i] != K_UNTRACKED)
+			sl_rl_event(c->rl, pol->sources, keys[i].af, keys[i].src, SL_REP_TCP_INVALID,
+				    now);
 		if (refuse && c->ip != NULL && c->n_answers < SL_FLOW_ANSWERS) {
 			/* Answered with a reset, routed; the worker sends it. */
 			struct rte_mbuf *answer = sl_ipstack_refuse(c->ip, m, now, why);
@@ -829,11 +839,18 @@ static void expire(void *arg, uint32_t idx)
 	if ((f->flags & SL_FLOW_F_LB_OPEN) && !(f->flags & SL_FLOW_F_NAT_PENDING) &&
 	    f->state == SL_CT_TCP_SYN_SENT && !f->kill)
 		sl_lb_syn_timeout(c->lb, c->worker, f->backend);
+	/* A handshake never completed counts against its source's reputation. */
+	if (f->state == SL_CT_TCP_SYN_SENT && !f->kill && c->rl != NULL && c->sources != NULL) {
+		struct sl_flow_key k;
+		sl_flow_key_get(c->t, f, SL_FLOW_ORIG, &k);
+		sl_rl_event(c->rl, c->sources, k.af, k.src, SL_REP_SYN_TIMEOUT, c->now);
+	}
 	flow_remove(c, idx);
 }
 
 void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now)
 {
+	c->now = now;
 	if (now >= c->next_scan) {
 		c->next_scan = now + c->scan_every;
 		sl_flow_expire_scan(c->t, c->worker, now_ticks(c, now), c->scan_budget, expire, c);

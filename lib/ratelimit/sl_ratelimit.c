@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,7 +115,24 @@ void sl_rl_policy_build(const struct sl_config *cfg, uint64_t tsc_hz, struct sl_
 		l->max_conns = c->connections;
 		l->reset_over_limit = c->reset_over_limit;
 		p->packet_limits |= l->packet_cost != 0 || l->bit_cost16 != 0;
+		p->conn_limits |= l->conn_cost != 0 || l->max_conns != 0;
 	}
+	const struct sl_config_reputation *r = &rl->reputation;
+	struct sl_rl_reputation *rep = &p->rep;
+	rep->on = rl->enabled && r->enabled;
+	/* Score time in ticks of about a millisecond: a power of two of cycles. */
+	rep->tick_shift = 0;
+	while ((tsc_hz >> (rep->tick_shift + 1)) >= 1000)
+		rep->tick_shift++;
+	uint64_t us_per_tick_x1000 = ((1ull << rep->tick_shift) * 1000000000ull) / tsc_hz;
+	rep->half_life_ticks = (float)((double)r->half_life_us * 1000.0 / (double)us_per_tick_x1000);
+	rep->threshold = (float)r->threshold;
+	for (unsigned e = 0; e < SL_REP_EVENTS; e++)
+		rep->weights[e] = (float)r->weights[e];
+	rep->scan_ports = r->scan_ports;
+	rep->scan_window = r->scan_window_us * (tsc_hz / 1000000);
+	rep->block = r->block_us * (tsc_hz / 1000000);
+	rep->block_max = r->block_max_us * (tsc_hz / 1000000);
 }
 
 /* One GCRA step on @p tat: true (and the time moved) if @p cost fits now. */
@@ -200,6 +218,139 @@ static struct sl_rl_entry *find(struct sl_rl_table *t, uint64_t key, bool insert
 	return find_in(t, key, bucket_of(t, key), insert, overflowed);
 }
 
+/* ----------------------------------------------------------- reputation */
+
+static inline uint64_t score_pack(float score, uint32_t tick)
+{
+	uint32_t bits;
+	memcpy(&bits, &score, 4);
+	return (uint64_t)tick << 32 | bits;
+}
+
+static inline float score_value(uint64_t word)
+{
+	uint32_t bits = (uint32_t)word;
+	float f;
+	memcpy(&f, &bits, 4);
+	return f;
+}
+
+static inline float decayed(const struct sl_rl_reputation *r, uint64_t word, uint32_t tick)
+{
+	uint32_t then = (uint32_t)(word >> 32);
+	float s = score_value(word);
+	/* Within one tick (a flood's drops mostly are) nothing decays. */
+	if (tick == then || s == 0.0f)
+		return s;
+	return s * exp2f(-(float)(uint32_t)(tick - then) / r->half_life_ticks);
+}
+
+double sl_rl_score(const struct sl_rl_policy *p, const struct sl_rl_entry *e, uint64_t now)
+{
+	if (!p->rep.on)
+		return 0;
+	uint64_t w = __atomic_load_n(&e->score, __ATOMIC_RELAXED);
+	return decayed(&p->rep, w, (uint32_t)(now >> p->rep.tick_shift));
+}
+
+/* Block @p e for its next offence's length (2^offences blocks, at most the maximum). */
+static void block_offender(const struct sl_rl_reputation *r, struct sl_rl_entry *e,
+			   enum sl_rep_event cause, uint64_t now)
+{
+	uint64_t old = __atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED);
+	if (old > now)
+		return;
+	unsigned off = e->offences;
+	uint64_t len = off >= 40 || (r->block << off) > r->block_max ? r->block_max : r->block << off;
+	if (!__atomic_compare_exchange_n(&e->blocked_until, &old, now + len, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;         /* another worker blocked it this moment */
+	e->offences = (uint8_t)(off < 255 ? off + 1 : off);
+	e->cause = (uint8_t)cause;
+	__atomic_store_n(&e->score, score_pack(0.0f, (uint32_t)(now >> r->tick_shift)),
+			 __ATOMIC_RELAXED);
+}
+
+/* Add @p kind's weight to @p e's decayed score; block at the threshold. */
+static void rep_event(const struct sl_rl_reputation *r, struct sl_rl_entry *e,
+		      enum sl_rep_event kind, uint64_t now)
+{
+	if (!r->on || r->weights[kind] == 0.0f || __atomic_load_n(&e->blocked_until,
+								   __ATOMIC_RELAXED) > now)
+		return;
+	uint32_t tick = (uint32_t)(now >> r->tick_shift);
+	uint64_t old = __atomic_load_n(&e->score, __ATOMIC_RELAXED);
+	float next;
+	do
+		next = decayed(r, old, tick) + r->weights[kind];
+	while (!__atomic_compare_exchange_n(&e->score, &old, score_pack(next, tick), false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	if (next >= r->threshold)
+		block_offender(r, e, kind, now);
+}
+
+void sl_rl_event(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af,
+		 const uint8_t *src, enum sl_rep_event kind, uint64_t now)
+{
+	if (!p->rep.on || p->rep.weights[kind] == 0.0f)
+		return;
+	bool overflowed;
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	if (!overflowed)        /* a shared entry is no one source's reputation */
+		rep_event(&p->rep, e, kind, now);
+}
+
+/* Distinct ports from n bits set of 64 (linear counting), times 16. */
+static uint32_t distinct_x16(unsigned bits)
+{
+	if (bits >= 64)
+		return UINT32_MAX;
+	return (uint32_t)(-64.0 * log(1.0 - bits / 64.0) * 16.0);
+}
+
+void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af,
+		    const uint8_t *src, uint16_t dport, uint64_t now)
+{
+	const struct sl_rl_reputation *r = &p->rep;
+	if (!r->on || r->weights[SL_REP_SCAN] == 0.0f)
+		return;
+	bool overflowed;
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	if (overflowed)
+		return;
+	/* A new window: plain stores, a race costs at most a port or two. */
+	uint64_t since = __atomic_load_n(&e->ports_since, __ATOMIC_RELAXED);
+	if (since > now || now - since > r->scan_window) {
+		__atomic_store_n(&e->ports_since, now, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->ports, 0, __ATOMIC_RELAXED);
+	}
+	uint64_t bit = 1ull << (rte_hash_crc_2byte(dport, 0x5ca7) & 63);
+	uint64_t before = __atomic_fetch_or(&e->ports, bit, __ATOMIC_RELAXED);
+	uint32_t want = r->scan_ports * 16;
+	/* Counted once per window: when the estimate first reaches the mark. */
+	if (distinct_x16((unsigned)__builtin_popcountll(before | bit)) >= want &&
+	    distinct_x16((unsigned)__builtin_popcountll(before)) < want)
+		rep_event(r, e, SL_REP_SCAN, now);
+}
+
+void sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
+		 uint8_t offences, uint8_t cause, uint64_t now)
+{
+	bool overflowed;
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	if (overflowed)
+		return;
+	e->offences = offences;
+	e->cause = cause;
+	e->af = af;
+	e->last = now;
+	/* Workers look at every packet from now on, then at the block. */
+	if (until > now)
+		__atomic_fetch_add(&t->blocks_active, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&e->blocked_until, until, __ATOMIC_SEQ_CST);
+	e->reported = until > now ? until : 0;
+}
+
 /* ------------------------------------------------------------- the stage */
 
 uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
@@ -218,13 +369,15 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		buckets[i] = bucket_of(t, keys[i]);
 		rte_prefetch0(&t->keys[buckets[i]]);
 	}
+	/* With blocks about, every packet's source is looked at. */
+	bool every = __atomic_load_n(&t->blocks_active, __ATOMIC_RELAXED) > 0 || p->rep.on;
 	uint16_t keep = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
 		uint8_t level = meta->level < p->n_levels ? meta->level : 0;
 		const struct sl_rl_level *l = &p->levels[level];
-		if (l->packet_cost == 0 && l->bit_cost16 == 0) {
+		if (!every && l->packet_cost == 0 && l->bit_cost16 == 0) {
 			pkts[keep++] = m;
 			continue;
 		}
@@ -232,6 +385,12 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		bool overflowed;
 		struct sl_rl_entry *e = find_in(t, keys[i], buckets[i], true, &overflowed);
 		st->rl_overflow += overflowed;
+		if (__atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED) > now && !overflowed) {
+			e->last = now;
+			__atomic_fetch_add(&e->drops, 1, __ATOMIC_RELAXED);
+			sl_stats_drop(st, m, SL_DROP_BLOCKED);
+			continue;
+		}
 		/* Plain stores: a source on two workers loses a count now and then. */
 		e->last = now;
 		e->level = level;
@@ -250,6 +409,8 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 			continue;
 		}
 		__atomic_fetch_add(&e->drops, 1, __ATOMIC_RELAXED);
+		if (!overflowed)
+			rep_event(&p->rep, e, SL_REP_RATE_DROP, now);
 		sl_stats_drop(st, m, why);
 	}
 	return keep;
@@ -325,16 +486,34 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 	}
 	uint32_t end = t->sweep_at + SWEEP_SLICE < slots ? t->sweep_at + SWEEP_SLICE : slots;
 	if (t->sweep_at == 0)
-		t->counting = 0;
+		t->counting = t->blocks_counting = 0;
 	for (uint32_t i = t->sweep_at; i < end; i++) {
 		uint64_t k = __atomic_load_n(&t->keys[i], __ATOMIC_ACQUIRE);
 		if (k == 0)
 			continue;
-		const struct sl_rl_entry *e = &t->e[i];
+		struct sl_rl_entry *e = &t->e[i];
+		uint64_t until = __atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED);
+		if (k != LEAVING) {
+			if (until > now)
+				t->blocks_counting++;
+			if (until > now && e->reported != until) {
+				e->reported = until;
+				t->blocks_added[e->cause <= SL_REP_EVENTS ? e->cause : SL_REP_EVENTS]++;
+				if (t->on_block != NULL)
+					t->on_block(t->on_block_arg, t, k, e, true, now);
+			} else if (until <= now && e->reported != 0) {
+				e->reported = 0;
+				t->blocks_expired++;
+				if (t->on_block != NULL)
+					t->on_block(t->on_block_arg, t, k, e, false, now);
+			}
+		}
 		/* A worker's clock may be ahead of this lcore's: last > now is recent. */
 		uint64_t last = __atomic_load_n(&e->last, __ATOMIC_RELAXED);
+		uint64_t keep_for = e->offences > 0 && t->offence_memory > t->idle_tsc ?
+				    t->offence_memory : t->idle_tsc;
 		if (k != LEAVING && (__atomic_load_n(&e->conns, __ATOMIC_RELAXED) > 0 ||
-				     last > now || now - last < t->idle_tsc ||
+				     until > now || last > now || now - last < keep_for ||
 				     !__atomic_compare_exchange_n(&t->keys[i], &k, LEAVING, false,
 								  __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))) {
 			t->counting++;
@@ -345,6 +524,8 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 	t->sweep_at = end < slots ? end : 0;
 	if (t->sweep_at == 0) {
 		t->in_use = t->counting;
+		/* Never below what manual blocks added since: they count up at once. */
+		__atomic_store_n(&t->blocks_active, t->blocks_counting, __ATOMIC_RELAXED);
 		if (t->n_leaving > 0) {
 			t->token = rte_rcu_qsbr_start(qsv);
 			t->waiting = true;
@@ -354,7 +535,18 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 
 /* -------------------------------------------------------------- reading */
 
-static void source_text(const struct sl_rl_table *t, uint64_t key, char *buf, size_t len)
+struct sl_rl_entry *sl_rl_lookup(struct sl_rl_table *t, uint8_t af, const uint8_t *src)
+{
+	bool overflowed;
+	return find(t, key_of(t, af, src), false, &overflowed);
+}
+
+uint64_t sl_rl_key(const struct sl_rl_table *t, uint8_t af, const uint8_t *src)
+{
+	return key_of(t, af, src);
+}
+
+void sl_rl_key_text(const struct sl_rl_table *t, uint64_t key, char *buf, size_t len)
 {
 	struct sl_prefix p;
 	memset(&p, 0, sizeof(p));
@@ -369,6 +561,26 @@ static void source_text(const struct sl_rl_table *t, uint64_t key, char *buf, si
 		p.len = t->prefix6;
 	}
 	sl_format_prefix(&p, buf, len);
+}
+
+json_t *sl_rl_blocks_json(const struct sl_rl_table *t, uint64_t now, uint64_t tsc_hz)
+{
+	uint32_t slots = (t->mask + 1) * SL_RL_BUCKET;
+	json_t *a = json_array();
+	for (uint32_t i = 0; a != NULL && i < slots; i++) {
+		uint64_t k = __atomic_load_n(&t->keys[i], __ATOMIC_ACQUIRE);
+		const struct sl_rl_entry *e = &t->e[i];
+		uint64_t until = __atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED);
+		if (k == 0 || k == LEAVING || until <= now)
+			continue;
+		char src[64];
+		sl_rl_key_text(t, k, src, sizeof(src));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:f, s:i}", "source", src,
+			"cause", sl_config_rep_event_name(e->cause),
+			"expires_in_seconds", (double)(until - now) / (double)tsc_hz,
+			"offences", (int)e->offences));
+	}
+	return a;
 }
 
 json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg, unsigned n,
@@ -400,7 +612,7 @@ json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg,
 	for (unsigned j = 0; a != NULL && j < have; j++) {
 		const struct sl_rl_entry *e = &t->e[best[j]];
 		char src[64];
-		source_text(t, __atomic_load_n(&t->keys[best[j]], __ATOMIC_ACQUIRE), src, sizeof(src));
+		sl_rl_key_text(t, __atomic_load_n(&t->keys[best[j]], __ATOMIC_ACQUIRE), src, sizeof(src));
 		uint8_t level = e->level < cfg->ratelimit.n_levels ? e->level : 0;
 		uint64_t last = __atomic_load_n(&e->last, __ATOMIC_RELAXED);
 		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:f}",

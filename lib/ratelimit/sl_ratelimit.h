@@ -37,17 +37,26 @@
 
 /** One source. */
 struct sl_rl_entry {
+	/* What every packet reads and writes. */
 	uint64_t tat_packets;   /**< GCRA times, TSC: when the bucket is next empty */
 	uint64_t tat_bits;
 	uint64_t tat_conns;
 	uint64_t last;          /**< TSC of the last packet or connection */
+	uint64_t blocked_until; /**< TSC; blocked while later than now */
+	uint64_t score;         /**< reputation: float score | time (ticks) << 32, by CAS */
 	uint64_t packets;       /**< seen (approximate: workers add without atomics) */
 	uint64_t bytes;
-	uint64_t drops;         /**< dropped by a limit (atomic) */
+	/* Events, connections, the management lcore's bookkeeping. */
+	uint64_t drops;         /**< dropped by a limit or a block (atomic) */
+	uint64_t ports;         /**< destination ports seen in the scan window, hashed to bits */
+	uint64_t ports_since;   /**< TSC the scan window began */
+	uint64_t reported;      /**< management: the block it last logged and stored (0: none) */
 	uint32_t conns;         /**< open connections counted against it (atomic) */
 	uint8_t level;          /**< level of its last packet */
 	uint8_t af;             /**< SL_AF_INET / SL_AF_INET6 */
-	uint8_t pad[2];
+	uint8_t offences;       /**< blocks so far: the next is 2^offences times as long */
+	uint8_t cause;          /**< enum sl_rep_event of the last block; SL_REP_EVENTS: manual */
+	uint8_t pad[24];
 } __rte_cache_aligned;
 
 /** A level's limits in TSC units; 0 costs: not limited. */
@@ -59,10 +68,23 @@ struct sl_rl_level {
 	bool reset_over_limit;
 };
 
+/** Reputation in TSC units. */
+struct sl_rl_reputation {
+	bool on;
+	float threshold;
+	float weights[SL_REP_EVENTS];
+	float half_life_ticks;              /**< in score ticks (2^tick_shift cycles) */
+	unsigned tick_shift;
+	uint32_t scan_ports;
+	uint64_t scan_window, block, block_max; /**< TSC cycles */
+};
+
 /** What the snapshot holds: the levels' limits. */
 struct sl_rl_policy {
 	bool on;                            /**< a ratelimit section */
 	bool packet_limits;                 /**< some level limits packets or bits */
+	bool conn_limits;                   /**< some level limits connections */
+	struct sl_rl_reputation rep;
 	unsigned n_levels;
 	struct sl_rl_level levels[SL_CONFIG_MAX_LEVELS];
 };
@@ -79,6 +101,16 @@ struct sl_rl_table {
 	bool waiting;
 	uint64_t token;
 	uint32_t in_use;                    /**< sources, as the last sweep counted */
+	uint32_t blocks_active;             /**< sources blocked: while > 0, every packet is checked */
+	uint32_t blocks_counting;
+	uint64_t blocks_added[SL_REP_EVENTS + 1]; /**< by cause; [SL_REP_EVENTS] manual */
+	uint64_t blocks_expired;
+	uint64_t offence_memory;            /**< TSC: a source with blocks behind it is kept this long */
+	/** Told of each block the sweep finds new, and of each that ended
+	 *  (@p started false); @p key is the source's table key. */
+	void (*on_block)(void *arg, const struct sl_rl_table *t, uint64_t key,
+			 const struct sl_rl_entry *e, bool started, uint64_t now);
+	void *on_block_arg;
 };
 
 /** A table for @p cfg's ratelimit section; NULL on no memory. */
@@ -115,10 +147,44 @@ int sl_rl_conn_open(struct sl_rl_table *t, const struct sl_rl_policy *p, struct 
 /** A connection sl_rl_conn_open() counted (@p mark) has ended. */
 void sl_rl_conn_close(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint8_t mark);
 
+/** A reputation event of @p kind for the source of @p src (a worker). */
+void sl_rl_event(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af,
+		 const uint8_t *src, enum sl_rep_event kind, uint64_t now);
+
+/** A new connection from @p src to port @p dport: counted toward a scan. */
+void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af,
+		    const uint8_t *src, uint16_t dport, uint64_t now);
+
+/**
+ * Block (@p until > now) or unblock (0) the source of @p src by hand
+ * (management). A block takes effect on the source's next packet, on any
+ * worker; @p offences and @p cause are kept with it (as when a stored
+ * block is loaded at start). The caller logs and stores it.
+ */
+void sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
+		 uint8_t offences, uint8_t cause, uint64_t now);
+
+/** The source's entry, or NULL if the table has none (no insert). */
+struct sl_rl_entry *sl_rl_lookup(struct sl_rl_table *t, uint8_t af, const uint8_t *src);
+
+/** The table key of @p src, and back: the source as text ("10.1.0.2/32"). */
+uint64_t sl_rl_key(const struct sl_rl_table *t, uint8_t af, const uint8_t *src);
+void sl_rl_key_text(const struct sl_rl_table *t, uint64_t key, char *buf, size_t len);
+
+/**
+ * Blocked sources: [{"source", "cause", "expires_in_seconds", "offences",
+ * "score"}], one pass over the table (management).
+ */
+json_t *sl_rl_blocks_json(const struct sl_rl_table *t, uint64_t now, uint64_t tsc_hz);
+
+/** A source's reputation score at @p now (decayed). */
+double sl_rl_score(const struct sl_rl_policy *p, const struct sl_rl_entry *e, uint64_t now);
+
 /**
  * Forget sources idle longer than the table's idle time with no open
- * connection: a slice of the table per call, in two phases around an RCU
- * grace period of @p qsv. Call every 100 ms or so.
+ * connection, no block and no recent offence: a slice of the table per
+ * call, in two phases around an RCU grace period of @p qsv. Reports new
+ * and ended blocks to on_block. Call every 100 ms or so.
  */
 void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now);
 

@@ -77,7 +77,8 @@
 	X(RATE_PPS, "rate_pps", "its source is over its level's packet rate")	\
 	X(RATE_BPS, "rate_bps", "its source is over its level's bit rate")	\
 	X(CONN_RATE, "conn_rate", "a new connection over its source's rate of new connections") \
-	X(CONN_LIMIT, "conn_limit", "a new connection over its source's concurrent connections")
+	X(CONN_LIMIT, "conn_limit", "a new connection over its source's concurrent connections") \
+	X(BLOCKED, "blocked", "its source is blocked (by reputation or by hand)")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,

@@ -384,6 +384,12 @@ static const struct bad_case bad_cases[] = {
 	  "acl.rules[0].level: \"default\" is no level of ratelimit.levels" },
 	{ "{" TWO ",'ratelimit':{'levels':[{'name':'x'}]},'acl':{'rules':[{'action':'deny','level':'x'}]}}",
 	  "acl.rules[0].level: needs \"action\": \"allow\" (a level sets the limits of what a rule lets through)" },
+	{ "{" TWO ",'ratelimit':{'reputation':{'weights':{'ddos':5}}}}",
+	  "ratelimit.reputation.weights.ddos: unknown key (events: acl_deny, rate_drop, tcp_invalid, syn_timeout, scan)" },
+	{ "{" TWO ",'ratelimit':{'reputation':{'block':'1h','block_max':'10m'}}}",
+	  "ratelimit.reputation.block_max: is shorter than \"block\"" },
+	{ "{" TWO ",'ratelimit':{'reputation':{'scan_ports':1}}}",
+	  "ratelimit.reputation.scan_ports: 1 is out of range 2..64" },
 	/* first error in document order wins */
 	{ "{'ports':[{'name':'lan','device':'01:00.0','mtu':1}],'log':{'level':'loud'}}",
 	  "ports[0].mtu: 1 is out of range 68..9600" },

@@ -266,6 +266,98 @@ static void test_connection_limits(void **state)
 	free(cfg);
 }
 
+static unsigned started, ended;
+
+static void count_blocks(void *arg, const struct sl_rl_table *t, uint64_t key,
+			 const struct sl_rl_entry *e, bool start, uint64_t now)
+{
+	(void)arg, (void)t, (void)key, (void)e, (void)now;
+	if (start)
+		started++;
+	else
+		ended++;
+}
+
+/* Test reputation: a score decays by half each half-life; at the threshold
+ * the source is blocked for "block", then twice as long, up to the
+ * maximum; blocked, it is dropped as blocked whatever its level; the sweep
+ * reports each block and each end once. */
+static void test_reputation_blocks(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = config(NULL, 0, 0, 0);
+	struct sl_config_reputation *r = &cfg->ratelimit.reputation;
+	r->enabled = true;
+	r->threshold = 10;
+	r->half_life_us = 1000000;
+	r->weights[SL_REP_RATE_DROP] = 1;
+	r->weights[SL_REP_SCAN] = 10;
+	r->scan_ports = 8;
+	r->scan_window_us = 10000000;
+	r->block_us = 2000000;
+	r->block_max_us = 5000000;
+	struct sl_rl_policy p;
+	sl_rl_policy_build(cfg, HZ, &p);
+	struct sl_rl_table *t = sl_rl_table_create(&cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	t->offence_memory = p.rep.block_max;
+	t->on_block = count_blocks;
+	struct rte_rcu_qsbr *qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	rte_rcu_qsbr_init(qsv, 1);
+	struct sl_lcore_stats st = {0};
+	uint8_t src[4] = {10, 9, 0, 1};
+	uint64_t now = 10 * HZ;
+	for (unsigned i = 0; i < 8; i++)
+		sl_rl_event(t, &p, SL_AF_INET, src, SL_REP_RATE_DROP, now);
+	struct sl_rl_entry *e = sl_rl_lookup(t, SL_AF_INET, src);
+	assert_non_null(e);
+	assert_float_equal(sl_rl_score(&p, e, now), 8.0, 0.001);
+	/* One half-life later (to within a score tick of 512 us): 4. */
+	assert_float_equal(sl_rl_score(&p, e, now + HZ), 4.0, 0.01);
+	now += HZ;
+	for (unsigned i = 0; i < 5; i++)
+		sl_rl_event(t, &p, SL_AF_INET, src, SL_REP_RATE_DROP, now);
+	assert_int_equal(e->blocked_until, 0);            /* 9 */
+	sl_rl_event(t, &p, SL_AF_INET, src, SL_REP_RATE_DROP, now);
+	assert_int_equal(e->blocked_until, now + 2 * HZ); /* 10: blocked for "block" */
+	assert_int_equal(e->offences, 1);
+	assert_int_equal(e->cause, SL_REP_RATE_DROP);
+	/* Blocked: every packet of it dropped, even on a level without limits. */
+	for (unsigned i = 0; i < 3; i++)
+		sl_rl_sweep(t, qsv, now + 1);
+	assert_int_equal(t->blocks_active, 1);
+	assert_false(offer(t, &p, &st, 0x0a090001, 100, now + 10));
+	assert_int_equal(st.drops[SL_DROP_BLOCKED], 1);
+	assert_true(offer(t, &p, &st, 0x0a090002, 100, now + 10));
+	/* It ends by itself; the next offence blocks 4 s, the one after 5 s (the cap). */
+	now += 2 * HZ;
+	assert_true(offer(t, &p, &st, 0x0a090001, 100, now));
+	for (unsigned i = 0; i < 3; i++)
+		sl_rl_sweep(t, qsv, now);
+	assert_int_equal(started, 1);
+	assert_int_equal(ended, 1);
+	sl_rl_event(t, &p, SL_AF_INET, src, SL_REP_SCAN, now);
+	assert_int_equal(e->blocked_until, now + 4 * HZ);
+	now += 4 * HZ;
+	sl_rl_event(t, &p, SL_AF_INET, src, SL_REP_SCAN, now);
+	assert_int_equal(e->blocked_until, now + 5 * HZ);
+	assert_int_equal(e->offences, 3);
+	/* A scan: 8 distinct ports (estimated from a 64-bit hash) in the window. */
+	uint8_t scanner[4] = {10, 9, 0, 7};
+	for (uint16_t port = 1; port <= 40; port++)
+		sl_rl_new_port(t, &p, SL_AF_INET, scanner, port, now + port);
+	e = sl_rl_lookup(t, SL_AF_INET, scanner);
+	assert_int_equal(e->cause, SL_REP_SCAN);
+	assert_true(e->blocked_until > now);
+	uint8_t quiet[4] = {10, 9, 0, 8};
+	for (unsigned i = 0; i < 40; i++)    /* one port, many times: no scan */
+		sl_rl_new_port(t, &p, SL_AF_INET, quiet, 443, now + i);
+	e = sl_rl_lookup(t, SL_AF_INET, quiet);
+	assert_int_equal(e->blocked_until, 0);
+	rte_free(qsv);
+	sl_rl_table_free(t);
+	free(cfg);
+}
+
 int main(void)
 {
 	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
@@ -280,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_one_source_two_threads),
 		cmocka_unit_test(test_table_full_and_sweep),
 		cmocka_unit_test(test_connection_limits),
+		cmocka_unit_test(test_reputation_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

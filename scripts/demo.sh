@@ -9,8 +9,11 @@
 # (sluice tracks connections: conf/demo.json plus a flow section and a
 # source NAT rule on wan), HTTP from the outside host to a load-balanced
 # service whose two backends are the inside hosts (round robin, TCP health
-# checks), prints a report from the REST API (the connection table and the
-# per-backend counts included) and /metrics, renders the Grafana dashboard's panels from
+# checks), a flood from ten spoofed sources on h3 that the shield absorbs
+# (each source held to 1000 packets/s, then blocked by its reputation) while
+# h1's iperf3 keeps its rate, prints a report from the REST API (the
+# connection table, the per-backend counts, the sources with most drops and
+# the blocks made) and /metrics, renders the Grafana dashboard's panels from
 # that Prometheus into a PNG, and stops cleanly.
 #
 # usage: scripts/demo.sh [--keep]     (--keep leaves sluice running)
@@ -59,6 +62,17 @@ cfg["services"] = [{"name": "web", "vip": "10.2.0.100", "proto": "tcp", "port": 
                     "scheduler": "rr", "health": {"type": "tcp", "interval": "1s"},
                     "backends": [{"address": "10.1.0.2", "port": 8090},
                                  {"address": "10.1.0.3", "port": 8090}]}]
+# The shield: every source held to 1000 packets/s, except h1's traffic and
+# what comes back to the masquerade address (trusted: the ACL sees packets as
+# they arrive, so replies to h1's masqueraded connections, a TCP transfer's
+# ACKs at the same packet rate, are addressed to 10.2.0.1); a source whose
+# drops pile up is blocked by its reputation.
+cfg["ratelimit"] = {"max_sources": 65536,
+                    "levels": [{"name": "default", "packets": "1000/s"}, {"name": "trusted"}],
+                    "reputation": {"threshold": 100, "block": "30s"}}
+cfg["acl"] = {"rules": [
+    {"name": "from-h1", "action": "allow", "src": "10.1.0.2", "level": "trusted"},
+    {"name": "to-masquerade", "action": "allow", "dst": "10.2.0.1", "level": "trusted"}]}
 json.dump(cfg, open(sys.argv[2], "w"), indent=2)
 EOF
 # Not through a shell function: $! must be sluice itself (ip netns exec execs it).
@@ -135,6 +149,17 @@ for _ in $(seq 50); do
 done
 for _ in 1 2 3 4 5 6; do ns h2 curl -s --max-time 3 -w '\n' http://10.2.0.100/; done
 
+say "a flood from 10 spoofed sources on h3 (hping3, 3000 packets/s each) while h1 runs iperf3"
+ns h2 iperf3 -s -1 -B 10.2.0.2 >/dev/null 2>&1 &
+sleep 0.5
+flooders=()
+for i in $(seq 100 109); do
+    ns h3 timeout 15 hping3 --udp -p 9 -a "10.1.0.$i" -i u333 -c 15000 -q 10.2.0.2 >/dev/null 2>&1 &
+    flooders+=($!)
+done
+ns h1 iperf3 -c 10.2.0.2 -t 5 | tail -3
+wait "${flooders[@]}" 2>/dev/null || true
+
 say "report"
 ctl() { ns dut "$root/build/app/sluicectl/sluicectl" --api "$API" "$@"; }
 if [ -x build/app/sluicectl/sluicectl ]; then
@@ -143,11 +168,14 @@ if [ -x build/app/sluicectl/sluicectl ]; then
     ctl flows
     say "services and their backends (sluicectl services)"
     ctl services
+    say "the shield: sources with the most drops (sluicectl top), blocks made (sluicectl blocks)"
+    ctl top
+    ctl blocks
 else
     ns dut curl -s "$API/api/v1/status"; echo
 fi
 say "selected metrics"
-ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total)|service_(connections_opened_total|backend_up))' \
+ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total)|service_(connections_opened_total|backend_up)|blocks_(active|added_total))' \
     | grep -v ' 0$'
 
 say "alerts firing (Prometheus with doc/prometheus/sluice-rules.yml)"

@@ -556,7 +556,8 @@ void sl_rl_key_text(const struct sl_rl_table *t, uint64_t key, char *buf, size_t
 		p.len = t->prefix4;
 	} else {
 		p.addr.af = SL_AF_INET6;
-		uint64_t be = rte_cpu_to_be_64(key);
+		/* Key 1 stands for a zero prefix (0 marks an empty slot). */
+		uint64_t be = rte_cpu_to_be_64(key == 1 ? 0 : key);
 		memcpy(p.addr.v6, &be, 8);
 		p.len = t->prefix6;
 	}

@@ -25,13 +25,14 @@ def topo():
 @pytest.fixture(scope="module")
 def dut(topo, tmp_path_factory):
     cfg = demo_config()
+    cfg["ports"][1]["zone"] = "outside"
     cfg["flow"] = {"max_connections": 8192}
     cfg["ratelimit"] = {"max_sources": 4096, "reputation": {
         "threshold": 50, "weights": {"scan": 100}, "scan_ports": 10, "scan_window": "10s",
         "block": "3s", "block_max": "1m"}}
     s = Sluice(topo, tmp_path_factory.mktemp("sluice"), cfg, lcores=LCORES)
     s.start()
-    for h, dst in (("h1", "10.2.0.2"), ("h3", "10.2.0.2"), ("h4", "10.1.0.2")):
+    for h, dst in (("h1", "10.2.0.2"), ("h3", "10.2.0.2"), ("h1", "10.2.0.3")):
         ping(topo, h, dst, count=1)
     yield s
     s.stop()
@@ -41,9 +42,9 @@ def blocks(dut):
     return {b["source"]: b for b in dut.api("/api/v1/blocks")["blocks"]}
 
 
-def scan(topo):
-    topo.run("h3", "nmap", "-sS", "-n", "-Pn", "-T4", "--max-retries", "0",
-             "--host-timeout", "20s", "-p", "1-200", "10.2.0.2", check=False, timeout=60)
+def scan(topo, host="h3", target="10.2.0.2"):
+    topo.run(host, "nmap", "-sS", "-n", "-Pn", "-T4", "--max-retries", "0",
+             "--host-timeout", "20s", "-p", "1-200", target, check=False, timeout=60)
 
 
 # Test a scan: its source is blocked within seconds (nothing from it passes,
@@ -84,7 +85,8 @@ def test_manual_block_survives_restart(topo, dut):
     r = dut.api("/api/v1/blocks", method="POST", expect=201,
                 body={"source": "10.2.0.3", "duration": "10m", "reason": "ticket 42"})
     assert r["source"] == "10.2.0.3/32" and r["reason"] == "ticket 42"
-    assert " 0 received" in ping(topo, "h4", "10.1.0.2", count=2, check=False).stdout
+    # h1's pings reach h4; its replies, from the blocked source, do not.
+    assert " 0 received" in ping(topo, "h1", "10.2.0.3", count=2, check=False).stdout
     stored = dut.config_path.parent / "sluice.json.blocks"
     mine = stored / "ffffffff0a020003.json"        # the source's table key, in hex
     assert mine.exists(), list(stored.iterdir())
@@ -93,11 +95,12 @@ def test_manual_block_survives_restart(topo, dut):
     b = blocks(dut)["10.2.0.3/32"]
     assert b["cause"] == "manual" and b["reason"] == "ticket 42" and b["expires_in_seconds"] > 590
     assert re.search(r"restored [12] blocks from ", dut.logs())      # h3's may still run
-    assert " 0 received" in ping(topo, "h4", "10.1.0.2", count=2, check=False).stdout
+    # h1's pings reach h4; its replies, from the blocked source, do not.
+    assert " 0 received" in ping(topo, "h1", "10.2.0.3", count=2, check=False).stdout
     out = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "blocks").stdout
     assert any(line.split()[:2] == ["10.2.0.3/32", "manual"] for line in out.splitlines()), out
     dut.api("/api/v1/blocks/10.2.0.3", method="DELETE")
-    assert " 2 received" in ping(topo, "h4", "10.1.0.2", count=2).stdout
+    assert " 2 received" in ping(topo, "h1", "10.2.0.3", count=2).stdout
     assert not mine.exists()
     r = dut.curl("/api/v1/blocks/10.2.0.3", method="DELETE", check=False)
     assert r["status"] == 404
@@ -105,3 +108,24 @@ def test_manual_block_survives_restart(topo, dut):
                         ({"source": "10.2.0.3", "duration": "1"}, "duration")):
         r = dut.curl("/api/v1/blocks", method="POST", body=body, check=False)
         assert r["status"] == 422 and field in r["body"]["detail"], r
+
+
+# Test a scan from the outside zone: its probes find no connection (dropped
+# as no_connection, never creating one) and still count as a scan. The
+# probes go unanswered, so nmap runs longer than the 3 s block: the block is
+# watched for while it scans.
+def test_scan_from_outside(topo, dut):
+    before = dut.drops()["no_connection"]
+    nmap = topo.popen("h4", "nmap", "-sS", "-n", "-Pn", "-T4", "--max-retries", "0",
+                      "--host-timeout", "20s", "-p", "1-200", "10.1.0.2",
+                      stdout=open("/dev/null", "w"))
+    try:
+        deadline = time.time() + 20
+        while "10.2.0.3/32" not in blocks(dut):
+            assert time.time() < deadline, dut.drops()["no_connection"] - before
+            time.sleep(0.1)
+        assert blocks(dut)["10.2.0.3/32"]["cause"] == "scan"
+        assert dut.drops()["no_connection"] - before >= 10
+    finally:
+        nmap.kill()
+        nmap.wait()

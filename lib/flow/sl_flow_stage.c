@@ -705,12 +705,17 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 				continue;
 			break;
 		}
-		/* Invalid TCP counts against its source's reputation. */
+		/* Invalid TCP counts against its source's reputation, and a port
+		 * probed from outside toward a scan (it never reaches create). */
 		if ((why == SL_DROP_TCP_INVALID || why == SL_DROP_TCP_OUT_OF_WINDOW ||
 		     why == SL_DROP_TCP_BAD_RST) && c->rl != NULL && pol->sources != NULL &&
 		    kinds[i] != K_UNTRACKED)
 			sl_rl_event(c->rl, pol->sources, keys[i].af, keys[i].src, SL_REP_TCP_INVALID,
 				    now);
+		else if (why == SL_DROP_NO_CONNECTION && c->rl != NULL && pol->sources != NULL &&
+			 kinds[i] != K_UNTRACKED &&
+			 (keys[i].proto == IPPROTO_TCP || keys[i].proto == IPPROTO_UDP))
+			sl_rl_new_port(c->rl, pol->sources, keys[i].af, keys[i].src, keys[i].dport, now);
 		if (refuse && c->ip != NULL && c->n_answers < SL_FLOW_ANSWERS) {
 			/* Answered with a reset, routed; the worker sends it. */
 			struct rte_mbuf *answer = sl_ipstack_refuse(c->ip, m, now, why);

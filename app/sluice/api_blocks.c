@@ -275,8 +275,15 @@ void sl_api_blocks_post(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 	}
 	uint64_t now = rte_rdtsc();
 	uint64_t key = sl_rl_key(app->rl, af, bytes);
+	if (sl_rl_block(app->rl, af, bytes, now + us * (app->tsc_hz / 1000000), 0, SL_REP_EVENTS,
+			now) != 0) {
+		sl_mgmt_respond_problem(resp, 503, "Source table full", "source",
+					"source: the source table has no room for it now "
+					"(ratelimit.max_sources)");
+		json_decref(body);
+		return;
+	}
 	manual_set(key, reason != NULL && reason[0] != '\0' ? reason : "by hand");
-	sl_rl_block(app->rl, af, bytes, now + us * (app->tsc_hz / 1000000), 0, SL_REP_EVENTS, now);
 	app->rl->blocks_added[SL_REP_EVENTS]++;
 	/* Logged and stored here: the sweep sees it reported already. */
 	struct sl_rl_entry e = {.blocked_until = now + us * (app->tsc_hz / 1000000),
@@ -284,8 +291,9 @@ void sl_api_blocks_post(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 	note(app, key, &e, true, now, manual_reason(key));
 	char src[64];
 	sl_rl_key_text(app->rl, key, src, sizeof(src));
+	const char *kept = manual_reason(key);
 	sl_mgmt_respond_json(resp, 201, json_pack("{s:s, s:s, s:f}", "source", src, "reason",
-		manual_reason(key), "expires_in_seconds", (double)us / 1e6));
+		kept != NULL ? kept : "", "expires_in_seconds", (double)us / 1e6));
 	json_decref(body);
 }
 

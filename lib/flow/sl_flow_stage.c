@@ -713,7 +713,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 			sl_rl_event(c->rl, pol->sources, keys[i].af, keys[i].src, SL_REP_TCP_INVALID,
 				    now);
 		else if (why == SL_DROP_NO_CONNECTION && c->rl != NULL && pol->sources != NULL &&
-			 kinds[i] != K_UNTRACKED &&
+			 kinds[i] == K_TRACK &&    /* not an ICMP error's quote: forgeable */
 			 (keys[i].proto == IPPROTO_TCP || keys[i].proto == IPPROTO_UDP))
 			sl_rl_new_port(c->rl, pol->sources, keys[i].af, keys[i].src, keys[i].dport, now);
 		if (refuse && c->ip != NULL && c->n_answers < SL_FLOW_ANSWERS) {

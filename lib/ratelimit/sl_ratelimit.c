@@ -158,10 +158,14 @@ static inline uint64_t key_of(const struct sl_rl_table *t, uint8_t af, const uin
 		uint32_t a;
 		memcpy(&a, src, 4);
 		uint32_t mask = t->prefix4 >= 32 ? UINT32_MAX : ~(UINT32_MAX >> t->prefix4);
-		return V4_TAG | (rte_be_to_cpu_32(a) & mask);
+		k = V4_TAG | (rte_be_to_cpu_32(a) & mask);
+		/* 255.255.255.255 would be the leaving mark (parse lets a
+		 * broadcast source through to here only as a spoof). */
+		return k != LEAVING ? k : LEAVING - 1;
 	}
 	memcpy(&k, src, 8);
-	k = rte_be_to_cpu_64(k) & ~(UINT64_MAX >> t->prefix6);
+	/* A shift by 64 is undefined: /64 keeps all 64 bits. */
+	k = rte_be_to_cpu_64(k) & (t->prefix6 >= 64 ? UINT64_MAX : ~(UINT64_MAX >> t->prefix6));
 	return k != 0 ? k : 1;    /* 0 marks an empty slot */
 }
 
@@ -239,10 +243,20 @@ static inline float decayed(const struct sl_rl_reputation *r, uint64_t word, uin
 {
 	uint32_t then = (uint32_t)(word >> 32);
 	float s = score_value(word);
-	/* Within one tick (a flood's drops mostly are) nothing decays. */
-	if (tick == then || s == 0.0f)
+	/* Within one tick (a flood's drops mostly are) nothing decays; nor
+	 * when another worker, a little later in its loop, stored a later
+	 * tick: time never runs backwards for a score. */
+	int32_t elapsed = (int32_t)(tick - then);
+	if (elapsed <= 0 || s == 0.0f)
 		return s;
-	return s * exp2f(-(float)(uint32_t)(tick - then) / r->half_life_ticks);
+	return s * exp2f(-(float)elapsed / r->half_life_ticks);
+}
+
+/* The later of two score ticks (wrapping). */
+static inline uint32_t later_tick(uint64_t word, uint32_t tick)
+{
+	uint32_t then = (uint32_t)(word >> 32);
+	return (int32_t)(tick - then) > 0 ? tick : then;
 }
 
 double sl_rl_score(const struct sl_rl_policy *p, const struct sl_rl_entry *e, uint64_t now)
@@ -261,7 +275,8 @@ static void block_offender(const struct sl_rl_reputation *r, struct sl_rl_entry 
 	if (old > now)
 		return;
 	unsigned off = e->offences;
-	uint64_t len = off >= 40 || (r->block << off) > r->block_max ? r->block_max : r->block << off;
+	/* Doubled per offence, compared before shifting: no wrap. */
+	uint64_t len = off >= 63 || r->block > (r->block_max >> off) ? r->block_max : r->block << off;
 	if (!__atomic_compare_exchange_n(&e->blocked_until, &old, now + len, false,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;         /* another worker blocked it this moment */
@@ -283,8 +298,8 @@ static void rep_event(const struct sl_rl_reputation *r, struct sl_rl_entry *e,
 	float next;
 	do
 		next = decayed(r, old, tick) + r->weights[kind];
-	while (!__atomic_compare_exchange_n(&e->score, &old, score_pack(next, tick), false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	while (!__atomic_compare_exchange_n(&e->score, &old, score_pack(next, later_tick(old, tick)),
+					    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	if (next >= r->threshold)
 		block_offender(r, e, kind, now);
 }
@@ -333,22 +348,27 @@ void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t
 		rep_event(r, e, SL_REP_SCAN, now);
 }
 
-void sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
-		 uint8_t offences, uint8_t cause, uint64_t now)
+int sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
+		uint8_t offences, uint8_t cause, uint64_t now)
 {
 	bool overflowed;
 	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
 	if (overflowed)
-		return;
+		return -ENOSPC;
 	e->offences = offences;
 	e->cause = cause;
 	e->af = af;
 	e->last = now;
-	/* Workers look at every packet from now on, then at the block. */
-	if (until > now)
+	/* Workers look at every packet from now on, then at the block; the
+	 * sweep pass in progress counts it too, whether or not it has passed
+	 * its slot. */
+	if (until > now) {
 		__atomic_fetch_add(&t->blocks_active, 1, __ATOMIC_SEQ_CST);
+		t->blocks_counting++;
+	}
 	__atomic_store_n(&e->blocked_until, until, __ATOMIC_SEQ_CST);
 	e->reported = until > now ? until : 0;
+	return 0;
 }
 
 /* ------------------------------------------------------------- the stage */

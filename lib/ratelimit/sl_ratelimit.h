@@ -159,10 +159,11 @@ void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t
  * Block (@p until > now) or unblock (0) the source of @p src by hand
  * (management). A block takes effect on the source's next packet, on any
  * worker; @p offences and @p cause are kept with it (as when a stored
- * block is loaded at start). The caller logs and stores it.
+ * block is loaded at start). The caller logs and stores it. 0, or -ENOSPC
+ * when the table has no room for the source (nothing changed).
  */
-void sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
-		 uint8_t offences, uint8_t cause, uint64_t now);
+int sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
+		uint8_t offences, uint8_t cause, uint64_t now);
 
 /** The source's entry, or NULL if the table has none (no insert). */
 struct sl_rl_entry *sl_rl_lookup(struct sl_rl_table *t, uint8_t af, const uint8_t *src);
@@ -172,8 +173,8 @@ uint64_t sl_rl_key(const struct sl_rl_table *t, uint8_t af, const uint8_t *src);
 void sl_rl_key_text(const struct sl_rl_table *t, uint64_t key, char *buf, size_t len);
 
 /**
- * Blocked sources: [{"source", "cause", "expires_in_seconds", "offences",
- * "score"}], one pass over the table (management).
+ * Blocked sources: [{"source", "cause", "expires_in_seconds", "offences"}],
+ * one pass over the table (management).
  */
 json_t *sl_rl_blocks_json(const struct sl_rl_table *t, uint64_t now, uint64_t tsc_hz);
 

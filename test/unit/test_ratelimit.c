@@ -358,6 +358,33 @@ static void test_reputation_blocks(void **state)
 	free(cfg);
 }
 
+/* Test that IPv6 sources are told apart at /64 (the default: all 64 bits of
+ * the key) and that a block of one is not a block of another; and that
+ * 255.255.255.255 is a source like any other. */
+static void test_ipv6_sources_apart(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = config(NULL, 0, 0, 0);
+	struct sl_rl_policy p;
+	sl_rl_policy_build(cfg, HZ, &p);
+	struct sl_rl_table *t = sl_rl_table_create(&cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	uint8_t a[16] = {0xfd, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9};
+	uint8_t b[16] = {0xfd, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9};
+	uint8_t a2[16] = {0xfd, 0, 0, 1, 0, 0, 0, 1, 0xff, 0, 0, 0, 0, 0, 0, 1};   /* a's /64 */
+	assert_int_equal(sl_rl_block(t, SL_AF_INET6, a, 100 * HZ, 0, SL_REP_EVENTS, HZ), 0);
+	assert_non_null(sl_rl_lookup(t, SL_AF_INET6, a));
+	assert_ptr_equal(sl_rl_lookup(t, SL_AF_INET6, a2), sl_rl_lookup(t, SL_AF_INET6, a));
+	assert_null(sl_rl_lookup(t, SL_AF_INET6, b));
+	char text[64];
+	sl_rl_key_text(t, sl_rl_key(t, SL_AF_INET6, a), text, sizeof(text));
+	assert_string_equal(text, "fd00:1:0:1::/64");
+	uint8_t bcast[4] = {255, 255, 255, 255};
+	assert_int_equal(sl_rl_block(t, SL_AF_INET, bcast, 100 * HZ, 0, SL_REP_EVENTS, HZ), 0);
+	assert_non_null(sl_rl_lookup(t, SL_AF_INET, bcast));
+	sl_rl_table_free(t);
+	free(cfg);
+}
+
 int main(void)
 {
 	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
@@ -373,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_table_full_and_sweep),
 		cmocka_unit_test(test_connection_limits),
 		cmocka_unit_test(test_reputation_blocks),
+		cmocka_unit_test(test_ipv6_sources_apart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,16 +308,10 @@ void sl_api_blocks_delete(const struct sl_mgmt_request *req, struct sl_mgmt_resp
 		return;
 	}
 	uint64_t now = rte_rdtsc(), key = sl_rl_key(app->rl, af, bytes);
-	json_t *list = sl_rl_blocks_json(app->rl, now, app->tsc_hz);
 	char src[64];
 	sl_rl_key_text(app->rl, key, src, sizeof(src));
-	bool found = false;
-	size_t i;
-	json_t *b;
-	json_array_foreach(list, i, b)
-		found |= strcmp(json_string_value(json_object_get(b, "source")), src) == 0;
-	json_decref(list);
-	if (!found) {
+	const struct sl_rl_entry *blocked = sl_rl_lookup(app->rl, af, bytes);
+	if (blocked == NULL || __atomic_load_n(&blocked->blocked_until, __ATOMIC_RELAXED) <= now) {
 		sl_mgmt_respond_problem(resp, 404, "No such block", "address",
 					"address: %s is not blocked", src);
 		return;

@@ -81,6 +81,15 @@ static uint64_t transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte
 	return end;
 }
 
+/* Answers a stage built for what it refused (resets, ICMP errors), already
+ * routed: L2 rewrite and out, apart from the burst. */
+static void send_answers(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **answers,
+			 uint16_t n, uint64_t now)
+{
+	if (n > 0)
+		transmit(w, dp, answers, sl_ipstack_neighbor_burst(&w->ip, answers, n, now), now);
+}
+
 /* From the flow stage on: where handed-off packets join. */
 static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
 			  uint16_t n, uint64_t now)
@@ -88,12 +97,8 @@ static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rt
 	if (dp->flow_on) {
 		n = sl_flow_pre_burst(&w->flow, &dp->flow, pkts, n, now);
 		/* Resets for SYNs over their source's connection limit. */
-		if (w->flow.n_answers > 0) {
-			uint16_t k = sl_ipstack_neighbor_burst(&w->ip, w->flow.answers,
-							       w->flow.n_answers, now);
-			w->flow.n_answers = 0;
-			transmit(w, dp, w->flow.answers, k, now);
-		}
+		send_answers(w, dp, w->flow.answers, w->flow.n_answers, now);
+		w->flow.n_answers = 0;
 	}
 	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
 	if (dp->flow_on)
@@ -116,13 +121,10 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 		uint16_t n_answers;
 		w->acl.rlp = &dp->rl;
 		n = sl_acl_burst(dp->acl, &w->acl, pkts, n, answers, &n_answers, now);
-		/* Resets and ICMP errors for what a rule rejects: already routed. */
-		if (n_answers > 0)
-			transmit(w, dp, answers, sl_ipstack_neighbor_burst(&w->ip, answers, n_answers, now),
-				 now);
+		/* Resets and ICMP errors for what a rule rejects. */
+		send_answers(w, dp, answers, n_answers, now);
 	}
-	if (w->rl != NULL && (dp->rl.packet_limits || dp->rl.rep.on ||
-			      __atomic_load_n(&w->rl->blocks_active, __ATOMIC_RELAXED) > 0))
+	if (w->rl != NULL && sl_rl_needed(w->rl, &dp->rl))
 		n = sl_rl_burst(w->rl, &dp->rl, w->ip.st, pkts, n, now);
 	return from_flow(w, dp, pkts, n, now);
 }

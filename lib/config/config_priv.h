@@ -87,6 +87,12 @@ int cfg_check_array(struct pctx *c, const char *path, const json_t *v, size_t ma
 /* true or false. */
 int cfg_get_bool(struct pctx *c, const char *path, const json_t *v, bool *out);
 
+/* A name of 1 to @p size - 1 of a-z 0-9 _ - into @p out. */
+int cfg_get_name(struct pctx *c, const char *path, const json_t *v, char *out, size_t size);
+
+/* The index of the port @p v names ("<value> is not a port" otherwise). */
+int cfg_get_port_ref(struct pctx *c, const char *path, const json_t *v, int *out);
+
 /* "1024-65535": at least 64 ports, not inverted. */
 int cfg_get_port_range(struct pctx *c, const char *path, const json_t *v, uint16_t *lo,
 		       uint16_t *hi);

@@ -33,13 +33,7 @@ static const char *const flag_names[] = {"fin", "syn", "rst", "psh", "ack", "urg
 static int rule_name(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_acl_rule *r = obj;
-	const char *n;
-	if (cfg_get_str(c, path, v, SIZE_MAX, &n) != 0)
-		return -EINVAL;
-	if (n[0] == '\0' || strlen(n) >= sizeof(r->name) || !cfg_only_chars(n, LOWER "_-", false))
-		return cfg_fail(c, path, "%s is not a valid name (1 to 31 of a-z 0-9 _ -)", Q(n));
-	snprintf(r->name, sizeof(r->name), "%s", n);
-	return 0;
+	return cfg_get_name(c, path, v, r->name, sizeof(r->name));
 }
 
 static int rule_action(struct pctx *c, const char *path, const json_t *v, void *obj)
@@ -51,12 +45,9 @@ static int rule_action(struct pctx *c, const char *path, const json_t *v, void *
 static int rule_in_port(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_acl_rule *r = obj;
-	const char *s;
-	if (cfg_get_str(c, path, v, SL_CONFIG_NAME_MAX + 1, &s) != 0)
+	int i;
+	if (cfg_get_port_ref(c, path, v, &i) != 0)
 		return -EINVAL;
-	int i = cfg_port_index(c->cfg, s);
-	if (i < 0)
-		return cfg_fail(c, path, "%s is not a port", Q(s));
 	r->in_port = (int16_t)i;
 	return 0;
 }

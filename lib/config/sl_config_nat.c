@@ -29,13 +29,7 @@
 static int snat_port(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_snat *r = obj;
-	const char *s;
-	if (cfg_get_str(c, path, v, SL_CONFIG_NAME_MAX + 1, &s) != 0)
-		return -EINVAL;
-	r->out_port = cfg_port_index(c->cfg, s);
-	if (r->out_port < 0)
-		return cfg_fail(c, path, "%s is not a port", Q(s));
-	return 0;
+	return cfg_get_port_ref(c, path, v, &r->out_port);
 }
 
 static int snat_source(struct pctx *c, const char *path, const json_t *v, void *obj)
@@ -105,13 +99,7 @@ static int snat_finish(struct pctx *c, const char *path, const json_t *j,
 static int dnat_port(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_dnat *r = obj;
-	const char *s;
-	if (cfg_get_str(c, path, v, SL_CONFIG_NAME_MAX + 1, &s) != 0)
-		return -EINVAL;
-	r->in_port = cfg_port_index(c->cfg, s);
-	if (r->in_port < 0)
-		return cfg_fail(c, path, "%s is not a port", Q(s));
-	return 0;
+	return cfg_get_port_ref(c, path, v, &r->in_port);
 }
 
 static int dnat_proto(struct pctx *c, const char *path, const json_t *v, void *obj)

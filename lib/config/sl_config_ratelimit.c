@@ -30,13 +30,7 @@
 static int level_name(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_level *l = obj;
-	const char *n;
-	if (cfg_get_str(c, path, v, SIZE_MAX, &n) != 0)
-		return -EINVAL;
-	if (n[0] == '\0' || strlen(n) >= sizeof(l->name) || !cfg_only_chars(n, LOWER "_-", false))
-		return cfg_fail(c, path, "%s is not a valid name (1 to 15 of a-z 0-9 _ -)", Q(n));
-	snprintf(l->name, sizeof(l->name), "%s", n);
-	return 0;
+	return cfg_get_name(c, path, v, l->name, sizeof(l->name));
 }
 
 static int level_packets(struct pctx *c, const char *path, const json_t *v, void *obj)

@@ -31,13 +31,7 @@ static const char *const health_names[] = {"none", "tcp", "http", NULL};
 static int svc_name(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_service *s = obj;
-	const char *n;
-	if (cfg_get_str(c, path, v, SIZE_MAX, &n) != 0)
-		return -EINVAL;
-	if (n[0] == '\0' || strlen(n) >= sizeof(s->name) || !cfg_only_chars(n, LOWER "_-", false))
-		return cfg_fail(c, path, "%s is not a valid name (1 to 31 of a-z 0-9 _ -)", Q(n));
-	snprintf(s->name, sizeof(s->name), "%s", n);
-	return 0;
+	return cfg_get_name(c, path, v, s->name, sizeof(s->name));
 }
 
 /* An address sluice will own: not a port's, not special. */

@@ -180,6 +180,29 @@ int cfg_get_port_range(struct pctx *c, const char *path, const json_t *v, uint16
 	return 0;
 }
 
+int cfg_get_name(struct pctx *c, const char *path, const json_t *v, char *out, size_t size)
+{
+	const char *n;
+	if (cfg_get_str(c, path, v, SIZE_MAX, &n) != 0)
+		return -EINVAL;
+	if (n[0] == '\0' || strlen(n) >= size || !cfg_only_chars(n, LOWER "_-", false))
+		return cfg_fail(c, path, "%s is not a valid name (1 to %zu of a-z 0-9 _ -)", Q(n),
+				size - 1);
+	snprintf(out, size, "%s", n);
+	return 0;
+}
+
+int cfg_get_port_ref(struct pctx *c, const char *path, const json_t *v, int *out)
+{
+	const char *s;
+	if (cfg_get_str(c, path, v, SL_CONFIG_NAME_MAX + 1, &s) != 0)
+		return -EINVAL;
+	*out = cfg_port_index(c->cfg, s);
+	if (*out < 0)
+		return cfg_fail(c, path, "%s is not a port", Q(s));
+	return 0;
+}
+
 /* Index of @p s in the NULL-terminated @p names, else an error listing them. */
 int cfg_get_enum(struct pctx *c, const char *path, const json_t *v,
 		 const char *const *names, const char *list, uint8_t *out)

@@ -129,7 +129,12 @@ void sl_rl_policy_build(const struct sl_config *cfg, uint64_t tsc_hz, struct sl_
 	rep->threshold = (float)r->threshold;
 	for (unsigned e = 0; e < SL_REP_EVENTS; e++)
 		rep->weights[e] = (float)r->weights[e];
-	rep->scan_ports = r->scan_ports;
+	/* Linear counting: n bits of 64 set estimate -64 ln(1 - n/64) ports;
+	 * the fewest bits whose estimate reaches scan_ports (65: never). */
+	rep->scan_bits = 1;
+	while (rep->scan_bits < 64 &&
+	       -64.0 * log(1.0 - rep->scan_bits / 64.0) < (double)r->scan_ports)
+		rep->scan_bits++;
 	rep->scan_window = r->scan_window_us * (tsc_hz / 1000000);
 	rep->block = r->block_us * (tsc_hz / 1000000);
 	rep->block_max = r->block_max_us * (tsc_hz / 1000000);
@@ -315,14 +320,6 @@ void sl_rl_event(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af
 		rep_event(&p->rep, e, kind, now);
 }
 
-/* Distinct ports from n bits set of 64 (linear counting), times 16. */
-static uint32_t distinct_x16(unsigned bits)
-{
-	if (bits >= 64)
-		return UINT32_MAX;
-	return (uint32_t)(-64.0 * log(1.0 - bits / 64.0) * 16.0);
-}
-
 void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af,
 		    const uint8_t *src, uint16_t dport, uint64_t now)
 {
@@ -341,10 +338,9 @@ void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t
 	}
 	uint64_t bit = 1ull << (rte_hash_crc_2byte(dport, 0x5ca7) & 63);
 	uint64_t before = __atomic_fetch_or(&e->ports, bit, __ATOMIC_RELAXED);
-	uint32_t want = r->scan_ports * 16;
 	/* Counted once per window: when the estimate first reaches the mark. */
-	if (distinct_x16((unsigned)__builtin_popcountll(before | bit)) >= want &&
-	    distinct_x16((unsigned)__builtin_popcountll(before)) < want)
+	if ((uint32_t)__builtin_popcountll(before | bit) >= r->scan_bits &&
+	    (uint32_t)__builtin_popcountll(before) < r->scan_bits)
 		rep_event(r, e, SL_REP_SCAN, now);
 }
 
@@ -390,7 +386,7 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		rte_prefetch0(&t->keys[buckets[i]]);
 	}
 	/* With blocks about, every packet's source is looked at. */
-	bool every = __atomic_load_n(&t->blocks_active, __ATOMIC_RELAXED) > 0 || p->rep.on;
+	bool every = sl_rl_every(t, p);
 	uint16_t keep = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];

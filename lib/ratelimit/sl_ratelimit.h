@@ -75,7 +75,8 @@ struct sl_rl_reputation {
 	float weights[SL_REP_EVENTS];
 	float half_life_ticks;              /**< in score ticks (2^tick_shift cycles) */
 	unsigned tick_shift;
-	uint32_t scan_ports;
+	uint32_t scan_bits;                 /**< bits of a source's 64-bit port set that
+					         make scan_ports distinct ports (linear counting) */
 	uint64_t scan_window, block, block_max; /**< TSC cycles */
 };
 
@@ -122,6 +123,18 @@ uint32_t sl_rl_capacity(const struct sl_rl_table *t);
 
 /** The limits of @p cfg's levels in TSC units. */
 void sl_rl_policy_build(const struct sl_config *cfg, uint64_t tsc_hz, struct sl_rl_policy *p);
+
+/** Whether every packet's source is looked at: reputation on, or a block exists. */
+static inline bool sl_rl_every(const struct sl_rl_table *t, const struct sl_rl_policy *p)
+{
+	return p->rep.on || __atomic_load_n(&t->blocks_active, __ATOMIC_RELAXED) > 0;
+}
+
+/** Whether the stage has anything to do (some level limits packets, or sl_rl_every). */
+static inline bool sl_rl_needed(const struct sl_rl_table *t, const struct sl_rl_policy *p)
+{
+	return p->packet_limits || sl_rl_every(t, p);
+}
 
 /**
  * Stage: hold each packet to its level's packet and bit rates (its

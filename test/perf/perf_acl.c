@@ -35,6 +35,7 @@
 #include <rte_eal.h>
 
 #include "../fuzz/acl_gen.h"
+#include "perf_common.h"
 #include "sl_acl.h"
 
 #define BURST 32
@@ -44,12 +45,6 @@
 
 static struct rte_mempool *pool;
 static struct sl_lcore_stats st;
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 static struct sl_config *config_of(unsigned n, uint8_t action)
 {
@@ -101,8 +96,7 @@ static struct sl_config *config_of(unsigned n, uint8_t action)
 
 static double median_cycles(uint64_t *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return (double)v[n / 2] / BURST;
+	return (double)perf_median(v, n) / BURST;
 }
 
 int main(int argc, char **argv)
@@ -130,13 +124,7 @@ int main(int argc, char **argv)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		return 1;
-	uint64_t s[1000];
-	for (unsigned i = 0; i < 1000; i++) {
-		uint64_t a = rte_rdtsc_precise();
-		s[i] = rte_rdtsc_precise() - a;
-	}
-	qsort(s, 1000, sizeof(*s), cmp_u64);
-	uint64_t stamp = s[500];
+	uint64_t stamp = perf_stamp_cost();
 	static struct rte_mbuf *pkts[PACKETS];
 	struct acl_src gen = {.rng = 0x1234567};
 	for (unsigned i = 0; i < PACKETS;) {

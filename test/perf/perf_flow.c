@@ -39,6 +39,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "perf_common.h"
 #include "sl_flow.h"
 #include "sl_pkt.h"
 
@@ -48,18 +49,6 @@
 static struct rte_mempool *pool;
 static struct rte_mbuf *pkts[BURST];
 static struct sl_lcore_stats st;
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t median(uint64_t *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[n / 2];
-}
 
 /* Connection @p i as the packet that opened it (@p reply: the other way). */
 static void set_packet(struct rte_mbuf *m, uint32_t i, bool reply)
@@ -178,7 +167,7 @@ static double run_nat(uint32_t size, uint64_t stamp)
 		}
 		v[b] = t1 - t0 - stamp;
 	}
-	double r = (double)median(v, HIT_BURSTS) / BURST;
+	double r = (double)perf_median(v, HIT_BURSTS) / BURST;
 	free(v);
 	free(port);
 	sl_flow_table_free(t);
@@ -217,7 +206,7 @@ static double run_nat_insert(uint32_t size, uint64_t stamp, const struct sl_rss_
 		}
 		v[b] = t1 - t0 - stamp;
 	}
-	double r = (double)median(v, bursts) / BURST;
+	double r = (double)perf_median(v, bursts) / BURST;
 	free(v);
 	sl_flow_table_free(t);
 	return r;
@@ -253,7 +242,7 @@ static struct result run(uint32_t size, uint64_t stamp)
 		}
 		v[b] = t1 - t0 - stamp;
 	}
-	r.insert = (double)median(v, bursts) / BURST;
+	r.insert = (double)perf_median(v, bursts) / BURST;
 	/* Hits: replies of random connections. */
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (uint32_t b = 0; b < HIT_BURSTS; b++) {
@@ -270,7 +259,7 @@ static struct result run(uint32_t size, uint64_t stamp)
 		}
 		v[b] = t1 - t0 - stamp;
 	}
-	r.hit = (double)median(v, HIT_BURSTS) / BURST;
+	r.hit = (double)perf_median(v, HIT_BURSTS) / BURST;
 	free(v);
 	sl_flow_table_free(t);
 	r.nat_hit = run_nat(size, stamp);
@@ -320,12 +309,7 @@ int main(int argc, char **argv)
 	if (pool == NULL)
 		return 1;
 	build();
-	uint64_t s[1000];
-	for (unsigned i = 0; i < 1000; i++) {
-		uint64_t a = rte_rdtsc_precise();
-		s[i] = rte_rdtsc_precise() - a;
-	}
-	uint64_t stamp = median(s, 1000);
+	uint64_t stamp = perf_stamp_cost();
 	double hz = (double)rte_get_tsc_hz();
 	if (json)
 		printf("{\"tsc_hz\": %.0f, \"stamp_cost_cycles\": %" PRIu64 ", \"sizes\": [", hz, stamp);

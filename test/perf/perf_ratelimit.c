@@ -25,6 +25,7 @@
 #include <rte_eal.h>
 #include <rte_ip.h>
 
+#include "perf_common.h"
 #include "sl_pkt.h"
 #include "sl_ratelimit.h"
 
@@ -33,12 +34,6 @@
 
 static struct rte_mempool *pool;
 static struct sl_lcore_stats st;
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 static void set_packet(struct rte_mbuf *m, uint32_t src)
 {
@@ -76,8 +71,7 @@ static double run(struct sl_rl_table *t, const struct sl_rl_policy *p, uint64_t 
 		rte_pktmbuf_free_bulk(pkts, keep);
 		v[b] = t1 - t0 - stamp;
 	}
-	qsort(v, BURSTS, sizeof(*v), cmp_u64);
-	return (double)v[BURSTS / 2] / BURST;
+	return (double)perf_median(v, BURSTS) / BURST;
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -109,13 +103,7 @@ int main(int argc, char **argv)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		return 1;
-	uint64_t s[1000];
-	for (unsigned i = 0; i < 1000; i++) {
-		uint64_t a = rte_rdtsc_precise();
-		s[i] = rte_rdtsc_precise() - a;
-	}
-	qsort(s, 1000, sizeof(*s), cmp_u64);
-	uint64_t stamp = s[500];
+	uint64_t stamp = perf_stamp_cost();
 	struct sl_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	struct sl_config_ratelimit *rl = &cfg.ratelimit;

@@ -40,7 +40,11 @@ PROBLEM_405 = {"responses": {"405": {"content": {"application/problem+json": {
 
 def _operation(path, method, status):
     known = False
-    for tmpl, item in spec()["paths"].items():
+    # The most specific template first: /sets/{name}/entries before /sets/{name}
+    # (a parameter may hold a '/', as a route's prefix does).
+    paths = sorted(spec()["paths"].items(),
+                   key=lambda kv: -len(re.sub(r"\{[^}]+\}", "", kv[0])))
+    for tmpl, item in paths:
         rx = "^" + re.sub(r"\\\{[^}]+\\\}", ".+", re.escape(tmpl)) + "$"
         if re.match(rx, path):
             known = True

@@ -129,3 +129,24 @@ def test_scan_from_outside(topo, dut):
     finally:
         nmap.kill()
         nmap.wait()
+
+
+# Test the exemption: a source in the reputation's exempt set scans like
+# h3 did above and is not blocked (its score is kept); a block by hand
+# still applies to it.
+def test_exempt_set_never_blocked_automatically(topo, dut):
+    cfg = dut.api("/api/v1/config")
+    cfg["sets"] = [{"name": "allowlist", "max_ipv4": 16, "max_ipv6": 16}]
+    cfg["ratelimit"]["reputation"]["exempt_set"] = "allowlist"
+    dut.api("/api/v1/config", method="PUT", body=cfg)
+    dut.api("/api/v1/sets/allowlist/entries", method="POST", body={"add": ["10.1.0.0/28"]})
+    scan(topo, host="h1", target="10.2.0.3")
+    assert "10.1.0.2/32" not in blocks(dut)
+    top = {s["source"]: s for s in dut.api("/api/v1/sources/top?by=packets")["sources"]}
+    assert top["10.1.0.2/32"]["score"] >= 50, top["10.1.0.2/32"]
+    assert " 3 received" in ping(topo, "h1", "10.2.0.3").stdout
+    dut.api("/api/v1/blocks", method="POST", body={"source": "10.1.0.2", "duration": "1m"},
+            expect=201)
+    assert " 0 received" in ping(topo, "h1", "10.2.0.3", count=2, check=False).stdout
+    dut.api("/api/v1/blocks/10.1.0.2", method="DELETE")
+    assert dut.api("/api/v1/sets/allowlist")["exempt_from_blocks"] is True

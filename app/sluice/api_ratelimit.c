@@ -36,7 +36,7 @@ void sl_api_sources_top(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 		return;
 	struct sl_lcore_stats sum;
 	sl_stats_sum(&sum);
-	json_t *list = sl_rl_top_json(app->rl, app->cfg, (unsigned)limit,
+	json_t *list = sl_rl_top_json(app->rl, app->cfg, &app->dp->rl, (unsigned)limit,
 				      by == NULL || strcmp(by, "drops") == 0, rte_rdtsc(), app->tsc_hz);
 	sl_mgmt_respond_json(resp, 200, json_pack("{s:s, s:I, s:I, s:I, s:o}",
 		"by", by != NULL ? by : "drops", "tracked", (json_int_t)app->rl->in_use,

@@ -129,12 +129,17 @@ struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint6
 		goto fail;
 	dp->flow_on = cfg->flow.enabled && app->flows != NULL;
 	sl_dp_flow_policy(cfg, &dp->flow);
+	if (sl_app_sets_prepare(app, cfg, dp, err, err_len) < 0)
+		goto fail;
 	sl_rl_policy_build(cfg, app->tsc_hz, &dp->rl);
+	if (cfg->ratelimit.reputation.exempt_set >= 0)
+		dp->rl.rep.exempt = dp->sets[cfg->ratelimit.reputation.exempt_set];
 	if (dp->rl.on)
 		dp->flow.sources = &dp->rl;
 	bool failed;
 	/* The rules the tries point at are the snapshot's own copy. */
-	dp->acl = sl_acl_build(dp->cfg, app->n_workers, app->socket, &failed, err, err_len);
+	dp->acl = sl_acl_build(dp->cfg, dp->sets, app->n_workers, app->socket, &failed, err,
+			       err_len);
 	if (failed)
 		goto fail;
 	if (dp->acl != NULL)
@@ -151,6 +156,8 @@ void sl_dp_free(struct sl_dp *dp)
 	if (dp == NULL)
 		return;
 	sl_acl_free(dp->acl);
+	for (uint32_t m = dp->sets_made; m != 0; m &= m - 1)
+		sl_pset_free(dp->sets[__builtin_ctz(m)]);
 	sl_ipstack_tables_free(dp->ip);
 	sl_config_free(dp->cfg);
 	rte_free(dp);
@@ -239,6 +246,7 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	/* Workers report quiescence every loop (microseconds): a short wait. */
 	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
 	sl_acl_carry(dp->acl, old->acl);   /* old is out of the workers' hands */
+	sl_app_sets_commit(app, dp);
 	if (app->rl != NULL)
 		app->rl->offence_memory = dp->rl.rep.block_max;
 	sl_dp_free(old);

@@ -389,6 +389,7 @@ static int start_api(struct sl_app *app, const struct sl_config *cfg)
 		.timeout_s = cfg->api.timeout_s,
 		.memory_limit = cfg->api.memory_limit,
 		.max_body = cfg->api.max_body,
+		.bulk_max_body = cfg->api.max_bulk_body,
 		.routes = sl_api_routes,
 		.n_routes = sl_api_n_routes,
 		.handler_arg = app,
@@ -455,6 +456,7 @@ static void shutdown_app(struct sl_app *app)
 	for (uint16_t p = 0; p < SL_MAX_PORTS; p++)
 		rte_free(app->steer[p]);
 	sl_dp_free(app->dp);
+	sl_app_sets_free(app);
 	sl_config_free(app->cfg);
 	rte_ring_free(app->punt);
 	rte_mempool_free(app->pool);
@@ -486,6 +488,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	app->dp = sl_dp_build(app, cfg, app->generation, err, sizeof(err));
 	if (app->dp == NULL)
 		return fatal(err);
+	sl_app_sets_commit(app, app->dp);
 	sl_ipstack_ctl_sync_static(&app->ctl, app->dp->ip, cfg, rte_rdtsc());
 	sl_app_blocks_init(app);
 	if (sl_app_load_token(cfg, app->token, sizeof(app->token), err, sizeof(err)) < 0)

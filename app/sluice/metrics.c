@@ -358,6 +358,7 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	sl_metrics_render_acl(app, b);
 	sl_metrics_render_ratelimit(app, b, &sum);
 	sl_metrics_render_blocks(app, b);
+	sl_metrics_render_sets(app, b);
 	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",
 	      (double)rte_mempool_avail_count(app->pool));
 	gauge(b, "sluice_mbuf_pool_size", "Mbufs in the packet pool, free or in use.",

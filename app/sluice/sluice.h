@@ -25,6 +25,7 @@
 #include "sl_ipstack.h"
 #include "sl_mgmt.h"
 #include "sl_port.h"
+#include "sl_prefixset.h"
 #include "sl_ratelimit.h"
 #include "sl_supervisor.h"
 
@@ -43,6 +44,9 @@ struct sl_dp {
 	struct sl_flow_policy flow;
 	struct sl_acl *acl;                 /**< NULL: the acl stage has nothing to do */
 	struct sl_rl_policy rl;             /**< the levels' limits */
+	struct sl_pset *sets[SL_CONFIG_MAX_SETS]; /**< by index in cfg->sets (runtime objects) */
+	uint32_t sets_made;                 /**< sets this snapshot created: freed with it unless
+					         the apply commits them */
 };
 
 struct sl_rxq {
@@ -90,6 +94,7 @@ struct sl_app {
 	struct sl_lb *lb;             /**< services; NULL without a flow section */
 	struct sl_frag_table *frags;  /**< fragmented datagrams; NULL without a flow section */
 	struct sl_rl_table *rl;       /**< sources; NULL without a ratelimit section */
+	struct sl_pset *sets[SL_CONFIG_MAX_SETS]; /**< by index in cfg->sets */
 	struct rte_ring *handoff[SL_MAX_WORKERS][SL_MAX_WORKERS]; /**< [from][to] */
 	/** Per port: where its RSS sends replies, for source NAT's port choice;
 	 *  NULL where the port does not spread by a hash sluice can follow. */
@@ -204,6 +209,27 @@ void sl_api_blocks_post(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 void sl_api_blocks_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			  void *arg);
 void sl_metrics_render_blocks(struct sl_app *app, struct sl_buf *b);
+
+/* api_sets.c: prefix sets, runtime objects beside the snapshot */
+/**
+ * The sets of @p cfg into @p dp->sets: the running set where its sizes
+ * are unchanged, else a new one, filled from the running one (resized) or
+ * from its journal. -1 with @p err naming the field.
+ */
+int sl_app_sets_prepare(struct sl_app *app, const struct sl_config *cfg, struct sl_dp *dp,
+			char *err, size_t err_len);
+/**
+ * @p dp (published; the one before it out of the workers' hands) holds
+ * the running sets now: new ones start journaling, replaced ones are
+ * freed, removed ones are freed with their journal.
+ */
+void sl_app_sets_commit(struct sl_app *app, struct sl_dp *dp);
+void sl_app_sets_free(struct sl_app *app);
+void sl_api_sets_list(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_sets_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_sets_change(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			void *arg);
+void sl_metrics_render_sets(struct sl_app *app, struct sl_buf *b);
 
 /* api.c */
 /** The answer to a refused apply: 409 (restart), 500 (save) or 422 with the field. */

@@ -57,6 +57,10 @@ static const char usage_text[] =
 	"  blocks                 blocked sources: cause, time left, offences, reason\n"
 	"  blocks add ADDR DURATION [REASON]   block a source by hand (\"10m\", \"1h\")\n"
 	"  blocks del ADDR        lift a block\n"
+	"  sets                   prefix sets: entries, sizes, memory, rules naming them\n"
+	"  sets show NAME         a set's prefixes, one per line\n"
+	"  sets add NAME PREFIX...   add prefixes (sets del NAME PREFIX... deletes)\n"
+	"  sets load NAME FILE|-  make a set exactly the file's prefixes (one a line)\n"
 	"  ports                  list the ports\n"
 	"  ports show NAME        one port with its extended statistics\n"
 	"  health                 readiness checks; exit 1 if not ready\n"
@@ -348,6 +352,8 @@ static int run(const struct ctl *c, int argc, char **argv)
 	}
 	if (strcmp(cmd, "blocks") == 0)
 		return ctl_cmd_blocks(c, argc - 1, argv + 1);
+	if (strcmp(cmd, "sets") == 0)
+		return ctl_cmd_sets(c, argc - 1, argv + 1);
 	if (strcmp(cmd, "acl") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE : ctl_cmd_acl(c);
 	if (strcmp(cmd, "health") == 0)

@@ -7,13 +7,20 @@
  * network order. The rules give values in host order; rte_acl matches the
  * two (the unit tests hold it to the linear matcher on random rules).
  *
- *   IPv4 key (20 bytes)         IPv6 key (44 bytes)
+ *   IPv4 key (28 bytes)         IPv6 key (52 bytes)
  *   0  proto                    0  proto
  *   4  source                   4  source, four 4-byte groups
  *   8  destination              20 destination, four groups
  *   12 sport, dport             36 sport, dport
  *   16 in_port, zone bit,       40 in_port, zone bit, dscp, tcp flags
  *      dscp, tcp flags
+ *   20 source's sets            44 source's sets
+ *   24 destination's sets       48 destination's sets
+ *
+ * A set is one bit (its index in "sets"): the stage looks the addresses up
+ * in the sets the rules name (LPM, a burst at a time) and the rule matches
+ * the bit. The two set fields are left out of a trie whose rules name no
+ * set, so rules without sets pay nothing for them.
  *
  * A rule is added with priority n - i, so the first that matches wins, and
  * with userdata i + 1 (0 means no rule matched: the default).
@@ -38,6 +45,7 @@ struct key4 {
 	uint32_t src, dst;
 	uint16_t sport, dport;
 	uint8_t port, zone, dscp, flags;
+	uint32_t src_sets, dst_sets;
 };
 
 struct key6 {
@@ -45,11 +53,13 @@ struct key6 {
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
 	uint8_t port, zone, dscp, flags;
+	uint32_t src_sets, dst_sets;
 };
 
-enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_PORT, F4_ZONE, F4_DSCP, F4_FLAGS, F4_N };
+enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_PORT, F4_ZONE, F4_DSCP, F4_FLAGS,
+       F4_SRC_SETS, F4_DST_SETS, F4_N };
 enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPORT, F6_PORT,
-       F6_ZONE, F6_DSCP, F6_FLAGS, F6_N };
+       F6_ZONE, F6_DSCP, F6_FLAGS, F6_SRC_SETS, F6_DST_SETS, F6_N };
 
 RTE_ACL_RULE_DEF(rule4, F4_N);
 RTE_ACL_RULE_DEF(rule6, F6_N);
@@ -67,6 +77,8 @@ static const struct rte_acl_field_def defs4[F4_N] = {
 	DEF(BITMASK, 1, F4_ZONE, 4, offsetof(struct key4, zone)),
 	DEF(BITMASK, 1, F4_DSCP, 4, offsetof(struct key4, dscp)),
 	DEF(BITMASK, 1, F4_FLAGS, 4, offsetof(struct key4, flags)),
+	DEF(BITMASK, 4, F4_SRC_SETS, 5, offsetof(struct key4, src_sets)),
+	DEF(BITMASK, 4, F4_DST_SETS, 6, offsetof(struct key4, dst_sets)),
 };
 
 static const struct rte_acl_field_def defs6[F6_N] = {
@@ -85,6 +97,8 @@ static const struct rte_acl_field_def defs6[F6_N] = {
 	DEF(BITMASK, 1, F6_ZONE, 10, offsetof(struct key6, zone)),
 	DEF(BITMASK, 1, F6_DSCP, 10, offsetof(struct key6, dscp)),
 	DEF(BITMASK, 1, F6_FLAGS, 10, offsetof(struct key6, flags)),
+	DEF(BITMASK, 4, F6_SRC_SETS, 11, offsetof(struct key6, src_sets)),
+	DEF(BITMASK, 4, F6_DST_SETS, 12, offsetof(struct key6, dst_sets)),
 };
 
 /* ---------------------------------------------------------------- keys */
@@ -146,7 +160,14 @@ static void bitmask(struct rte_acl_field *f, int value, uint8_t mask)
 	f->mask_range.u8 = value >= 0 ? mask : 0;
 }
 
-/* The fields both families share, given where they are in the rule. */
+static void set_bit(struct rte_acl_field *f, int set)
+{
+	f->value.u32 = set >= 0 ? 1u << set : 0;
+	f->mask_range.u32 = f->value.u32;
+}
+
+/* The fields both families share, given where they are in the rule
+ * (@p tail: port, zone, dscp, flags, then the two sets). */
 static void common_fields(const struct sl_config_acl_rule *r, struct rte_acl_field *proto,
 			  struct rte_acl_field *sport, struct rte_acl_field *dport,
 			  struct rte_acl_field *tail)
@@ -161,6 +182,8 @@ static void common_fields(const struct sl_config_acl_rule *r, struct rte_acl_fie
 	bitmask(&tail[2], r->dscp, 0x3f);
 	tail[3].value.u8 = r->flags_value;
 	tail[3].mask_range.u8 = r->flags_mask;
+	set_bit(&tail[4], r->src_set);
+	set_bit(&tail[5], r->dst_set);
 }
 
 static void rule4_of(const struct sl_config_acl_rule *r, uint32_t i, uint32_t n,
@@ -215,15 +238,23 @@ static struct rte_acl_ctx *build_trie(const struct sl_config_acl *cfg, uint8_t a
 	static unsigned serial;   /* context names are global to the process */
 	bool v4 = af == SL_AF_INET;
 	uint32_t count = 0;
-	for (uint32_t i = 0; i < cfg->n_rules; i++)
-		count += cfg->rules[i].af == 0 || cfg->rules[i].af == af;
+	bool sets = false;
+	for (uint32_t i = 0; i < cfg->n_rules; i++) {
+		const struct sl_config_acl_rule *r = &cfg->rules[i];
+		bool mine = r->af == 0 || r->af == af;
+		count += mine;
+		sets |= mine && (r->src_set >= 0 || r->dst_set >= 0);
+	}
 	if (count == 0)
 		return NULL;
+	/* The set fields come last: a trie without them reads a prefix of
+	 * each rule and of each key. */
+	unsigned n_fields = v4 ? (sets ? F4_N : F4_SRC_SETS) : (sets ? F6_N : F6_SRC_SETS);
 	char name[RTE_ACL_NAMESIZE];
 	snprintf(name, sizeof(name), "sl_acl%c_%u", v4 ? '4' : '6', serial++);
 	struct rte_acl_param param = {
 		.name = name, .socket_id = socket,
-		.rule_size = v4 ? RTE_ACL_RULE_SZ(F4_N) : RTE_ACL_RULE_SZ(F6_N),
+		.rule_size = RTE_ACL_RULE_SZ(n_fields),
 		.max_rule_num = count,
 	};
 	struct rte_acl_ctx *ctx = rte_acl_create(&param);
@@ -246,8 +277,8 @@ static struct rte_acl_ctx *build_trie(const struct sl_config_acl *cfg, uint8_t a
 			rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&x, 1);
 		}
 	}
-	struct rte_acl_config bc = {.num_categories = 1, .num_fields = v4 ? F4_N : F6_N};
-	memcpy(bc.defs, v4 ? defs4 : defs6, v4 ? sizeof(defs4) : sizeof(defs6));
+	struct rte_acl_config bc = {.num_categories = 1, .num_fields = n_fields};
+	memcpy(bc.defs, v4 ? defs4 : defs6, n_fields * sizeof(defs4[0]));
 	if (rc == 0)
 		rc = rte_acl_build(ctx, &bc);
 	if (rc != 0) {
@@ -259,8 +290,8 @@ static struct rte_acl_ctx *build_trie(const struct sl_config_acl *cfg, uint8_t a
 	return ctx;
 }
 
-struct sl_acl *sl_acl_build(const struct sl_config *cfg, unsigned n_workers, int socket,
-			    bool *failed, char *err, size_t err_len)
+struct sl_acl *sl_acl_build(const struct sl_config *cfg, struct sl_pset *const *sets,
+			    unsigned n_workers, int socket, bool *failed, char *err, size_t err_len)
 {
 	const struct sl_config_acl *c = &cfg->acl;
 	*failed = false;
@@ -291,9 +322,16 @@ struct sl_acl *sl_acl_build(const struct sl_config *cfg, unsigned n_workers, int
 	}
 	acl->actions[0] = c->default_action;
 	for (uint32_t i = 0; i < c->n_rules; i++) {
-		acl->actions[i + 1] = c->rules[i].action;
-		acl->levels[i + 1] = c->rules[i].level > 0 ? (uint8_t)c->rules[i].level : 0;
+		const struct sl_config_acl_rule *r = &c->rules[i];
+		acl->actions[i + 1] = r->action;
+		acl->levels[i + 1] = r->level > 0 ? (uint8_t)r->level : 0;
+		if (r->src_set >= 0)
+			acl->src_sets |= 1u << r->src_set;
+		if (r->dst_set >= 0)
+			acl->dst_sets |= 1u << r->dst_set;
 	}
+	for (unsigned i = 0; i < cfg->n_sets && sets != NULL; i++)
+		acl->sets[i] = sets[i];
 	err[0] = '\0';
 	acl->ctx4 = build_trie(c, SL_AF_INET, socket, err, err_len);
 	if (err[0] == '\0')
@@ -389,6 +427,63 @@ void sl_acl_carry(struct sl_acl *next, const struct sl_acl *old)
 
 /* ---------------------------------------------------------- the stage */
 
+/* The set bits of @p n IPv4 keys: one bulk lookup per set the rules name. */
+static void sets4(const struct sl_acl *acl, struct key4 *k, uint16_t n)
+{
+	uint32_t ip[n], bits[n];
+	for (unsigned side = 0; side < 2 && n > 0; side++) {
+		uint32_t named = side == 0 ? acl->src_sets : acl->dst_sets;
+		if (named == 0)
+			continue;
+		for (uint16_t j = 0; j < n; j++) {
+			ip[j] = rte_be_to_cpu_32(side == 0 ? k[j].src : k[j].dst);
+			bits[j] = 0;
+		}
+		for (uint32_t m = named; m != 0; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			sl_pset_lookup4(acl->sets[s], ip, bits, 1u << s, n);
+		}
+		for (uint16_t j = 0; j < n; j++)
+			*(side == 0 ? &k[j].src_sets : &k[j].dst_sets) = rte_cpu_to_be_32(bits[j]);
+	}
+}
+
+static void sets6(const struct sl_acl *acl, struct key6 *k, uint16_t n)
+{
+	uint8_t ip[n][16];
+	uint32_t bits[n];
+	for (unsigned side = 0; side < 2 && n > 0; side++) {
+		uint32_t named = side == 0 ? acl->src_sets : acl->dst_sets;
+		if (named == 0)
+			continue;
+		for (uint16_t j = 0; j < n; j++) {
+			memcpy(ip[j], side == 0 ? k[j].src : k[j].dst, 16);
+			bits[j] = 0;
+		}
+		for (uint32_t m = named; m != 0; m &= m - 1) {
+			unsigned s = (unsigned)__builtin_ctz(m);
+			sl_pset_lookup6(acl->sets[s], ip, bits, 1u << s, n);
+		}
+		for (uint16_t j = 0; j < n; j++)
+			*(side == 0 ? &k[j].src_sets : &k[j].dst_sets) = rte_cpu_to_be_32(bits[j]);
+	}
+}
+
+/* The same for one packet's addresses, by single lookups. */
+static void sets_one(const struct sl_acl *acl, uint8_t af, const uint8_t *src,
+		     const uint8_t *dst, uint32_t *src_sets, uint32_t *dst_sets)
+{
+	uint32_t s = 0, d = 0;
+	for (uint32_t m = acl->src_sets; m != 0; m &= m - 1)
+		if (sl_pset_contains(acl->sets[__builtin_ctz(m)], af, src))
+			s |= 1u << __builtin_ctz(m);
+	for (uint32_t m = acl->dst_sets; m != 0; m &= m - 1)
+		if (sl_pset_contains(acl->sets[__builtin_ctz(m)], af, dst))
+			d |= 1u << __builtin_ctz(m);
+	*src_sets = rte_cpu_to_be_32(s);
+	*dst_sets = rte_cpu_to_be_32(d);
+}
+
 /* A denial counts against the source's reputation. */
 static inline void deny_event(struct sl_acl_worker *w, struct rte_mbuf *m, uint64_t now)
 {
@@ -426,6 +521,8 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 		key4_of(acl, pkts[at4[j]], &k4[j]);
 		data[j] = (const uint8_t *)&k4[j];
 	}
+	if ((acl->src_sets | acl->dst_sets) != 0)
+		sets4(acl, k4, n4);
 	if (n4 > 0)
 		rte_acl_classify(acl->ctx4, data, res, n4, 1);
 	for (uint16_t j = 0; j < n4; j++)
@@ -434,6 +531,8 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 		key6_of(acl, pkts[at6[j]], &k6[j]);
 		data[j] = (const uint8_t *)&k6[j];
 	}
+	if ((acl->src_sets | acl->dst_sets) != 0)
+		sets6(acl, k6, n6);
 	if (n6 > 0)
 		rte_acl_classify(acl->ctx6, data, res, n6, 1);
 	for (uint16_t j = 0; j < n6; j++)
@@ -472,11 +571,14 @@ uint32_t sl_acl_classify_one(const struct sl_acl *acl, struct rte_mbuf *m)
 	if (sl_pkt_meta(m)->l3_type == SL_L3_IPV4 && acl->ctx4 != NULL) {
 		struct key4 k;
 		key4_of(acl, m, &k);
+		sets_one(acl, SL_AF_INET, (const uint8_t *)&k.src, (const uint8_t *)&k.dst,
+			 &k.src_sets, &k.dst_sets);
 		const uint8_t *d = (const uint8_t *)&k;
 		rte_acl_classify(acl->ctx4, &d, &r, 1, 1);
 	} else if (sl_pkt_meta(m)->l3_type == SL_L3_IPV6 && acl->ctx6 != NULL) {
 		struct key6 k;
 		key6_of(acl, m, &k);
+		sets_one(acl, SL_AF_INET6, k.src, k.dst, &k.src_sets, &k.dst_sets);
 		const uint8_t *d = (const uint8_t *)&k;
 		rte_acl_classify(acl->ctx6, &d, &r, 1, 1);
 	}
@@ -494,7 +596,8 @@ static bool prefix_holds(const struct sl_prefix *p, const uint8_t *a)
 	return bits == 0 || ((a[bytes] ^ b[bytes]) & (0xff << (8 - bits))) == 0;
 }
 
-uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct rte_mbuf *m)
+uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct sl_pset *const *sets,
+			     struct rte_mbuf *m)
 {
 	/* Its own reading of the headers, not the stage's: a mistake there
 	 * must show as a disagreement. */
@@ -526,7 +629,11 @@ uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct rte_mbuf *m)
 		    sport < r->sport_lo || sport > r->sport_hi ||
 		    dport < r->dport_lo || dport > r->dport_hi ||
 		    (r->has_src && !prefix_holds(&r->src, src)) ||
-		    (r->has_dst && !prefix_holds(&r->dst, dst)))
+		    (r->has_dst && !prefix_holds(&r->dst, dst)) ||
+		    (r->src_set >= 0 && !sl_pset_contains_linear(sets[r->src_set],
+								 v4 ? SL_AF_INET : SL_AF_INET6, src)) ||
+		    (r->dst_set >= 0 && !sl_pset_contains_linear(sets[r->dst_set],
+								 v4 ? SL_AF_INET : SL_AF_INET6, dst)))
 			continue;
 		return i + 1;
 	}

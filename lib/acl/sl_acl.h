@@ -24,6 +24,7 @@
 
 #include "sl_config.h"
 #include "sl_ipstack.h"
+#include "sl_prefixset.h"
 #include "sl_ratelimit.h"
 #include "sl_stats.h"
 
@@ -43,16 +44,19 @@ struct sl_acl {
 	struct sl_acl_counter **count;    /**< [worker][n_rules + 1], each worker's own lines */
 	struct sl_acl_counter *base;      /**< [n_rules + 1]: carried from earlier compilations */
 	uint8_t zone_bit[SL_MAX_PORTS];   /**< 1 << the zone of each port */
+	uint32_t src_sets, dst_sets;      /**< bits of the sets rules name for each address */
+	struct sl_pset *sets[SL_CONFIG_MAX_SETS]; /**< the snapshot's, by index in "sets" */
 	uint64_t compile_us;              /**< how long building the tries took */
 };
 
 /**
- * Compile @p cfg's ACL for @p n_workers workers; NULL when the ACL has
- * nothing to do (no section, or no rule and "default": "allow"), or on
+ * Compile @p cfg's ACL for @p n_workers workers, its rules' sets being
+ * @p sets (by index in cfg->sets; they outlive the ACL); NULL when the ACL
+ * has nothing to do (no section, or no rule and "default": "allow"), or on
  * failure with @p err set (then *failed is true).
  */
-struct sl_acl *sl_acl_build(const struct sl_config *cfg, unsigned n_workers, int socket,
-			    bool *failed, char *err, size_t err_len);
+struct sl_acl *sl_acl_build(const struct sl_config *cfg, struct sl_pset *const *sets,
+			    unsigned n_workers, int socket, bool *failed, char *err, size_t err_len);
 
 void sl_acl_free(struct sl_acl *acl);
 
@@ -86,10 +90,12 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 
 /**
  * The reference matcher: rule number + 1 of the first of @p cfg's rules
- * that matches parsed packet @p m, or 0. A loop over the rules, for tests
- * and the fuzzer to hold the tries against. Thread: any.
+ * that matches parsed packet @p m, or 0. A loop over the rules (and over
+ * the entries of @p sets), for tests and the fuzzer to hold the tries and
+ * the LPMs against. Thread: management (the sets' entries).
  */
-uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct rte_mbuf *m);
+uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct sl_pset *const *sets,
+			     struct rte_mbuf *m);
 
 /** What the tries decide for @p m, the same way: rule + 1, or 0. Thread: any. */
 uint32_t sl_acl_classify_one(const struct sl_acl *acl, struct rte_mbuf *m);

@@ -189,6 +189,12 @@ int cfg_parse_services(struct pctx *c, const json_t *v);
 /* With TCP health checks, no source NAT range may hold their source ports. */
 int cfg_check_probe_ports(struct pctx *c);
 
+/* sl_config_set.c */
+int cfg_parse_sets(struct pctx *c, const json_t *v);
+json_t *cfg_sets_json(const struct sl_config *cfg);
+/* A set's name into its index in "sets" (parsed first of all). */
+int cfg_get_set_ref(struct pctx *c, const char *path, const json_t *v, int8_t *out);
+
 /* sl_config_acl.c */
 int cfg_parse_acl(struct pctx *c, const json_t *v);
 json_t *cfg_acl_json(const struct sl_config *cfg);
@@ -196,7 +202,7 @@ json_t *cfg_acl_json(const struct sl_config *cfg);
 /* sl_config_ratelimit.c */
 void cfg_ratelimit_defaults(struct sl_config_ratelimit *rl);
 int cfg_parse_ratelimit(struct pctx *c, const json_t *v);
-json_t *cfg_ratelimit_json(const struct sl_config_ratelimit *rl);
+json_t *cfg_ratelimit_json(const struct sl_config *cfg);
 
 /* sl_config_route.c */
 int cfg_parse_routes(struct pctx *c, const json_t *v);

@@ -175,6 +175,7 @@ static const struct field api_fields[] = {
 	F_FN("timeout", api_timeout),
 	F_NUM("memory_limit", K_SIZE, struct sl_config_api, memory_limit, 16 << 10, 16 << 20),
 	F_NUM("max_body", K_SIZE, struct sl_config_api, max_body, 1 << 10, 64 << 20),
+	F_NUM("max_bulk_body", K_SIZE, struct sl_config_api, max_bulk_body, 1 << 20, 1 << 30),
 };
 
 static int parse_api(struct pctx *c, const json_t *v)
@@ -235,6 +236,7 @@ static void set_defaults(struct sl_config *cfg)
 	cfg->api.timeout_s = 10;
 	cfg->api.memory_limit = 64 << 10;
 	cfg->api.max_body = 1 << 20;
+	cfg->api.max_bulk_body = 64 << 20;
 	cfg->log.level = SL_LOG_INFO;
 	cfg->workers.idle_sleep_us = 0;
 	cfg->workers.burst = 32;
@@ -268,6 +270,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_parse_services(c, v);
 	if (strcmp(key, "acl") == 0)
 		return cfg_parse_acl(c, v);
+	if (strcmp(key, "sets") == 0)
+		return cfg_parse_sets(c, v);
 	if (strcmp(key, "ratelimit") == 0)
 		return cfg_parse_ratelimit(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
@@ -297,11 +301,15 @@ static int parse_root(struct pctx *c, const json_t *doc)
 
 	if (!json_is_object(doc))
 		return cfg_fail(c, "config", "expected an object");
+	/* Sets first: rules and the reputation name them. */
+	const json_t *sets = json_object_get(doc, "sets");
+	if (sets != NULL && parse_section(c, "sets", sets) != 0)
+		return -EINVAL;
 	json_object_foreach((json_t *)doc, key, v) {
 		if (strcmp(key, "ports") == 0)
 			ports = v;
-		if (strcmp(key, "acl") == 0)
-			continue;       /* after everything: below */
+		if (strcmp(key, "acl") == 0 || strcmp(key, "sets") == 0)
+			continue;       /* after everything: below; sets: above */
 		/* Keys are unique, so each of after_ports is held at most once. */
 		if (ports == NULL && names_ports(key)) {
 			later[n_later] = key;

@@ -118,6 +118,7 @@ struct sl_config_api {
 	uint32_t timeout_s;         /**< idle connection timeout, default 10 */
 	uint32_t memory_limit;      /**< per-connection pool bytes, default 65536 */
 	uint32_t max_body;          /**< largest request body bytes, default 1 MiB */
+	uint32_t max_bulk_body;     /**< the same for bulk endpoints (set entries), default 64 MiB */
 };
 
 struct sl_config_log {
@@ -225,6 +226,19 @@ struct sl_config_service {
 	} health;
 };
 
+#define SL_CONFIG_MAX_SETS 32
+
+/**
+ * A named prefix set ("sets[]"): its entries are runtime objects (REST,
+ * journaled beside the config); the config gives its name and sizes.
+ */
+struct sl_config_set {
+	char name[SL_CONFIG_NAME_MAX];  /**< [a-z0-9_-]{1,15}, unique */
+	uint32_t max_ipv4, max_ipv6;    /**< entries per family; 0: that family not held */
+	uint32_t ipv4_groups;           /**< /24s that may hold longer prefixes (1 KiB each) */
+	uint32_t ipv6_groups;           /**< 256-entry IPv6 tables past /24 (1 KiB each, twice) */
+};
+
 #define SL_CONFIG_MAX_ACL_RULES 65536
 #define SL_CONFIG_ACL_NAME_MAX 32
 
@@ -248,6 +262,7 @@ struct sl_config_acl_rule {
 	uint16_t dport_lo, dport_hi;
 	uint8_t flags_value, flags_mask; /**< TCP: (flags & mask) == value; 0/0 any */
 	int8_t level;             /**< allow: the rate-limit level (ratelimit.levels index); -1 default */
+	int8_t src_set, dst_set;  /**< sets[] index the address must be in; -1 any */
 };
 
 /** The "acl" section: present (enabled) or not; rules in order. */
@@ -293,6 +308,7 @@ struct sl_config_reputation {
 	uint64_t scan_window_us;          /**< default 10 s */
 	uint64_t block_us;                /**< the first block's length; default 60 s */
 	uint64_t block_max_us;            /**< a repeat offender's block doubles up to this; default 1 d */
+	int8_t exempt_set;                /**< sets[] index never blocked automatically; -1 none */
 };
 
 /** The "ratelimit" section: per-source limits by level. */
@@ -329,6 +345,8 @@ struct sl_config {
 	struct sl_config_dnat dnat[SL_CONFIG_MAX_DNAT];
 	unsigned n_services;
 	struct sl_config_service *services; /**< heap array of n_services */
+	unsigned n_sets;
+	struct sl_config_set sets[SL_CONFIG_MAX_SETS];
 	struct sl_config_acl acl;
 	struct sl_config_ratelimit ratelimit;
 };
@@ -410,6 +428,10 @@ const char *sl_config_rep_event_name(unsigned e);
 int sl_config_level_find(const struct sl_config *cfg, const char *name);
 
 /** An ACL rule as the config writes it (only the fields it sets); NULL on allocation failure. */
+/** Index of set @p name in cfg->sets, or -1. */
+int sl_config_set_find(const struct sl_config *cfg, const char *name);
+/** {"name", "max_ipv4", ...} of set @p i, the shape parse accepts; NULL on allocation failure. */
+json_t *sl_config_set_json(const struct sl_config_set *s);
 json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_config_acl_rule *r);
 
 /* Units and literals ("100Mbit", "5ms", "40%", "10.0.0.0/8"). */

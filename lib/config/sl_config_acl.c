@@ -9,7 +9,8 @@
  *        "src": "192.0.2.0/24", "proto": "tcp", "dport": 22},
  *       {"action": "reject", "in_port": "wan", "proto": "tcp",
  *        "dport": "1-1023", "tcp_flags": "syn/syn,ack"},
- *       {"action": "deny", "dst": "fd00:1::/64", "proto": "udp", "dscp": "ef"}
+ *       {"action": "deny", "dst": "fd00:1::/64", "proto": "udp", "dscp": "ef"},
+ *       {"action": "deny", "src_set": "blocklist"}
  *     ]
  *   }
  *
@@ -237,6 +238,16 @@ static int rule_level(struct pctx *c, const char *path, const json_t *v, void *o
 	return 0;
 }
 
+static int rule_src_set(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	return cfg_get_set_ref(c, path, v, &((struct sl_config_acl_rule *)obj)->src_set);
+}
+
+static int rule_dst_set(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	return cfg_get_set_ref(c, path, v, &((struct sl_config_acl_rule *)obj)->dst_set);
+}
+
 static const struct field rule_fields[] = {
 	F_FN("name", rule_name),
 	F_FN("action", rule_action),
@@ -244,6 +255,8 @@ static const struct field rule_fields[] = {
 	F_FN("zone", rule_zone),
 	F_FN("src", rule_src),
 	F_FN("dst", rule_dst),
+	F_FN("src_set", rule_src_set),
+	F_FN("dst_set", rule_dst_set),
 	F_FN("proto", rule_proto),
 	F_FN("sport", rule_sport),
 	F_FN("dport", rule_dport),
@@ -261,6 +274,7 @@ static void rule_defaults(struct sl_config_acl_rule *r)
 	r->proto = -1;
 	r->sport_hi = r->dport_hi = 65535;
 	r->level = -1;
+	r->src_set = r->dst_set = -1;
 }
 
 /* Checks across the rule's keys: the family its fields name, what needs which protocol. */
@@ -443,6 +457,10 @@ json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_con
 		cfg_put(o, "src", cfg_prefix_json(&r->src), &rc);
 	if (r->has_dst)
 		cfg_put(o, "dst", cfg_prefix_json(&r->dst), &rc);
+	if (r->src_set >= 0 && (unsigned)r->src_set < cfg->n_sets)
+		cfg_put(o, "src_set", json_string(cfg->sets[r->src_set].name), &rc);
+	if (r->dst_set >= 0 && (unsigned)r->dst_set < cfg->n_sets)
+		cfg_put(o, "dst_set", json_string(cfg->sets[r->dst_set].name), &rc);
 	if (r->proto >= 0)
 		cfg_put(o, "proto", protos[r->proto] != NULL ? json_string(protos[r->proto]) :
 			json_integer(r->proto), &rc);

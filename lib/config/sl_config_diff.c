@@ -213,6 +213,34 @@ static int diff_services(json_t *out, const struct sl_config *a, const struct sl
 	return rc;
 }
 
+/* Sets by name: "sets[blocklist].max_ipv4", or a whole set added/removed. */
+static int diff_sets(json_t *out, const struct sl_config *a, const struct sl_config *b)
+{
+	char path[PATH_LEN];
+	int rc = 0;
+	for (unsigned i = 0; rc == 0 && i < a->n_sets; i++) {
+		int j = sl_config_set_find(b, a->sets[i].name);
+		snprintf(path, sizeof(path), "sets[%s]", a->sets[i].name);
+		if (j >= 0) {
+			rc = diff_taken(out, path, sl_config_set_json(&a->sets[i]),
+					sl_config_set_json(&b->sets[j]));
+			continue;
+		}
+		json_t *old = sl_config_set_json(&a->sets[i]);
+		rc = old != NULL ? add_change(out, path, old, NULL) : -ENOMEM;
+		json_decref(old);
+	}
+	for (unsigned j = 0; rc == 0 && j < b->n_sets; j++) {
+		if (sl_config_set_find(a, b->sets[j].name) >= 0)
+			continue;
+		snprintf(path, sizeof(path), "sets[%s]", b->sets[j].name);
+		json_t *new = sl_config_set_json(&b->sets[j]);
+		rc = new != NULL ? add_change(out, path, NULL, new) : -ENOMEM;
+		json_decref(new);
+	}
+	return rc;
+}
+
 /* "acl.default", and rules by position: "acl.rules[3]", added or removed at the end. */
 static int diff_acl(json_t *out, const struct sl_config *a, const struct sl_config *b)
 {
@@ -282,10 +310,12 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 		rc = diff_taken(out, "nat", cfg_nat_json(a), cfg_nat_json(b));
 	if (rc == 0)
 		rc = diff_services(out, a, b);
+	if (rc == 0)
+		rc = diff_sets(out, a, b);
 	if (rc == 0 && (a->ratelimit.enabled || b->ratelimit.enabled))
 		rc = diff_taken(out, "ratelimit",
-				a->ratelimit.enabled ? cfg_ratelimit_json(&a->ratelimit) : json_object(),
-				b->ratelimit.enabled ? cfg_ratelimit_json(&b->ratelimit) : json_object());
+				a->ratelimit.enabled ? cfg_ratelimit_json(a) : json_object(),
+				b->ratelimit.enabled ? cfg_ratelimit_json(b) : json_object());
 	if (rc == 0 && (a->acl.enabled || b->acl.enabled))
 		rc = diff_acl(out, a, b);
 	return cfg_finish(out, rc);
@@ -397,6 +427,8 @@ int sl_config_check_live_change(const struct sl_config *cur,
 		return busy(err, err_len, "api.memory_limit", RESTART);
 	if (cur->api.max_body != next->api.max_body)
 		return busy(err, err_len, "api.max_body", RESTART);
+	if (cur->api.max_bulk_body != next->api.max_bulk_body)
+		return busy(err, err_len, "api.max_bulk_body", RESTART);
 	/* The connection table is sized and placed at start. */
 	if (cur->flow.enabled != next->flow.enabled)
 		return busy(err, err_len, "flow", RESTART);

@@ -150,6 +150,7 @@ json_t *cfg_api_json(const struct sl_config_api *api)
 	cfg_put(o, "timeout", units_json((uint64_t)api->timeout_s * 1000000, sl_format_duration_us), &rc);
 	cfg_put(o, "memory_limit", units_json(api->memory_limit, sl_format_size_bytes), &rc);
 	cfg_put(o, "max_body", units_json(api->max_body, sl_format_size_bytes), &rc);
+	cfg_put(o, "max_bulk_body", units_json(api->max_bulk_body, sl_format_size_bytes), &rc);
 	return cfg_finish(o, rc);
 }
 
@@ -227,9 +228,11 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 		cfg_put(o, "services", a, &rc);
 	}
 	if (cfg->ratelimit.enabled)
-		cfg_put(o, "ratelimit", cfg_ratelimit_json(&cfg->ratelimit), &rc);
+		cfg_put(o, "ratelimit", cfg_ratelimit_json(cfg), &rc);
 	if (cfg->acl.enabled)
 		cfg_put(o, "acl", cfg_acl_json(cfg), &rc);
+	if (cfg->n_sets > 0)
+		cfg_put(o, "sets", cfg_sets_json(cfg), &rc);
 	return cfg_finish(o, rc);
 }
 

@@ -193,6 +193,11 @@ static int rep_weights(struct pctx *c, const char *path, const json_t *v, void *
 	return 0;
 }
 
+static int rep_exempt(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	return cfg_get_set_ref(c, path, v, &((struct sl_config_reputation *)obj)->exempt_set);
+}
+
 static const struct field rep_fields[] = {
 	F_NUM("threshold", K_INT, struct sl_config_reputation, threshold, 1, 1000000000),
 	F_NUM("half_life", K_DURATION, struct sl_config_reputation, half_life_us, 1000000,
@@ -204,6 +209,7 @@ static const struct field rep_fields[] = {
 	F_NUM("block", K_DURATION, struct sl_config_reputation, block_us, 1000000, 86400000000LL),
 	F_NUM("block_max", K_DURATION, struct sl_config_reputation, block_max_us, 1000000,
 	      31536000000000LL),
+	F_FN("exempt_set", rep_exempt),
 };
 
 static int reputation(struct pctx *c, const char *path, const json_t *v, void *obj)
@@ -247,6 +253,7 @@ void cfg_ratelimit_defaults(struct sl_config_ratelimit *rl)
 	r->scan_window_us = 10000000;
 	r->block_us = 60000000;
 	r->block_max_us = 86400000000ULL;
+	r->exempt_set = -1;
 }
 
 const char *sl_config_rep_event_name(unsigned e)
@@ -276,8 +283,9 @@ static json_t *per_second_json(uint64_t v)
 	return json_string(buf);
 }
 
-json_t *cfg_ratelimit_json(const struct sl_config_ratelimit *rl)
+json_t *cfg_ratelimit_json(const struct sl_config *cfg)
 {
+	const struct sl_config_ratelimit *rl = &cfg->ratelimit;
 	char buf[SL_UNITS_STR_MAX];
 	json_t *o = json_object(), *a = json_array();
 	int rc = o != NULL && a != NULL ? 0 : -1;
@@ -341,6 +349,9 @@ json_t *cfg_ratelimit_json(const struct sl_config_ratelimit *rl)
 			cfg_put(j, "block", json_string(buf), &jr);
 			sl_format_duration_us(r->block_max_us, buf, sizeof(buf));
 			cfg_put(j, "block_max", json_string(buf), &jr);
+			if (r->exempt_set >= 0 && (unsigned)r->exempt_set < cfg->n_sets)
+				cfg_put(j, "exempt_set", json_string(cfg->sets[r->exempt_set].name),
+					&jr);
 		}
 		json_decref(w);
 		cfg_put(o, "reputation", cfg_finish(j, jr), &rc);

@@ -70,6 +70,7 @@ struct sl_mgmt_server {
 	unsigned n_routes;
 	char *token;                    /* NULL: auth off */
 	size_t max_body;                /* bytes */
+	size_t bulk_max_body;           /* bytes, for SL_MGMT_BULK routes */
 	void *handler_arg;
 	uint16_t port;                  /* bound port, host order */
 	/* Responses queued, by status (response_sanitize keeps it in range). */
@@ -81,6 +82,7 @@ struct conn_state {
 	bool started;           /* first access-handler call passed */
 	bool too_large;         /* body passed max_body: now discarded */
 	bool has_rest;
+	size_t max_body;        /* the route's limit */
 	enum sl_http_method method;
 	const struct sl_mgmt_route *route;
 	struct sl_buf body;
@@ -688,12 +690,17 @@ static bool declared_too_large(struct MHD_Connection *conn, size_t max_body)
 	return errno == ERANGE || v > max_body;
 }
 
+static size_t route_max_body(const struct sl_mgmt_server *s, const struct sl_mgmt_route *r)
+{
+	return r != NULL && (r->flags & SL_MGMT_BULK) ? s->bulk_max_body : s->max_body;
+}
+
 static enum MHD_Result too_large(struct sl_mgmt_server *s, struct MHD_Connection *conn,
-				 const char *method, const char *path)
+				 const char *method, const char *path, size_t limit)
 {
 	char detail[64];
 
-	snprintf(detail, sizeof(detail), "request body exceeds %zu bytes", s->max_body);
+	snprintf(detail, sizeof(detail), "request body exceeds %zu bytes", limit);
 	return send_problem(s, conn, method, path, 413, "Content Too Large", NULL, detail);
 }
 
@@ -724,8 +731,10 @@ static enum MHD_Result begin_request(struct sl_mgmt_server *s, struct MHD_Connec
 		return send_problem(s, conn, method, st->path, 405, "Method Not Allowed", allow,
 				    detail);
 	}
-	if (declared_too_large(conn, s->max_body))
-		return too_large(s, conn, method, st->path);
+	size_t limit = route_max_body(s, m.route);
+	if (declared_too_large(conn, limit))
+		return too_large(s, conn, method, st->path, limit);
+	st->max_body = limit;
 	st->route = m.route;
 	st->method = m.method;
 	st->has_rest = m.has_rest;
@@ -740,7 +749,7 @@ static enum MHD_Result finish_request(struct sl_mgmt_server *s, struct MHD_Conne
 	struct sl_mgmt_response resp;
 
 	if (st->too_large)
-		return too_large(s, conn, method, st->path);
+		return too_large(s, conn, method, st->path, st->max_body);
 	if (st->body.oom)
 		return send_problem(s, conn, method, st->path, 500, "Internal Server Error", NULL,
 				    "out of memory reading the request body");
@@ -773,7 +782,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		return begin_request(s, conn, st, method);
 	if (*upload_data_size == 0)
 		return finish_request(s, conn, st, method);
-	if (!st->too_large && *upload_data_size > s->max_body - st->body.len) {
+	if (!st->too_large && *upload_data_size > st->max_body - st->body.len) {
 		/* Keep reading (and dropping) the rest: MHD cannot answer
 		 * mid-body, and the connection timeout bounds the stream. */
 		st->too_large = true;
@@ -843,6 +852,7 @@ static struct sl_mgmt_server *server_alloc(const struct sl_mgmt_server_params *p
 	if (p->token != NULL && (s->token = strdup(p->token)) == NULL)
 		goto err_free_routes;
 	s->max_body = p->max_body ? p->max_body : DEFAULT_MAX_BODY;
+	s->bulk_max_body = p->bulk_max_body > s->max_body ? p->bulk_max_body : s->max_body;
 	s->handler_arg = p->handler_arg;
 	return s;
 

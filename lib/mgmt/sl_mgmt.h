@@ -93,6 +93,7 @@ typedef void (*sl_mgmt_handler_t)(const struct sl_mgmt_request *req,
 
 enum sl_mgmt_route_flags {
 	SL_MGMT_AUTH = 1 << 0,   /**< needs the bearer token */
+	SL_MGMT_BULK = 1 << 1,   /**< takes bodies up to bulk_max_body (lists of objects) */
 };
 
 struct sl_mgmt_route {
@@ -111,6 +112,7 @@ struct sl_mgmt_server_params {
 	unsigned timeout_s;
 	size_t memory_limit;       /**< per-connection pool bytes */
 	size_t max_body;           /**< larger bodies get 413 */
+	size_t bulk_max_body;      /**< the same for SL_MGMT_BULK routes; 0: max_body */
 	const struct sl_mgmt_route *routes;
 	unsigned n_routes;
 	void *handler_arg;

@@ -291,9 +291,10 @@ static void block_offender(const struct sl_rl_reputation *r, struct sl_rl_entry 
 			 __ATOMIC_RELAXED);
 }
 
-/* Add @p kind's weight to @p e's decayed score; block at the threshold. */
+/* Add @p kind's weight to @p e's decayed score; block at the threshold,
+ * unless source @p src is in the exempt set. */
 static void rep_event(const struct sl_rl_reputation *r, struct sl_rl_entry *e,
-		      enum sl_rep_event kind, uint64_t now)
+		      enum sl_rep_event kind, uint64_t now, uint8_t af, const uint8_t *src)
 {
 	if (!r->on || r->weights[kind] == 0.0f || __atomic_load_n(&e->blocked_until,
 								   __ATOMIC_RELAXED) > now)
@@ -305,7 +306,7 @@ static void rep_event(const struct sl_rl_reputation *r, struct sl_rl_entry *e,
 		next = decayed(r, old, tick) + r->weights[kind];
 	while (!__atomic_compare_exchange_n(&e->score, &old, score_pack(next, later_tick(old, tick)),
 					    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	if (next >= r->threshold)
+	if (next >= r->threshold && (r->exempt == NULL || !sl_pset_contains(r->exempt, af, src)))
 		block_offender(r, e, kind, now);
 }
 
@@ -317,7 +318,7 @@ void sl_rl_event(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af
 	bool overflowed;
 	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
 	if (!overflowed)        /* a shared entry is no one source's reputation */
-		rep_event(&p->rep, e, kind, now);
+		rep_event(&p->rep, e, kind, now, af, src);
 }
 
 void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af,
@@ -341,7 +342,7 @@ void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t
 	/* Counted once per window: when the estimate first reaches the mark. */
 	if ((uint32_t)__builtin_popcountll(before | bit) >= r->scan_bits &&
 	    (uint32_t)__builtin_popcountll(before) < r->scan_bits)
-		rep_event(r, e, SL_REP_SCAN, now);
+		rep_event(r, e, SL_REP_SCAN, now, af, src);
 }
 
 int sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t until,
@@ -425,8 +426,10 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 			continue;
 		}
 		__atomic_fetch_add(&e->drops, 1, __ATOMIC_RELAXED);
-		if (!overflowed)
-			rep_event(&p->rep, e, SL_REP_RATE_DROP, now);
+		if (!overflowed) {
+			const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+			rep_event(&p->rep, e, SL_REP_RATE_DROP, now, e->af, v4 ? ip + 12 : ip + 8);
+		}
 		sl_stats_drop(st, m, why);
 	}
 	return keep;
@@ -600,8 +603,9 @@ json_t *sl_rl_blocks_json(const struct sl_rl_table *t, uint64_t now, uint64_t ts
 	return a;
 }
 
-json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg, unsigned n,
-		       bool by_drops, uint64_t now, uint64_t tsc_hz)
+json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg,
+		       const struct sl_rl_policy *p, unsigned n, bool by_drops, uint64_t now,
+		       uint64_t tsc_hz)
 {
 	uint32_t slots = (t->mask + 1) * SL_RL_BUCKET;
 	uint32_t best[n + 1];
@@ -632,12 +636,13 @@ json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg,
 		sl_rl_key_text(t, __atomic_load_n(&t->keys[best[j]], __ATOMIC_ACQUIRE), src, sizeof(src));
 		uint8_t level = e->level < cfg->ratelimit.n_levels ? e->level : 0;
 		uint64_t last = __atomic_load_n(&e->last, __ATOMIC_RELAXED);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:f}",
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:f, s:f}",
 			"source", src, "level", cfg->ratelimit.levels[level].name,
 			"packets", (json_int_t)e->packets, "bytes", (json_int_t)e->bytes,
 			"drops", (json_int_t)__atomic_load_n(&e->drops, __ATOMIC_RELAXED),
 			"connections", (int)__atomic_load_n(&e->conns, __ATOMIC_RELAXED),
-			"idle_seconds", now > last ? (double)(now - last) / (double)tsc_hz : 0.0));
+			"idle_seconds", now > last ? (double)(now - last) / (double)tsc_hz : 0.0,
+			"score", sl_rl_score(p, e, now)));
 	}
 	return a;
 }

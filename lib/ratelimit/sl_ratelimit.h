@@ -30,6 +30,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "sl_config.h"
+#include "sl_prefixset.h"
 #include "sl_stats.h"
 
 #define SL_RL_BUCKET 8          /**< keys per bucket: one cache line */
@@ -78,6 +79,7 @@ struct sl_rl_reputation {
 	uint32_t scan_bits;                 /**< bits of a source's 64-bit port set that
 					         make scan_ports distinct ports (linear counting) */
 	uint64_t scan_window, block, block_max; /**< TSC cycles */
+	const struct sl_pset *exempt;       /**< sources never blocked automatically; NULL none */
 };
 
 /** What the snapshot holds: the levels' limits. */
@@ -205,9 +207,11 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now);
 /**
  * The @p n sources with the most drops (@p by_drops) or packets, as
  * [{"source": "10.1.0.0/24", "level", "packets", "bytes", "drops",
- * "connections", "idle_seconds"}]. Reads the whole table once.
+ * "connections", "idle_seconds", "score"}] (the score under policy @p p).
+ * Reads the whole table once.
  */
-json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg, unsigned n,
-		       bool by_drops, uint64_t now, uint64_t tsc_hz);
+json_t *sl_rl_top_json(const struct sl_rl_table *t, const struct sl_config *cfg,
+		       const struct sl_rl_policy *p, unsigned n, bool by_drops, uint64_t now,
+		       uint64_t tsc_hz);
 
 #endif

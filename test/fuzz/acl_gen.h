@@ -91,6 +91,7 @@ static inline void acl_gen_rule(struct acl_src *s, struct sl_config_acl_rule *r,
 {
 	memset(r, 0, sizeof(*r));
 	r->in_port = r->zone = r->dscp = -1;
+	r->src_set = r->dst_set = -1;
 	r->proto = -1;
 	r->sport_hi = r->dport_hi = 65535;
 	r->action = (uint8_t)acl_pick(s, 3);

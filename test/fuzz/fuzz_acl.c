@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char err[256];
 	bool failed;
-	struct sl_acl *acl = sl_acl_build(&cfg, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
+	struct sl_acl *acl = sl_acl_build(&cfg, NULL, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
 	if (acl == NULL) {
 		fprintf(stderr, "acl: %s\n", failed ? err : "nothing built");
 		abort();
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rte_mbuf *m = acl_gen_packet(&s, pool, N_PORTS, &st);
 		if (m == NULL)
 			continue;
-		uint32_t want = sl_acl_match_linear(&cfg, m), got = sl_acl_classify_one(acl, m);
+		uint32_t want = sl_acl_match_linear(&cfg, NULL, m), got = sl_acl_classify_one(acl, m);
 		if (want != got) {
 			fprintf(stderr, "linear matcher says rule %u, the tries %u\n", want, got);
 			abort();

@@ -60,6 +60,7 @@ static struct sl_config *config_of(unsigned n, uint8_t action)
 		if (i % 4 != 3) {
 			memset(r, 0, sizeof(*r));
 			r->in_port = r->zone = r->dscp = -1;
+			r->src_set = r->dst_set = -1;
 			r->af = SL_AF_INET;
 			r->has_src = true;
 			r->src.addr.af = SL_AF_INET;
@@ -75,6 +76,7 @@ static struct sl_config *config_of(unsigned n, uint8_t action)
 			 * protocol and a port range; a third of them IPv6. */
 			memset(r, 0, sizeof(*r));
 			r->in_port = r->zone = r->dscp = -1;
+			r->src_set = r->dst_set = -1;
 			r->af = i % 3 ? SL_AF_INET : SL_AF_INET6;
 			r->has_src = r->has_dst = true;
 			acl_prefix(&s, r->af, &r->src);
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 		char err[256];
 		bool failed;
 		struct sl_config *cfg = config_of(rules, SL_ACL_ALLOW);
-		struct sl_acl *acl = sl_acl_build(cfg, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
+		struct sl_acl *acl = sl_acl_build(cfg, NULL, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
 		if (acl == NULL) {
 			fprintf(stderr, "perf_acl: %s\n", err);
 			return 1;
@@ -179,8 +181,8 @@ int main(int argc, char **argv)
 		cfg = config_of(rules, SL_ACL_DENY);
 		cfg->acl.rules[rules - 1] = (struct sl_config_acl_rule){
 			.action = SL_ACL_DENY, .in_port = -1, .zone = -1, .dscp = -1, .proto = -1,
-			.sport_hi = 65535, .dport_hi = 65535};
-		acl = sl_acl_build(cfg, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
+			.sport_hi = 65535, .dport_hi = 65535, .src_set = -1, .dst_set = -1};
+		acl = sl_acl_build(cfg, NULL, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
 		unsigned deny_bursts = BURSTS / 4;
 		for (unsigned b = 0; b < deny_bursts; b++) {
 			struct rte_mbuf *burst[BURST], *answers[BURST];

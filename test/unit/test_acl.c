@@ -50,7 +50,7 @@ static struct sl_acl *build(const struct sl_config *cfg, unsigned workers)
 {
 	char err[256];
 	bool failed;
-	struct sl_acl *acl = sl_acl_build(cfg, workers, SOCKET_ID_ANY, &failed, err, sizeof(err));
+	struct sl_acl *acl = sl_acl_build(cfg, NULL, workers, SOCKET_ID_ANY, &failed, err, sizeof(err));
 	if (failed)
 		fail_msg("%s", err);
 	return acl;
@@ -71,7 +71,7 @@ static void test_tries_agree_with_linear(void **state)
 		for (unsigned i = 0; i < 2000; i++) {
 			struct rte_mbuf *m = acl_gen_packet(&s, pool, N_PORTS, &st);
 			assert_non_null(m);
-			uint32_t want = sl_acl_match_linear(cfg, m), got = sl_acl_classify_one(acl, m);
+			uint32_t want = sl_acl_match_linear(cfg, NULL, m), got = sl_acl_classify_one(acl, m);
 			if (want != got)
 				fail_msg("round %u packet %u: linear says rule %u, tries say %u", round,
 					 i, want, got);
@@ -85,6 +85,101 @@ static void test_tries_agree_with_linear(void **state)
 	}
 	/* The generator makes rules and packets meet, and miss. */
 	assert_true(matched > total / 10 && matched < total * 9 / 10);
+}
+
+/* Two sets of prefixes near the generator's addresses, both families. */
+static void random_sets(struct acl_src *s, struct sl_config *cfg, struct sl_pset **sets)
+{
+	char err[256];
+	cfg->n_sets = 2;
+	for (unsigned k = 0; k < 2; k++) {
+		struct sl_config_set *c = &cfg->sets[k];
+		snprintf(c->name, sizeof(c->name), "set%u", k);
+		c->max_ipv4 = c->max_ipv6 = 64;
+		c->ipv4_groups = 64;
+		c->ipv6_groups = 1024;
+		sets[k] = sl_pset_create(c, NULL, SOCKET_ID_ANY, err, sizeof(err));
+		if (sets[k] == NULL)
+			fail_msg("%s", err);
+		struct sl_pset_entry e[12];
+		for (unsigned i = 0; i < 12; i++) {
+			struct sl_prefix p;
+			acl_prefix(s, i % 2 ? SL_AF_INET6 : SL_AF_INET, &p);
+			/* Longer than /4: a set of everything would tell nothing. */
+			p.len = (uint8_t)(p.len < 4 ? 4 + p.len : p.len);
+			sl_prefix_mask(&p);
+			memset(&e[i], 0, sizeof(e[i]));
+			e[i].af = p.addr.af;
+			e[i].len = p.len;
+			memcpy(e[i].addr, p.addr.af == SL_AF_INET ? (const void *)&p.addr.v4 : p.addr.v6,
+			       p.addr.af == SL_AF_INET ? 4 : 16);
+		}
+		struct sl_pset_outcome out;
+		assert_int_equal(sl_pset_change(sets[k], e, 12, NULL, 0, false, &out, err,
+						sizeof(err)), 0);
+	}
+	/* A third of the rules name a source set, a third a destination set. */
+	for (unsigned i = 0; i < cfg->acl.n_rules; i++) {
+		uint8_t b = acl_byte(s);
+		cfg->acl.rules[i].src_set = b % 3 == 0 ? (int8_t)(b / 3 % 2) : -1;
+		cfg->acl.rules[i].dst_set = b % 3 == 1 ? (int8_t)(b / 3 % 2) : -1;
+	}
+}
+
+/* Test rules that name sets: the tries and the stage's bulk lookups give
+ * the rule the linear matcher finds, scanning the sets' entries. */
+static void test_sets_agree_with_linear(void **state)
+{
+	(void)state;
+	struct acl_src s = {.rng = 0x1234567887654321ull};
+	unsigned with_set = 0, total = 0;
+	for (unsigned round = 0; round < 20; round++) {
+		struct sl_config *cfg = random_config(&s, round % 2 ? 30 : 300);
+		struct sl_pset *sets[2];
+		random_sets(&s, cfg, sets);
+		char err[256];
+		bool failed;
+		struct sl_acl *acl = sl_acl_build(cfg, sets, 1, SOCKET_ID_ANY, &failed, err,
+						  sizeof(err));
+		if (failed)
+			fail_msg("%s", err);
+		struct sl_ipstack_worker ip = {.st = &st, .pool = pool};
+		struct sl_acl_worker w = {.worker = 0, .ip = &ip};
+		uint64_t want[301] = {0};
+		for (unsigned b = 0; b < 40; b++) {
+			struct rte_mbuf *pkts[32], *replies[32];
+			uint16_t n_replies;
+			for (unsigned i = 0; i < 32; i++) {
+				struct rte_mbuf *m = acl_gen_packet(&s, pool, N_PORTS, &st);
+				assert_non_null(m);
+				uint32_t r = sl_acl_match_linear(cfg, sets, m);
+				uint32_t got = sl_acl_classify_one(acl, m);
+				if (r != got)
+					fail_msg("round %u: linear says rule %u, tries say %u", round, r,
+						 got);
+				want[r]++;
+				with_set += r != 0 && (cfg->acl.rules[r - 1].src_set >= 0 ||
+						       cfg->acl.rules[r - 1].dst_set >= 0);
+				total++;
+				pkts[i] = m;
+			}
+			uint16_t keep = sl_acl_burst(acl, &w, pkts, 32, replies, &n_replies, 0);
+			for (uint16_t i = 0; i < keep; i++)
+				rte_pktmbuf_free(pkts[i]);
+			for (uint16_t i = 0; i < n_replies; i++)
+				rte_pktmbuf_free(replies[i]);
+		}
+		/* The bursts counted each packet on the rule the scan found. */
+		for (uint32_t r = 0; r <= cfg->acl.n_rules; r++)
+			assert_int_equal(sl_acl_rule_total(acl, r).packets, want[r]);
+		sl_acl_free(acl);
+		sl_pset_free(sets[0]);
+		sl_pset_free(sets[1]);
+		free(cfg->acl.rules);
+		free(cfg);
+	}
+	/* Rules with sets decided a fair share of the packets. */
+	assert_true(with_set > total / 20);
 }
 
 /* Test the stage on bursts: what continues is exactly what the first
@@ -111,7 +206,7 @@ static void test_burst_decisions_and_counters(void **state)
 		while (n < 32) {
 			struct rte_mbuf *m = acl_gen_packet(&s, pool, N_PORTS, &st);
 			assert_non_null(m);
-			uint32_t r = sl_acl_match_linear(cfg, m);
+			uint32_t r = sl_acl_match_linear(cfg, NULL, m);
 			want_packets[r]++;
 			want_bytes[r] += rte_pktmbuf_pkt_len(m);
 			uint8_t action = r == 0 ? cfg->acl.default_action : cfg->acl.rules[r - 1].action;
@@ -149,6 +244,7 @@ static struct sl_config_acl_rule rule(const char *name, int16_t proto, uint16_t 
 	struct sl_config_acl_rule r;
 	memset(&r, 0, sizeof(r));
 	r.in_port = r.zone = r.dscp = -1;
+	r.src_set = r.dst_set = -1;
 	r.proto = proto;
 	r.sport_hi = 65535;
 	r.dport_lo = r.dport_hi = dport;
@@ -260,7 +356,7 @@ static void test_reset_answers(void **state)
 
 int main(void)
 {
-	char *argv[] = {"test", "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
+	char *argv[] = {"test", "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
 			"--no-telemetry", "--log-level=lib.*:error"};
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
 		return 1;
@@ -268,6 +364,7 @@ int main(void)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tries_agree_with_linear),
+		cmocka_unit_test(test_sets_agree_with_linear),
 		cmocka_unit_test(test_burst_decisions_and_counters),
 		cmocka_unit_test(test_counters_carried),
 		cmocka_unit_test(test_reset_answers),

@@ -61,7 +61,7 @@ static void test_round_trip(void **state)
 				"\"api\":"));
 	assert_non_null(strstr(ta, "\"api\":{\"listen\":\"::\",\"port\":9443,\"token_file\":\"/etc/sluice/token\","
 				"\"connection_limit\":100,\"per_ip_limit\":100,\"timeout\":\"90s\","
-				"\"memory_limit\":\"128KiB\",\"max_body\":\"2MB\"}"));
+				"\"memory_limit\":\"128KiB\",\"max_body\":\"2MB\",\"max_bulk_body\":\"64MiB\"}"));
 	assert_non_null(strstr(ta, "\"eal\":{\"lcores\":\"0@0,1@1,2@(1-2)\",\"memory\":\"1GiB\",\"hugepages\":\"on\","));
 	assert_non_null(strstr(ta, "\"workers\":{\"idle_sleep\":\"500us\",\"burst\":64}"));
 	/* a deep copy is equal and independent */

@@ -364,6 +364,22 @@ static const struct bad_case bad_cases[] = {
 	{ "{" TWO ",'acl':{'rules':[{'name':'A','action':'deny'}]}}",
 	  "acl.rules[0].name: \"A\" is not a valid name (1 to 31 of a-z 0-9 _ -)" },
 	{ "{" TWO ",'acl':{'rule':[]}}", "acl.rule: unknown key" },
+	/* sets, and what names them */
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','src_set':'blocklist'}]}}",
+	  "acl.rules[0].src_set: \"blocklist\" is no set of \"sets\"" },
+	{ "{" TWO ",'acl':{'rules':[{'action':'deny','dst_set':'b'}]},'sets':[{'name':'a','max_ipv4':10}]}",
+	  "acl.rules[0].dst_set: \"b\" is no set of \"sets\"" },
+	{ "{" TWO ",'sets':[{'name':'a'}]}",
+	  "sets[0]: give \"max_ipv4\" and/or \"max_ipv6\" (what the set may hold: each size takes memory, see doc/configuration.md)" },
+	{ "{" TWO ",'sets':[{'name':'a','max_ipv6':10,'ipv4_groups':8}]}",
+	  "sets[0].ipv4_groups: needs \"max_ipv4\"" },
+	{ "{" TWO ",'sets':[{'name':'a','max_ipv4':1},{'name':'a','max_ipv4':2}]}",
+	  "sets[1].name: \"a\" is already the name of sets[0]" },
+	{ "{" TWO ",'sets':[{'name':'a','max_ipv4':20000000}]}",
+	  "sets[0].max_ipv4: 20000000 is out of range 0..16777216" },
+	{ "{" TWO ",'sets':[{'name':'a','max_ipv4':10,'size':3}]}", "sets[0].size: unknown key" },
+	{ "{" TWO ",'ratelimit':{'reputation':{'exempt_set':'allow'}}}",
+	  "ratelimit.reputation.exempt_set: \"allow\" is no set of \"sets\"" },
 	/* ratelimit */
 	{ "{" TWO ",'ratelimit':{'levels':[{'name':'default','packets':'1000'}]}}",
 	  "ratelimit.levels[0].packets: \"1000\" needs a unit (/s, k/s, M/s)" },
@@ -505,6 +521,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->api.timeout_s, 10);
 	assert_int_equal(cfg->api.memory_limit, 65536);
 	assert_int_equal(cfg->api.max_body, 1048576);
+	assert_int_equal(cfg->api.max_bulk_body, 64 << 20);
 	assert_int_equal(cfg->log.level, SL_LOG_INFO);
 	assert_int_equal(cfg->workers.idle_sleep_us, 0);
 	assert_int_equal(cfg->workers.burst, 32);
@@ -516,7 +533,7 @@ static const char *const minimal_canon =
 	"\"ports\":[{\"name\":\"lan\",\"device\":\"0000:01:00.0\",\"mtu\":1500,\"queues\":0,"
 	"\"rx_desc\":0,\"tx_desc\":0,\"ipv4\":[],\"ipv6\":[]}],\"routes\":[],\"neighbors\":[],"
 	"\"api\":{\"listen\":\"127.0.0.1\",\"port\":8080,\"connection_limit\":64,\"per_ip_limit\":16,"
-	"\"timeout\":\"10s\",\"memory_limit\":\"64KiB\",\"max_body\":\"1MiB\"},"
+	"\"timeout\":\"10s\",\"memory_limit\":\"64KiB\",\"max_body\":\"1MiB\",\"max_bulk_body\":\"64MiB\"},"
 	"\"log\":{\"level\":\"info\"},\"workers\":{\"idle_sleep\":\"0us\",\"burst\":32}}";
 
 static void test_canonical_minimal(void **state)
@@ -636,6 +653,54 @@ static void test_acl_round_trip(void **state)
 	json_decref(d);
 	free(text);
 	sl_config_free(copy);
+	sl_config_free(again);
+	sl_config_free(cfg);
+}
+
+/* Test sets: sizes and their defaults, rules and the reputation naming
+ * them (sets written first wherever they stand), written back the same. */
+static void test_sets_round_trip(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = parse_ok("{" TWO ",'acl':{'rules':["
+		"{'name':'bad','action':'deny','src_set':'blocklist'},"
+		"{'action':'allow','dst_set':'allowlist','proto':'tcp','dport':443}]},"
+		"'ratelimit':{'reputation':{'exempt_set':'allowlist'}},"
+		"'sets':[{'name':'allowlist','max_ipv4':100,'max_ipv6':10},"
+		"{'name':'blocklist','max_ipv4':1000000,'ipv4_groups':262144}]}");
+	assert_int_equal(cfg->n_sets, 2);
+	assert_int_equal(cfg->sets[0].ipv4_groups, 100);
+	assert_int_equal(cfg->sets[0].ipv6_groups, 40);
+	assert_int_equal(cfg->sets[1].ipv4_groups, 262144);
+	assert_int_equal(cfg->sets[1].max_ipv6, 0);
+	assert_int_equal(cfg->sets[1].ipv6_groups, 0);
+	assert_int_equal(cfg->acl.rules[0].src_set, 1);
+	assert_int_equal(cfg->acl.rules[0].dst_set, -1);
+	assert_int_equal(cfg->acl.rules[1].dst_set, 0);
+	assert_int_equal(cfg->ratelimit.reputation.exempt_set, 0);
+	char *text = canon(cfg);
+	assert_non_null(strstr(text, "\"sets\":[{\"name\":\"allowlist\",\"max_ipv4\":100,"
+				     "\"ipv4_groups\":100,\"max_ipv6\":10,\"ipv6_groups\":40},"
+				     "{\"name\":\"blocklist\",\"max_ipv4\":1000000,\"ipv4_groups\":262144}]"));
+	assert_non_null(strstr(text, "{\"name\":\"bad\",\"action\":\"deny\",\"src_set\":\"blocklist\"}"));
+	assert_non_null(strstr(text, "\"exempt_set\":\"allowlist\""));
+	char err[256];
+	json_t *j = sl_config_to_json(cfg);
+	struct sl_config *again = sl_config_parse(j, err, sizeof(err));
+	json_decref(j);
+	assert_non_null(again);
+	assert_memory_equal(again->sets, cfg->sets, sizeof(cfg->sets[0]) * 2);
+	assert_memory_equal(again->acl.rules, cfg->acl.rules, sizeof(cfg->acl.rules[0]) * 2);
+	json_t *d = sl_config_diff(cfg, again);
+	assert_int_equal(json_array_size(d), 0);
+	json_decref(d);
+	again->sets[1].max_ipv4 = 2000000;
+	d = sl_config_diff(cfg, again);
+	assert_int_equal(json_array_size(d), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "path")),
+			    "sets[blocklist].max_ipv4");
+	json_decref(d);
+	free(text);
 	sl_config_free(again);
 	sl_config_free(cfg);
 }
@@ -818,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_rich_values),
 		cmocka_unit_test(test_good_edge_cases),
 		cmocka_unit_test(test_acl_round_trip),
+		cmocka_unit_test(test_sets_round_trip),
 		cmocka_unit_test(test_ratelimit_levels),
 		cmocka_unit_test(test_per_ip_default),
 		cmocka_unit_test(test_route_limits),

@@ -108,7 +108,7 @@ void sl_app_sets_commit(struct sl_app *app, struct sl_dp *dp)
 		if (sl_pset_attach(dp->sets[i], path, err, sizeof(err)) != 0)
 			SL_LOG(WARN, "sets", "%s: its changes will not survive a restart", err);
 		SL_LOG(INFO, "sets", "set %s: %u IPv4 and %u IPv6 prefixes, %zu bytes of tables",
-		       dp->sets[i]->name, dp->sets[i]->n4, dp->sets[i]->n6, dp->sets[i]->lpm_bytes);
+		       dp->sets[i]->name, dp->sets[i]->n4, dp->sets[i]->n6, dp->sets[i]->table_bytes);
 	}
 	dp->sets_made = 0;
 }
@@ -141,7 +141,7 @@ static json_t *set_json(const struct sl_app *app, unsigned index)
 			 "name", s->name,
 			 "ipv4", family_json(s->n4, s->max4, s->groups4),
 			 "ipv6", family_json(s->n6, s->max6, s->groups6),
-			 "memory", "tables_bytes", (json_int_t)s->lpm_bytes, "index_bytes",
+			 "memory", "tables_bytes", (json_int_t)s->table_bytes, "index_bytes",
 			 (json_int_t)sl_pset_index_bytes(s),
 			 "changes", "added", (json_int_t)s->added, "deleted", (json_int_t)s->deleted,
 			 "refused", (json_int_t)s->refused,
@@ -369,6 +369,6 @@ void sl_metrics_render_sets(struct sl_app *app, struct sl_buf *b)
 			  "Hugepage memory a set's lookup tables take.");
 	for (unsigned i = 0; i < cfg->n_sets; i++) {
 		const char *l[] = {"set", app->sets[i]->name, NULL};
-		sl_metrics_sample_u64(b, "sluice_set_memory_bytes", NULL, l, app->sets[i]->lpm_bytes);
+		sl_metrics_sample_u64(b, "sluice_set_memory_bytes", NULL, l, app->sets[i]->table_bytes);
 	}
 }

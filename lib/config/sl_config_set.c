@@ -5,7 +5,7 @@
  *   "sets": [
  *     {"name": "allowlist", "max_ipv4": 1024, "max_ipv6": 1024},
  *     {"name": "blocklist", "max_ipv4": 1000000, "ipv4_groups": 262144,
- *      "max_ipv6": 100000}
+ *      "max_ipv6": 100000, "ipv6_groups": 300000}
  *   ]
  *
  * Entries are not kept here: they change at run time through the API and
@@ -36,7 +36,7 @@ static const struct field set_fields[] = {
 static uint32_t default_groups(uint32_t entries, uint32_t per_entry, uint32_t cap)
 {
 	uint64_t g = (uint64_t)entries * per_entry;
-	return g < 16 ? 16 : g > cap ? cap : (uint32_t)g;
+	return g < 64 ? 64 : g > cap ? cap : (uint32_t)g;
 }
 
 int cfg_parse_sets(struct pctx *c, const json_t *v)
@@ -67,10 +67,14 @@ int cfg_parse_sets(struct pctx *c, const json_t *v)
 			cfg_join(key, sub, needs[k][0]);
 			return cfg_fail(c, key, "needs \"%s\"", needs[k][1]);
 		}
+		/* IPv4: a group per /24 holding longer prefixes. IPv6: a group
+		 * per 8 bits past /24 a prefix does not share with another. */
 		if (s->ipv4_groups == 0 && s->max_ipv4 > 0)
 			s->ipv4_groups = default_groups(s->max_ipv4, 1, 65536);
 		if (s->ipv6_groups == 0 && s->max_ipv6 > 0)
 			s->ipv6_groups = default_groups(s->max_ipv6, 4, 65536);
+		/* The IPv4 table hands out groups 64 at a time (and checks no finer). */
+		s->ipv4_groups = (s->ipv4_groups + 63) & ~63u;
 		for (size_t k = 0; k < i; k++) {
 			if (strcmp(cfg->sets[k].name, s->name) != 0)
 				continue;

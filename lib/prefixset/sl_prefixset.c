@@ -5,11 +5,10 @@
  *
  * A change runs in three steps, each undone if a later one fails:
  *  1. the exact entries (capacity is checked here, nothing else can fail
- *     for a want of room but the LPM groups);
+ *     for a want of room but the tables' groups);
  *  2. the journal: the change's lines appended and synced;
- *  3. the tables: IPv6 on the copy no worker reads, then IPv4 in place;
- *     then the IPv6 copies are swapped and, after a grace period, the
- *     other copy gets the same change.
+ *  3. the tables: the copies no worker reads; then the copies are swapped
+ *     and, after a grace period, the other copies get the same change.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -114,22 +113,19 @@ static uint32_t host4(const struct sl_pset_entry *e)
 	return ntohl(v);
 }
 
-static int lpm_op(struct sl_pset *s, const struct sl_pset_entry *e, bool add, unsigned copy)
+/* @p e added to or deleted from table copy @p copy of its family. */
+static int table_op(struct sl_pset *s, const struct sl_pset_entry *e, bool add, unsigned copy)
 {
-	if (e->af == SL_AF_INET && !add)
-		return rte_lpm_delete(s->lpm4, host4(e), e->len);
-	if (e->af == SL_AF_INET) {
-		int rc = rte_lpm_add(s->lpm4, host4(e), e->len, NEXT_HOP);
-		/* Groups freed by recent deletions wait for a grace period
-		 * before reuse: wait for it once before calling the set full. */
-		if (rc == -ENOSPC && s->qsv != NULL) {
-			rte_rcu_qsbr_synchronize(s->qsv, RTE_QSBR_THRID_INVALID);
-			rc = rte_lpm_add(s->lpm4, host4(e), e->len, NEXT_HOP);
-		}
-		return rc;
-	}
+	if (e->af == SL_AF_INET)
+		return add ? rte_fib_add(s->fib4[copy], host4(e), e->len, NEXT_HOP) :
+			     rte_fib_delete(s->fib4[copy], host4(e), e->len);
 	return add ? rte_lpm6_add(s->lpm6[copy], e->addr, e->len, NEXT_HOP) :
 		     rte_lpm6_delete(s->lpm6[copy], e->addr, e->len);
+}
+
+static unsigned spare_of(const struct sl_pset *s, uint8_t af)
+{
+	return 1 - __atomic_load_n(af == SL_AF_INET ? &s->live4 : &s->live6, __ATOMIC_RELAXED);
 }
 
 static size_t heap_used(int socket)
@@ -140,18 +136,29 @@ static size_t heap_used(int socket)
 	return st.heap_allocsz_bytes;
 }
 
+/* The narrowest next-hop width whose entries can also index @p groups groups
+ * (an entry holds a next hop or a group number, less one flag bit). */
+static enum rte_fib_dir24_8_nh_sz width4(uint32_t groups)
+{
+	return groups < (1u << 7) ? RTE_FIB_DIR24_8_1B : groups < (1u << 15) ?
+	       RTE_FIB_DIR24_8_2B : RTE_FIB_DIR24_8_4B;
+}
+
 struct sl_pset *sl_pset_create(const struct sl_config_set *c, struct rte_rcu_qsbr *qsv,
 			       int socket, char *err, size_t err_len)
 {
 	static unsigned serial;   /* table names are global to the process */
-	char name[RTE_LPM_NAMESIZE];
+	char name[32];
 	struct sl_pset *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		goto nomem;
 	snprintf(s->name, sizeof(s->name), "%s", c->name);
 	s->max4 = c->max_ipv4;
 	s->max6 = c->max_ipv6;
-	s->groups4 = c->ipv4_groups;
+	/* DPDK 22.11's DIR-24-8 hands out groups from 64-bit slabs and checks
+	 * the count only per slab: a count that is not a multiple of 64 would
+	 * let it run past its memory. */
+	s->groups4 = (c->ipv4_groups + 63) & ~63u;
 	s->groups6 = c->ipv6_groups;
 	s->qsv = qsv;
 	uint64_t cap = (uint64_t)s->max4 + s->max6;
@@ -165,29 +172,26 @@ struct sl_pset *sl_pset_create(const struct sl_config_set *c, struct rte_rcu_qsb
 		goto nomem;
 	size_t before = heap_used(socket);
 	unsigned id = serial++;
-	if (s->max4 > 0) {
-		struct rte_lpm_config lc = {.max_rules = s->max4, .number_tbl8s = s->groups4};
-		snprintf(name, sizeof(name), "pset4_%u", id);
-		s->lpm4 = rte_lpm_create(name, socket, &lc);
-		if (s->lpm4 == NULL)
-			goto lpm_fail;
-		if (qsv != NULL) {
-			struct rte_lpm_rcu_config rc = {.v = qsv, .mode = RTE_LPM_QSBR_MODE_DQ};
-			if (rte_lpm_rcu_qsbr_add(s->lpm4, &rc) != 0)
-				goto lpm_fail;
+	for (unsigned k = 0; k < 2; k++) {
+		if (s->max4 > 0) {
+			struct rte_fib_conf fc = {
+				.type = RTE_FIB_DIR24_8, .default_nh = 0, .max_routes = (int)s->max4,
+				.dir24_8 = {.nh_sz = width4(s->groups4), .num_tbl8 = s->groups4}};
+			snprintf(name, sizeof(name), "pset4%c_%u", 'a' + k, id);
+			if ((s->fib4[k] = rte_fib_create(name, socket, &fc)) == NULL)
+				goto table_fail;
+		}
+		if (s->max6 > 0) {
+			struct rte_lpm6_config lc = {.max_rules = s->max6, .number_tbl8s = s->groups6};
+			snprintf(name, sizeof(name), "pset6%c_%u", 'a' + k, id);
+			if ((s->lpm6[k] = rte_lpm6_create(name, socket, &lc)) == NULL)
+				goto table_fail;
 		}
 	}
-	for (unsigned k = 0; s->max6 > 0 && k < 2; k++) {
-		struct rte_lpm6_config lc = {.max_rules = s->max6, .number_tbl8s = s->groups6};
-		snprintf(name, sizeof(name), "pset6%c_%u", 'a' + k, id);
-		s->lpm6[k] = rte_lpm6_create(name, socket, &lc);
-		if (s->lpm6[k] == NULL)
-			goto lpm_fail;
-	}
 	size_t after = heap_used(socket);
-	s->lpm_bytes = after > before ? after - before : 0;
+	s->table_bytes = after > before ? after - before : 0;
 	return s;
-lpm_fail:
+table_fail:
 	snprintf(err, err_len, "sets[%s]: cannot create its tables (%s): reserve more hugepages "
 		 "or lower max_ipv4/max_ipv6/ipv4_groups/ipv6_groups", c->name,
 		 rte_strerror(rte_errno));
@@ -205,9 +209,10 @@ void sl_pset_free(struct sl_pset *s)
 		return;
 	if (s->journal != NULL)
 		fclose(s->journal);
-	rte_lpm_free(s->lpm4);
-	rte_lpm6_free(s->lpm6[0]);
-	rte_lpm6_free(s->lpm6[1]);
+	for (unsigned k = 0; k < 2; k++) {
+		rte_fib_free(s->fib4[k]);
+		rte_lpm6_free(s->lpm6[k]);
+	}
 	free(s->slot);
 	free(s->entries);
 	free(s);
@@ -216,7 +221,7 @@ void sl_pset_free(struct sl_pset *s)
 bool sl_pset_fits_config(const struct sl_pset *s, const struct sl_config_set *c)
 {
 	return s->max4 == c->max_ipv4 && s->max6 == c->max_ipv6 &&
-	       s->groups4 == c->ipv4_groups && s->groups6 == c->ipv6_groups;
+	       s->groups4 == ((c->ipv4_groups + 63) & ~63u) && s->groups6 == c->ipv6_groups;
 }
 
 size_t sl_pset_index_bytes(const struct sl_pset *s)
@@ -255,15 +260,18 @@ void sl_pset_format(const struct sl_pset_entry *e, char *buf, size_t len)
 
 bool sl_pset_contains(const struct sl_pset *s, uint8_t af, const uint8_t *addr)
 {
+	uint32_t bit = 0;
 	if (af == SL_AF_INET) {
-		uint32_t ip, hop;
+		uint32_t ip;
 		memcpy(&ip, addr, 4);
-		return s->lpm4 != NULL && rte_lpm_lookup(s->lpm4, ntohl(ip), &hop) == 0;
+		ip = ntohl(ip);
+		sl_pset_lookup4(s, &ip, &bit, 1, 1);
+	} else {
+		uint8_t ip[1][16];
+		memcpy(ip[0], addr, 16);
+		sl_pset_lookup6(s, ip, &bit, 1, 1);
 	}
-	uint32_t hop;
-	return s->lpm6[0] != NULL &&
-	       rte_lpm6_lookup(s->lpm6[__atomic_load_n(&s->live6, __ATOMIC_ACQUIRE)], addr,
-			       &hop) == 0;
+	return bit != 0;
 }
 
 bool sl_pset_contains_linear(const struct sl_pset *s, uint8_t af, const uint8_t *addr)
@@ -388,18 +396,16 @@ int sl_pset_load(struct sl_pset *s, const char *path, char *err, size_t err_len)
 		store_add(s, &e);
 	}
 	fclose(f);
-	/* Into the tables; a prefix that finds no LPM group is left out too. */
+	/* Into both copies of the tables; a prefix that finds no group is left out too. */
 	for (uint32_t i = 0; i < s->n4 + s->n6;) {
 		const struct sl_pset_entry *e = &s->entries[i];
-		int rc = lpm_op(s, e, true, 0);
-		if (rc == 0 && e->af == SL_AF_INET6)
-			rc = lpm_op(s, e, true, 1);
-		if (rc == 0) {
+		int rc = table_op(s, e, true, 0);
+		if (rc == 0 && table_op(s, e, true, 1) == 0) {
 			i++;
 			continue;
 		}
-		if (e->af == SL_AF_INET6)
-			rte_lpm6_delete(s->lpm6[0], e->addr, e->len);
+		if (rc == 0)
+			table_op(s, e, false, 0);
 		over++;
 		struct sl_pset_entry gone = *e;
 		store_delete(s, &gone);   /* the last entry moves to i: look at it next */
@@ -438,23 +444,13 @@ static void store_undo(struct sl_pset *s, const struct op *ops, uint32_t n)
 	}
 }
 
-/* Undo ops[0 .. n-1] of family @p af in table copy @p copy, last first. */
-static void lpm_undo(struct sl_pset *s, const struct op *ops, uint32_t n, uint8_t af,
-		     unsigned copy)
+/* Undo ops[0 .. n-1] in the spare copies, last first. */
+static void tables_undo(struct sl_pset *s, const struct op *ops, uint32_t n)
 {
 	while (n-- > 0)
-		if (ops[n].e.af == af && lpm_op(s, &ops[n].e, !ops[n].add, copy) != 0)
+		if (table_op(s, &ops[n].e, !ops[n].add, spare_of(s, ops[n].e.af)) != 0)
 			SL_LOG(ERR, "sets", "set %s: could not undo a change to its tables",
 			       s->name);
-}
-
-/* Make IPv6 copy @p copy hold the exact entries again (after a failure). */
-static void lpm6_rebuild(struct sl_pset *s, unsigned copy)
-{
-	rte_lpm6_delete_all(s->lpm6[copy]);
-	for (uint32_t i = 0; i < s->n4 + s->n6; i++)
-		if (s->entries[i].af == SL_AF_INET6 && lpm_op(s, &s->entries[i], true, copy) != 0)
-			SL_LOG(ERR, "sets", "set %s: an IPv6 prefix did not fit back", s->name);
 }
 
 static int room_error(struct sl_pset *s, uint8_t af, char *err, size_t err_len)
@@ -522,39 +518,46 @@ static int change_store(struct sl_pset *s, const struct sl_pset_entry *add, uint
 	return 0;
 }
 
-/* Step 3: the tables. IPv6 first on the copy no worker reads. */
-static int change_tables(struct sl_pset *s, const struct op *ops, uint32_t n, bool *v6,
-			 char *err, size_t err_len)
+/* Step 3a: the copies no worker reads. */
+static int change_spares(struct sl_pset *s, const struct op *ops, uint32_t n, char *err,
+			 size_t err_len)
 {
-	unsigned spare = 1 - __atomic_load_n(&s->live6, __ATOMIC_RELAXED);
-	uint32_t i, j;
-	*v6 = false;
-	for (i = 0; i < n; i++) {
-		if (ops[i].e.af != SL_AF_INET6)
-			continue;
-		*v6 = true;
-		if (lpm_op(s, &ops[i].e, ops[i].add, spare) != 0)
-			break;
+	uint32_t i;
+	int rc = 0;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = table_op(s, &ops[i].e, ops[i].add, spare_of(s, ops[i].e.af));
+	if (rc == 0)
+		return 0;
+	uint8_t af = ops[i - 1].e.af;
+	tables_undo(s, ops, i - 1);
+	s->refused++;
+	snprintf(err, err_len, "set %s: out of IPv%c groups (ipv%c_groups %u): raise it for "
+		 "prefixes longer than /24", s->name, af == SL_AF_INET ? '4' : '6',
+		 af == SL_AF_INET ? '4' : '6', af == SL_AF_INET ? s->groups4 : s->groups6);
+	return -ENOSPC;
+}
+
+/* Step 3b: workers move to the changed copies; once none reads the old
+ * ones, they get the same change. It fits: how many groups a table uses
+ * follows from the rules it holds, and the old copies hold what the
+ * changed ones held before it. */
+static void swap_and_follow(struct sl_pset *s, const struct op *ops, uint32_t n)
+{
+	bool v4 = false, v6 = false;
+	for (uint32_t i = 0; i < n; i++) {
+		v4 |= ops[i].e.af == SL_AF_INET;
+		v6 |= ops[i].e.af == SL_AF_INET6;
 	}
-	if (i < n) {
-		lpm_undo(s, ops, i, SL_AF_INET6, spare);
-		s->refused++;
-		snprintf(err, err_len, "set %s: out of IPv6 groups (ipv6_groups %u): raise it for "
-			 "prefixes this long", s->name, s->groups6);
-		return -ENOSPC;
-	}
-	for (j = 0; j < n; j++)
-		if (ops[j].e.af == SL_AF_INET && lpm_op(s, &ops[j].e, ops[j].add, 0) != 0)
-			break;
-	if (j < n) {
-		lpm_undo(s, ops, j, SL_AF_INET, 0);
-		lpm_undo(s, ops, n, SL_AF_INET6, spare);
-		s->refused++;
-		snprintf(err, err_len, "set %s: out of IPv4 groups (ipv4_groups %u): raise it for "
-			 "prefixes longer than /24", s->name, s->groups4);
-		return -ENOSPC;
-	}
-	return 0;
+	if (v4)
+		__atomic_store_n(&s->live4, spare_of(s, SL_AF_INET), __ATOMIC_RELEASE);
+	if (v6)
+		__atomic_store_n(&s->live6, spare_of(s, SL_AF_INET6), __ATOMIC_RELEASE);
+	if ((v4 || v6) && s->qsv != NULL)
+		rte_rcu_qsbr_synchronize(s->qsv, RTE_QSBR_THRID_INVALID);
+	for (uint32_t i = 0; i < n; i++)
+		if (table_op(s, &ops[i].e, ops[i].add, spare_of(s, ops[i].e.af)) != 0)
+			SL_LOG(ERR, "sets", "set %s: a change did not fit the second copy of its "
+			       "table: the copies differ", s->name);
 }
 
 int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t n_add,
@@ -579,25 +582,10 @@ int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t 
 			 strerror(errno));
 		goto journal_back;
 	}
-	bool v6;
-	rc = change_tables(s, ops, n, &v6, err, err_len);
+	rc = change_spares(s, ops, n, err, err_len);
 	if (rc != 0)
 		goto journal_back;
-	if (v6) {
-		/* Workers move to the changed copy; once none reads the other,
-		 * it gets the same change. */
-		unsigned spare = 1 - s->live6;
-		__atomic_store_n(&s->live6, spare, __ATOMIC_RELEASE);
-		if (s->qsv != NULL)
-			rte_rcu_qsbr_synchronize(s->qsv, RTE_QSBR_THRID_INVALID);
-		for (uint32_t i = 0; i < n; i++) {
-			if (ops[i].e.af == SL_AF_INET6 &&
-			    lpm_op(s, &ops[i].e, ops[i].add, 1 - spare) != 0) {
-				lpm6_rebuild(s, 1 - spare);
-				break;
-			}
-		}
-	}
+	swap_and_follow(s, ops, n);
 	for (uint32_t i = 0; i < n; i++) {
 		out->added += ops[i].add;
 		out->deleted += !ops[i].add;

@@ -11,19 +11,22 @@
  *
  * A set is a runtime object: its entries change one by one (or in bulk)
  * while workers look them up, without recompiling the rules that name the
- * set and without stopping a worker. Each change costs O(1) to apply and
- * O(1) to persist (a line appended to the set's journal).
+ * set and without stopping a worker. Each change costs O(1) in the size of
+ * the set to apply (bounded by the address length) and O(1) to persist (a
+ * line appended to the set's journal).
  *
- *  - IPv4: one rte_lpm changed in place. Its groups of /25../32 entries
- *    freed by a deletion are reused only after an RCU grace period
- *    (rte_lpm_rcu_qsbr_add), so a worker mid-lookup never reads a group
- *    that has been given to another prefix.
- *  - IPv6: DPDK 22.11's rte_lpm6 frees groups at once and has no RCU
- *    hook, so a set keeps two copies. A change is made to the copy no
- *    worker reads, the copies are swapped with one pointer store, and once
- *    every worker has passed a quiescent state the same change is made to
- *    the other copy. Twice the memory, nothing shared with a reader while
- *    it changes.
+ *  - IPv4 is an rte_fib (DIR-24-8), whose rules live in an rte_rib, a
+ *    binary trie as deep as the address is long. (rte_lpm keeps its rules
+ *    in an array searched linearly: one change to a set of a million /32s
+ *    costs about a millisecond.)
+ *  - IPv6 is an rte_lpm6, whose rules live in a hash. (22.11's rte_fib6
+ *    trie leaks its group reservations on delete: a set that churns runs
+ *    out of groups; see doc/architecture.md.)
+ *  - Neither frees its groups after a grace period (no RCU in 22.11 for
+ *    these), so a set keeps two copies of each table. A change is made to
+ *    the copy no worker reads, the copies are swapped with one store, and
+ *    once every worker has passed a quiescent state the same change is made
+ *    to the other copy. Twice the memory; nothing a reader walks changes.
  *  - The exact prefixes are also kept on the management lcore (a dense
  *    array and an open-addressed index) to list, persist and compare them.
  *
@@ -34,7 +37,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <rte_lpm.h>
+#include <rte_fib.h>
 #include <rte_lpm6.h>
 #include <rte_rcu_qsbr.h>
 
@@ -54,12 +57,12 @@ struct sl_pset_entry {
 struct sl_pset {
 	char name[SL_CONFIG_NAME_MAX];
 	uint32_t max4, max6;     /**< entries each family may hold */
-	uint32_t groups4, groups6; /**< LPM groups for prefixes longer than /24 */
-	struct rte_lpm *lpm4;    /**< NULL when max4 is 0 */
-	struct rte_lpm6 *lpm6[2];/**< NULL when max6 is 0 */
-	uint32_t live6;          /**< the copy workers read (atomic) */
+	uint32_t groups4, groups6; /**< table groups for prefixes longer than /24 */
+	struct rte_fib *fib4[2]; /**< two copies; NULL when max4 is 0 */
+	struct rte_lpm6 *lpm6[2];/**< two copies; NULL when max6 is 0 */
+	uint32_t live4, live6;   /**< the copy workers read (atomic) */
 	struct rte_rcu_qsbr *qsv;/**< the workers' quiescent states; NULL: none run */
-	size_t lpm_bytes;        /**< hugepage memory the tables took (measured) */
+	size_t table_bytes;        /**< hugepage memory the tables took (measured) */
 	/* Management only. */
 	uint32_t n4, n6;
 	struct sl_pset_entry *entries; /**< [max4 + max6], the first n4 + n6 in use */
@@ -141,17 +144,18 @@ bool sl_pset_has_entry(const struct sl_pset *s, const struct sl_pset_entry *e);
 
 /**
  * Per address of @p n IPv4 ones (host order), @p bit or'ed into @p out
- * when @p s holds it. Thread: worker.
+ * when @p s holds it. Thread: worker (inside its RCU read side).
  */
-static inline void sl_pset_lookup4(const struct sl_pset *s, const uint32_t *ips, uint32_t *out,
+static inline void sl_pset_lookup4(const struct sl_pset *s, uint32_t *ips, uint32_t *out,
 				   uint32_t bit, unsigned n)
 {
-	uint32_t hop[n];
-	if (s->lpm4 == NULL || n == 0)
+	uint64_t hop[n];
+	if (s->fib4[0] == NULL || n == 0)
 		return;
-	rte_lpm_lookup_bulk(s->lpm4, ips, hop, n);
+	rte_fib_lookup_bulk(s->fib4[__atomic_load_n(&s->live4, __ATOMIC_ACQUIRE)], ips, hop,
+			    (int)n);
 	for (unsigned i = 0; i < n; i++)
-		out[i] |= bit & -(uint32_t)((hop[i] & RTE_LPM_LOOKUP_SUCCESS) != 0);
+		out[i] |= bit & -(uint32_t)(hop[i] != 0);
 }
 
 /** The same for @p n IPv6 addresses. Thread: worker. */
@@ -161,8 +165,8 @@ static inline void sl_pset_lookup6(const struct sl_pset *s, uint8_t (*ips)[16], 
 	int32_t hop[n];
 	if (s->lpm6[0] == NULL || n == 0)
 		return;
-	const struct rte_lpm6 *l = s->lpm6[__atomic_load_n(&s->live6, __ATOMIC_ACQUIRE)];
-	rte_lpm6_lookup_bulk_func(l, ips, hop, n);
+	rte_lpm6_lookup_bulk_func(s->lpm6[__atomic_load_n(&s->live6, __ATOMIC_ACQUIRE)], ips,
+				  hop, n);
 	for (unsigned i = 0; i < n; i++)
 		out[i] |= bit & -(uint32_t)(hop[i] >= 0);
 }

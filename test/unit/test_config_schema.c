@@ -669,8 +669,8 @@ static void test_sets_round_trip(void **state)
 		"'sets':[{'name':'allowlist','max_ipv4':100,'max_ipv6':10},"
 		"{'name':'blocklist','max_ipv4':1000000,'ipv4_groups':262144}]}");
 	assert_int_equal(cfg->n_sets, 2);
-	assert_int_equal(cfg->sets[0].ipv4_groups, 100);
-	assert_int_equal(cfg->sets[0].ipv6_groups, 40);
+	assert_int_equal(cfg->sets[0].ipv4_groups, 128);
+	assert_int_equal(cfg->sets[0].ipv6_groups, 64);
 	assert_int_equal(cfg->sets[1].ipv4_groups, 262144);
 	assert_int_equal(cfg->sets[1].max_ipv6, 0);
 	assert_int_equal(cfg->sets[1].ipv6_groups, 0);
@@ -680,7 +680,7 @@ static void test_sets_round_trip(void **state)
 	assert_int_equal(cfg->ratelimit.reputation.exempt_set, 0);
 	char *text = canon(cfg);
 	assert_non_null(strstr(text, "\"sets\":[{\"name\":\"allowlist\",\"max_ipv4\":100,"
-				     "\"ipv4_groups\":100,\"max_ipv6\":10,\"ipv6_groups\":40},"
+				     "\"ipv4_groups\":128,\"max_ipv6\":10,\"ipv6_groups\":64},"
 				     "{\"name\":\"blocklist\",\"max_ipv4\":1000000,\"ipv4_groups\":262144}]"));
 	assert_non_null(strstr(text, "{\"name\":\"bad\",\"action\":\"deny\",\"src_set\":\"blocklist\"}"));
 	assert_non_null(strstr(text, "\"exempt_set\":\"allowlist\""));

@@ -135,7 +135,7 @@ static void test_parse(void **state)
 static void test_tables_agree_with_entries(void **state)
 {
 	(void)state;
-	struct sl_pset *s = make(3000, 3000, 1000, 8000, NULL);
+	struct sl_pset *s = make(3000, 3008, 1000, 16000, NULL);
 	struct sl_pset_entry add[4000];
 	uint32_t n = 0;
 	for (unsigned i = 0; i < 3000; i++)
@@ -216,15 +216,21 @@ static void test_full_changes_nothing(void **state)
 	assert_false(sl_pset_contains(s, SL_AF_INET, in3));
 	assert_int_equal(s->refused, 1);
 	sl_pset_free(s);
-	/* Two groups: /32s in three /24s find no third. */
-	s = make(8, 2, 0, 0, NULL);
-	struct sl_pset_entry h[] = {entry("10.9.1.1"), entry("10.9.2.1")};
-	assert_int_equal(sl_pset_change(s, h, 2, NULL, 0, false, &out, err, sizeof(err)), 0);
-	struct sl_pset_entry h3[] = {entry("10.9.3.1"), entry("10.9.1.2")};
+	/* 64 groups (what 2 rounds up to): /32s in 64 /24s fit, in a 65th not. */
+	s = make(128, 2, 0, 0, NULL);
+	assert_int_equal(s->groups4, 64);
+	struct sl_pset_entry h[64];
+	char text[32];
+	for (unsigned i = 0; i < 64; i++) {
+		snprintf(text, sizeof(text), "10.9.%u.1", i);
+		h[i] = entry(text);
+	}
+	assert_int_equal(sl_pset_change(s, h, 64, NULL, 0, false, &out, err, sizeof(err)), 0);
+	struct sl_pset_entry h3[] = {entry("10.9.1.2"), entry("10.9.200.1")};
 	assert_int_equal(sl_pset_change(s, h3, 2, NULL, 0, false, &out, err, sizeof(err)), -ENOSPC);
-	assert_non_null(strstr(err, "ipv4_groups 2"));
-	assert_int_equal(s->n4, 2);
-	uint8_t h3a[4] = {10, 9, 3, 1}, h1b[4] = {10, 9, 1, 2}, h1a[4] = {10, 9, 1, 1};
+	assert_non_null(strstr(err, "ipv4_groups 64"));
+	assert_int_equal(s->n4, 64);
+	uint8_t h3a[4] = {10, 9, 200, 1}, h1b[4] = {10, 9, 1, 2}, h1a[4] = {10, 9, 1, 1};
 	assert_false(sl_pset_contains(s, SL_AF_INET, h3a));
 	assert_false(sl_pset_contains(s, SL_AF_INET, h1b));
 	assert_true(sl_pset_contains(s, SL_AF_INET, h1a));
@@ -316,7 +322,7 @@ static void churn_under_reader(uint8_t af)
 	struct rte_rcu_qsbr *qsv = rte_zmalloc("qsv", sz, RTE_CACHE_LINE_SIZE);
 	assert_non_null(qsv);
 	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
-	struct sl_pset *s = make(4096, 64, 4096, 512, qsv);
+	struct sl_pset *s = make(4096, 64, 4096, 4096, qsv);
 	bool v6 = af == SL_AF_INET6;
 	/* The standing prefix, and churn inside and beside its groups. */
 	struct sl_pset_entry keep = entry(v6 ? "2001:db8:1:2:3::/80" : "10.1.2.3");
@@ -362,8 +368,8 @@ static void test_ipv6_swap_under_reader(void **state)
 	churn_under_reader(SL_AF_INET6);
 }
 
-/* Test IPv4: groups freed and reused under a reader (RCU) never lose it either. */
-static void test_ipv4_in_place_under_reader(void **state)
+/* Test IPv4: the same, with groups freed and taken again in both copies. */
+static void test_ipv4_swap_under_reader(void **state)
 {
 	(void)state;
 	churn_under_reader(SL_AF_INET);
@@ -382,7 +388,7 @@ int main(void)
 		cmocka_unit_test(test_full_changes_nothing),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_ipv6_swap_under_reader),
-		cmocka_unit_test(test_ipv4_in_place_under_reader),
+		cmocka_unit_test(test_ipv4_swap_under_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

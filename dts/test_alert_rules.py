@@ -26,7 +26,7 @@ ALERTS = {
     "SluiceDropRatioHigh", "SluiceNicRxMissed", "SluiceMbufPoolLow",
     "SluiceConfigRejected", "SluiceNeighborTableNearlyFull", "SluiceFlowTableNearlyFull",
     "SluiceBackendDown", "SluiceServiceNoBackend", "SluiceNatPortsExhausted",
-    "SluiceShieldDropping", "SluiceSourceTableFull", "SluiceBlocksSpiking",
+    "SluiceShieldDropping", "SluiceSourceTableFull", "SluiceBlocksSpiking", "SluiceSetFull",
 }
 
 

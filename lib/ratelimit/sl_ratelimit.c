@@ -51,6 +51,7 @@ struct sl_rl_table *sl_rl_table_create(const struct sl_config_ratelimit *cfg, ui
 	t->prefix4 = cfg->prefix4;
 	t->prefix6 = cfg->prefix6;
 	t->idle_tsc = cfg->idle_us * (tsc_hz / 1000000);
+	t->max_sources = cfg->max_sources;
 	t->keys = rte_zmalloc_socket("sl_rl_keys", slots * sizeof(*t->keys), RTE_CACHE_LINE_SIZE,
 				     socket);
 	t->e = rte_zmalloc_socket("sl_rl_entries", slots * sizeof(*t->e), RTE_CACHE_LINE_SIZE,
@@ -78,7 +79,7 @@ void sl_rl_table_free(struct sl_rl_table *t)
 
 uint32_t sl_rl_capacity(const struct sl_rl_table *t)
 {
-	return (t->mask + 1) * SL_RL_BUCKET / 2;
+	return t->max_sources;
 }
 
 /* Cycles per event at @p per_s, and the tolerance that lets @p burst pass at once. */
@@ -199,14 +200,22 @@ static struct sl_rl_entry *find_in(struct sl_rl_table *t, uint64_t key, uint32_t
 			return &t->e[b + i];
 	if (!insert)
 		return NULL;
+	/* At most max_sources slots taken: a read while full (every packet of
+	 * a spoofed flood then), an increment only for a slot about to be taken. */
+	if (__atomic_load_n(&t->taken, __ATOMIC_RELAXED) >= t->max_sources)
+		goto full;
+	if (__atomic_fetch_add(&t->taken, 1, __ATOMIC_RELAXED) >= t->max_sources)
+		goto give_back;   /* others took the last ones meanwhile */
 	for (unsigned i = 0; i < SL_RL_BUCKET; i++) {
 		uint64_t expect = 0;
 		if (__atomic_load_n(&keys[i], __ATOMIC_RELAXED) != 0)
 			continue;
 		if (!__atomic_compare_exchange_n(&keys[i], &expect, key, false, __ATOMIC_SEQ_CST,
 						 __ATOMIC_SEQ_CST)) {
-			if (expect == key)
+			if (expect == key) {
+				__atomic_fetch_sub(&t->taken, 1, __ATOMIC_RELAXED);
 				return &t->e[b + i];   /* another worker just put it here */
+			}
 			continue;
 		}
 		for (unsigned j = 0; j < i; j++) {
@@ -217,6 +226,9 @@ static struct sl_rl_entry *find_in(struct sl_rl_table *t, uint64_t key, uint32_t
 		}
 		return &t->e[b + i];
 	}
+give_back:
+	__atomic_fetch_sub(&t->taken, 1, __ATOMIC_RELAXED);
+full:
 	*overflowed = true;
 	return overflow_of(t, key);
 }
@@ -500,6 +512,7 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 			memset(&t->e[t->leaving[i]], 0, sizeof(t->e[0]));
 			__atomic_store_n(&t->keys[t->leaving[i]], 0, __ATOMIC_RELEASE);
 		}
+		__atomic_fetch_sub(&t->taken, t->n_leaving, __ATOMIC_RELAXED);
 		t->n_leaving = 0;
 		t->waiting = false;
 	}

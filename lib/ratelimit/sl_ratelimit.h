@@ -114,6 +114,10 @@ struct sl_rl_table {
 	void (*on_block)(void *arg, const struct sl_rl_table *t, uint64_t key,
 			 const struct sl_rl_entry *e, bool started, uint64_t now);
 	void *on_block_arg;
+	uint32_t max_sources;               /**< slots taken at most (of twice as many) */
+	/** Slots taken (leaving ones included), moved by workers' inserts and
+	 *  the sweep; on a line of its own: new sources share it. */
+	uint32_t taken __rte_cache_aligned;
 };
 
 /** A table for @p cfg's ratelimit section; NULL on no memory. */

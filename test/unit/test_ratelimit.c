@@ -192,11 +192,13 @@ static void test_table_full_and_sweep(void **state)
 	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
 	for (uint32_t i = 0; i < 10000; i++)
 		assert_true(offer(t, &p, &st, 0x0a000000 + i * 7919, 100, HZ));
-	/* About 39 sources per bucket of 8: every bucket fills, every slot is
-	 * taken, and only then does a source overflow. */
+	/* Twice max_sources slots, and max_sources of them taken: then every
+	 * new source overflows, never more. */
 	uint32_t slots = (t->mask + 1) * SL_RL_BUCKET;
 	assert_int_equal(slots, 2048);
-	assert_int_equal(st.rl_overflow, 10000 - slots);
+	assert_int_equal(sl_rl_capacity(t), 1024);
+	assert_int_equal(st.rl_overflow, 10000 - 1024);
+	assert_int_equal(t->taken, 1024);
 	for (unsigned i = 0; i < 3; i++)
 		sl_rl_sweep(t, qsv, HZ + 1000);
 	assert_int_equal(t->in_use, 10000 - st.rl_overflow);
@@ -210,8 +212,14 @@ static void test_table_full_and_sweep(void **state)
 		sl_rl_sweep(t, qsv, 3 * HZ);
 	sl_rl_sweep(t, qsv, 3 * HZ);
 	assert_int_equal(t->in_use, 0);
+	assert_int_equal(t->taken, 0);
 	for (uint32_t i = 0; i < (t->mask + 1) * SL_RL_BUCKET; i++)
 		assert_int_equal(t->keys[i], 0);
+	/* Room again: a new source has an entry of its own. */
+	uint64_t over = st.rl_overflow;
+	assert_true(offer(t, &p, &st, 0x0b000001, 100, 3 * HZ));
+	assert_int_equal(st.rl_overflow, over);
+	assert_int_equal(t->taken, 1);
 	rte_free(qsv);
 	sl_rl_table_free(t);
 	free(cfg);

@@ -59,7 +59,10 @@ struct sl_rl_table *sl_rl_table_create(const struct sl_config_ratelimit *cfg, ui
 	t->overflow = rte_zmalloc_socket("sl_rl_overflow", SL_RL_OVERFLOW * sizeof(*t->overflow),
 					 RTE_CACHE_LINE_SIZE, socket);
 	t->leaving = rte_malloc_socket("sl_rl_leaving", slots * sizeof(*t->leaving), 0, socket);
-	if (t->keys == NULL || t->e == NULL || t->overflow == NULL || t->leaving == NULL) {
+	t->leaving_key = rte_malloc_socket("sl_rl_leaving", slots * sizeof(*t->leaving_key), 0,
+					   socket);
+	if (t->keys == NULL || t->e == NULL || t->overflow == NULL || t->leaving == NULL ||
+	    t->leaving_key == NULL) {
 		sl_rl_table_free(t);
 		return NULL;
 	}
@@ -74,6 +77,7 @@ void sl_rl_table_free(struct sl_rl_table *t)
 	rte_free(t->e);
 	rte_free(t->overflow);
 	rte_free(t->leaving);
+	rte_free(t->leaving_key);
 	rte_free(t);
 }
 
@@ -501,6 +505,38 @@ void sl_rl_conn_close(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uin
 
 /* ------------------------------------------------------------- the sweep */
 
+/*
+ * A leaving entry a worker used after the sweep judged it idle (it had
+ * found the entry just before it was marked): it counted a connection or
+ * a block was set. Kept: its key goes back, or, when the source took a
+ * new slot meanwhile, its connections and block join that one. (A packet
+ * alone is not worth keeping for: its source starts with full buckets.)
+ * True when the slot was kept.
+ */
+static bool keep_if_used(struct sl_rl_table *t, uint32_t idx, uint64_t key, uint64_t now)
+{
+	struct sl_rl_entry *e = &t->e[idx];
+	uint32_t conns = __atomic_load_n(&e->conns, __ATOMIC_RELAXED);
+	uint64_t until = __atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED);
+	if (conns == 0 && until <= now)
+		return false;
+	uint32_t b = idx - idx % SL_RL_BUCKET;
+	for (unsigned i = 0; i < SL_RL_BUCKET; i++) {
+		if (b + i == idx || __atomic_load_n(&t->keys[b + i], __ATOMIC_ACQUIRE) != key)
+			continue;
+		struct sl_rl_entry *now_e = &t->e[b + i];
+		__atomic_fetch_add(&now_e->conns, conns, __ATOMIC_RELAXED);
+		uint64_t old = __atomic_load_n(&now_e->blocked_until, __ATOMIC_RELAXED);
+		while (old < until && !__atomic_compare_exchange_n(&now_e->blocked_until, &old, until,
+								     false, __ATOMIC_RELAXED,
+								     __ATOMIC_RELAXED))
+			;
+		return false;
+	}
+	__atomic_store_n(&t->keys[idx], key, __ATOMIC_RELEASE);
+	return true;
+}
+
 void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 {
 	uint32_t slots = (t->mask + 1) * SL_RL_BUCKET;
@@ -508,11 +544,17 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 		if (rte_rcu_qsbr_check(qsv, t->token, false) != 1)
 			return;
 		/* No worker holds these entries any more: clean, then free. */
+		uint32_t freed = 0;
 		for (uint32_t i = 0; i < t->n_leaving; i++) {
-			memset(&t->e[t->leaving[i]], 0, sizeof(t->e[0]));
-			__atomic_store_n(&t->keys[t->leaving[i]], 0, __ATOMIC_RELEASE);
+			uint32_t idx = t->leaving[i];
+			if (t->leaving_key[i] != LEAVING &&
+			    keep_if_used(t, idx, t->leaving_key[i], now))
+				continue;
+			memset(&t->e[idx], 0, sizeof(t->e[0]));
+			__atomic_store_n(&t->keys[idx], 0, __ATOMIC_RELEASE);
+			freed++;
 		}
-		__atomic_fetch_sub(&t->taken, t->n_leaving, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&t->taken, freed, __ATOMIC_RELAXED);
 		t->n_leaving = 0;
 		t->waiting = false;
 	}
@@ -551,6 +593,7 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 			t->counting++;
 			continue;
 		}
+		t->leaving_key[t->n_leaving] = k;    /* LEAVING: a twin a worker gave up */
 		t->leaving[t->n_leaving++] = i;
 	}
 	t->sweep_at = end < slots ? end : 0;

@@ -101,6 +101,7 @@ struct sl_rl_table {
 	uint64_t idle_tsc;
 	/* Management only: the sweep that forgets idle sources. */
 	uint32_t sweep_at, *leaving, n_leaving, counting;
+	uint64_t *leaving_key;              /**< [slots]: the key each leaving slot had */
 	bool waiting;
 	uint64_t token;
 	uint32_t in_use;                    /**< sources, as the last sweep counted */

@@ -225,6 +225,61 @@ static void test_table_full_and_sweep(void **state)
 	free(cfg);
 }
 
+/* Test the sweep against workers that used entries it had just judged
+ * idle: a connection counted on one keeps it (key restored, count kept); a
+ * block set on another joins the new slot its source took meanwhile. */
+static void test_sweep_keeps_what_workers_used(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = config(NULL, 0, 0, 0);
+	cfg->ratelimit.levels[0].connections = 10;
+	struct sl_rl_policy p;
+	sl_rl_policy_build(cfg, HZ, &p);
+	struct sl_rl_table *t = sl_rl_table_create(&cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	struct sl_lcore_stats st = {0};
+	struct rte_rcu_qsbr *qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
+	uint8_t a[4] = {10, 1, 0, 2}, b[4] = {10, 1, 0, 3}, mark;
+	bool reset;
+	/* Two sources with a connection each, closed at 1 s. */
+	assert_int_equal(sl_rl_conn_open(t, &p, &st, 0, SL_AF_INET, a, HZ, &mark, &reset), 0);
+	sl_rl_conn_close(t, SL_AF_INET, a, mark);
+	assert_int_equal(sl_rl_conn_open(t, &p, &st, 0, SL_AF_INET, b, HZ, &mark, &reset), 0);
+	sl_rl_conn_close(t, SL_AF_INET, b, mark);
+	sl_rl_sweep(t, qsv, 3 * HZ);            /* idle: both marked leaving */
+	assert_true(t->waiting);
+	assert_int_equal(t->n_leaving, 2);
+	struct sl_rl_entry *ea = NULL, *eb = NULL;
+	for (uint32_t i = 0; i < t->n_leaving; i++) {
+		if (t->leaving_key[i] == sl_rl_key(t, SL_AF_INET, a))
+			ea = &t->e[t->leaving[i]];
+		if (t->leaving_key[i] == sl_rl_key(t, SL_AF_INET, b))
+			eb = &t->e[t->leaving[i]];
+	}
+	assert_non_null(ea);
+	assert_non_null(eb);
+	/* Workers that had found them just before. */
+	__atomic_fetch_add(&ea->conns, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&eb->blocked_until, 10 * HZ, __ATOMIC_RELAXED);
+	/* b's source comes back: a slot of its own again. */
+	assert_int_equal(sl_rl_conn_open(t, &p, &st, 0, SL_AF_INET, b, 3 * HZ, &mark, &reset), 0);
+	assert_int_equal(t->taken, 3);
+	sl_rl_sweep(t, qsv, 3 * HZ);            /* grace over: kept, merged */
+	const struct sl_rl_entry *ka = sl_rl_lookup(t, SL_AF_INET, a);
+	const struct sl_rl_entry *kb = sl_rl_lookup(t, SL_AF_INET, b);
+	assert_non_null(ka);
+	assert_non_null(kb);
+	assert_int_equal(ka->conns, 1);
+	assert_int_equal(kb->conns, 1);
+	assert_int_equal(kb->blocked_until, 10 * HZ);
+	assert_int_equal(t->taken, 2);
+	sl_rl_conn_close(t, SL_AF_INET, a, SL_RL_COUNTED);
+	assert_int_equal(ka->conns, 0);
+	rte_free(qsv);
+	sl_rl_table_free(t);
+	free(cfg);
+}
+
 /* Test connection counts: at most 3 open from a source, a 4th refused as
  * conn_limit (with a reset when configured); one closed makes room; a
  * source with open connections is not forgotten; the rate of new ones
@@ -406,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_bit_bucket),
 		cmocka_unit_test(test_one_source_two_threads),
 		cmocka_unit_test(test_table_full_and_sweep),
+		cmocka_unit_test(test_sweep_keeps_what_workers_used),
 		cmocka_unit_test(test_connection_limits),
 		cmocka_unit_test(test_reputation_blocks),
 		cmocka_unit_test(test_ipv6_sources_apart),

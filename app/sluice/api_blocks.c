@@ -10,10 +10,12 @@
  *
  * Each block is one file in the directory next to the configuration file
  * ("<config>.blocks/"), written with the same write-then-rename the config
- * uses: a change costs one file, whatever the number of blocks. At start
- * the files are read back and blocks still running are restored. Each
- * block and each expiry writes one log line (at most 10 a second, the rest
- * counted).
+ * uses: a change costs one file, whatever the number of blocks. Blocks by
+ * hand are stored before the API answers; automatic ones are queued and
+ * stored a few per management tick, so a wave of them does not hold the
+ * management lcore in fsync. At start the files are read back and blocks
+ * still running are restored. Each block and each expiry writes one log
+ * line (at most 10 a second, the rest counted).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +35,8 @@
 #define REASON_MAX 96
 #define MANUAL_MAX 4096
 #define LOG_PER_SECOND 10
+#define PENDING_MAX 4096   /* automatic blocks waiting to be stored */
+#define STORE_PER_TICK 16
 
 /* Reasons given by hand, by table key (few: kept in a plain array). */
 static struct {
@@ -41,6 +45,16 @@ static struct {
 } manual[MANUAL_MAX];
 static unsigned n_manual;
 static uint64_t log_second, log_count, log_suppressed;
+
+/* Automatic blocks to store, oldest first (a ring). */
+static struct pending {
+	uint64_t key;
+	char source[64];
+	const char *cause;        /* a static name */
+	time_t until;
+	unsigned offences;
+} pending[PENDING_MAX];
+static unsigned pending_head, pending_n;
 
 static const char *manual_reason(uint64_t key)
 {
@@ -117,13 +131,22 @@ static void note(struct sl_app *app, uint64_t key, const struct sl_rl_entry *e, 
 	const char *cause = sl_config_rep_event_name(e->cause);
 	uint64_t until = __atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED);
 	double left = until > now ? (double)(until - now) / (double)app->tsc_hz : 0;
-	if (started) {
-		store(app, key, src, cause, reason, time(NULL) + (time_t)(left + 0.5), e->offences);
+	time_t until_s = time(NULL) + (time_t)(left + 0.5);
+	if (started && (reason != NULL || pending_n == PENDING_MAX)) {
+		store(app, key, src, cause, reason, until_s, e->offences);
+	} else if (started) {
+		struct pending *p = &pending[(pending_head + pending_n++) % PENDING_MAX];
+		*p = (struct pending){.key = key, .cause = cause, .until = until_s,
+				      .offences = e->offences};
+		snprintf(p->source, sizeof(p->source), "%s", src);
 	} else {
 		char path[SL_CONFIG_PATH_MAX + 64];
 		file_of(app, key, path, sizeof(path));
 		unlink(path);
 		manual_set(key, NULL);
+		for (unsigned i = 0; i < pending_n; i++)   /* not stored yet: never */
+			if (pending[(pending_head + i) % PENDING_MAX].key == key)
+				pending[(pending_head + i) % PENDING_MAX].until = 0;
 	}
 	uint64_t second = now / app->tsc_hz;
 	if (second != log_second) {
@@ -144,6 +167,18 @@ static void note(struct sl_app *app, uint64_t key, const struct sl_rl_entry *e, 
 		       e->offences, score);
 	else
 		SL_LOG(INFO, "blocks", "unblocked %s (%s, offence %u)", src, cause, e->offences);
+}
+
+void sl_app_blocks_store_pending(struct sl_app *app)
+{
+	for (unsigned i = 0; i < STORE_PER_TICK && pending_n > 0; i++) {
+		struct pending *p = &pending[pending_head];
+		pending_head = (pending_head + 1) % PENDING_MAX;
+		pending_n--;
+		/* Ended before its turn: its file is gone already, or never was. */
+		if (p->until > time(NULL))
+			store(app, p->key, p->source, p->cause, NULL, p->until, p->offences);
+	}
 }
 
 static void on_block(void *arg, const struct sl_rl_table *t, uint64_t key,
@@ -210,6 +245,12 @@ void sl_app_blocks_init(struct sl_app *app)
 			manual_set(key, reason);
 		sl_rl_block(app->rl, af, bytes, now + (uint64_t)(until - t) * app->tsc_hz,
 			    (uint8_t)json_integer_value(json_object_get(j, "offences")), (uint8_t)c, now);
+		/* Sources cut to another prefix than when it was stored: the file
+		 * takes the name the block has now, so that its end removes it. */
+		char now_path[SL_CONFIG_PATH_MAX + 64];
+		file_of(app, key, now_path, sizeof(now_path));
+		if (strcmp(now_path, path) != 0 && rename(path, now_path) != 0)
+			SL_LOG(WARN, "blocks", "cannot rename %s: %s", path, strerror(errno));
 		restored++;
 		json_decref(j);
 	}

@@ -125,8 +125,10 @@ void sl_mgmt_loop(struct sl_app *app)
 		sl_app_health_tick(app, now);
 		if (now >= next_timer) {
 			sl_ipstack_ctl_timers(&app->ctl, app->dp->ip, now);
-			if (app->rl != NULL)
+			if (app->rl != NULL) {
 				sl_rl_sweep(app->rl, app->qsv, now);
+				sl_app_blocks_store_pending(app);
+			}
 			next_timer = now + period;
 		}
 		if (now >= next_sample) {

@@ -6,7 +6,8 @@
  *   GET  /api/v1/sets/{name}                one set
  *   GET  /api/v1/sets/{name}/entries?offset=&limit=
  *                                           its prefixes (default the first
- *                                           1000, up to 100 000 a page)
+ *                                           1000, up to 100 000 a page; the
+ *                                           order holds between changes only)
  *   POST /api/v1/sets/{name}/entries        {"add": [...], "delete": [...]}
  *   PUT  /api/v1/sets/{name}/entries        {"entries": [...]}: the set
  *                                           becomes exactly these
@@ -16,6 +17,7 @@
  * nothing: a bad prefix anywhere (the error names it, "add[17]") or a
  * full set changes nothing.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -75,6 +77,33 @@ int sl_app_sets_prepare(struct sl_app *app, const struct sl_config *cfg, struct 
 	return 0;
 }
 
+/* Journals of sets the configuration no longer has (removed while sluice
+ * was down, or before a crash): a set of that name added later starts
+ * empty, as it would have. */
+static void forget_stale_journals(const struct sl_app *app, const struct sl_config *cfg,
+				  const char *dir)
+{
+	(void)app;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char name[SL_CONFIG_NAME_MAX + 8], path[SL_CONFIG_PATH_MAX + 300];
+		if (len < 5 || strcmp(de->d_name + len - 4, ".set") != 0 || len - 4 >= sizeof(name))
+			continue;
+		memcpy(name, de->d_name, len - 4);
+		name[len - 4] = '\0';
+		if (sl_config_set_find(cfg, name) >= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			SL_LOG(INFO, "sets", "removed %s: no set %s is configured", path, name);
+	}
+	closedir(d);
+}
+
 void sl_app_sets_commit(struct sl_app *app, struct sl_dp *dp)
 {
 	char path[SL_CONFIG_PATH_MAX + 64], err[256];
@@ -100,6 +129,7 @@ void sl_app_sets_commit(struct sl_app *app, struct sl_dp *dp)
 	if (dp->sets_made != 0 && mkdir(path, 0700) != 0 && errno != EEXIST)
 		SL_LOG(WARN, "sets", "cannot create %s: %s: set changes will not survive a "
 		       "restart", path, strerror(errno));
+	forget_stale_journals(app, cfg, path);
 	for (unsigned i = 0; i < cfg->n_sets; i++) {
 		app->sets[i] = dp->sets[i];
 		if (!(dp->sets_made & (1u << i)))
@@ -243,6 +273,8 @@ static bool parse_list(const json_t *body, const char *key, const struct sl_pset
 			why = "expected a prefix string like \"198.51.100.0/24\"";
 		else if (rc == -EDOM)
 			why = "has host bits set";
+		else if (rc == -ERANGE)
+			why = "is a /0, every address (a rule without a set says that)";
 		else if (rc != 0)
 			why = "is not an IPv4 or IPv6 prefix";
 		else if (e->af == SL_AF_INET ? s->max4 == 0 : s->max6 == 0)
@@ -273,6 +305,12 @@ void sl_api_sets_change(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 	json_t *body = sl_api_body_json(req, resp);
 	if (body == NULL)
 		return;
+	if (!json_is_object(body) || json_object_size(body) == 0) {
+		sl_mgmt_respond_problem(resp, 422, "Invalid set change", NULL, "expected an object "
+					"with %s", replace ? "\"entries\"" : "\"add\" and/or \"delete\"");
+		json_decref(body);
+		return;
+	}
 	static const char *const post_keys[] = {"add", "delete", NULL};
 	static const char *const put_keys[] = {"entries", NULL};
 	const char *const *keys = replace ? put_keys : post_keys;

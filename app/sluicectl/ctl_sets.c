@@ -145,18 +145,34 @@ static int load(const struct ctl *c, const char *name, const char *file)
 	if (f == NULL)
 		return ctl_usage_error("sets load: cannot read %s", file);
 	json_t *list = json_array();
-	char line[256];
-	while (list != NULL && fgets(line, sizeof(line), f) != NULL) {
+	char line[1024];
+	unsigned lineno = 0;
+	int st = CTL_EXIT_OK;
+	while (list != NULL && st == CTL_EXIT_OK && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			st = ctl_usage_error("sets load: %s:%u: line too long", file, lineno);
+			break;
+		}
 		char *hash = strchr(line, '#');
 		if (hash != NULL)
 			*hash = '\0';
 		char *s = line + strspn(line, " \t\r\n");
 		s[strcspn(s, " \t\r\n")] = '\0';
-		if (s[0] != '\0')
-			json_array_append_new(list, json_string(s));
+		if (s[0] == '\0')
+			continue;
+		json_t *v = json_string(s);
+		if (v == NULL)
+			st = ctl_usage_error("sets load: %s:%u: not text (UTF-8)", file, lineno);
+		else
+			json_array_append_new(list, v);
 	}
 	if (f != stdin)
 		fclose(f);
+	if (st != CTL_EXIT_OK) {
+		json_decref(list);
+		return st;
+	}
 	json_t *body = list != NULL ? json_pack("{s:o}", "entries", list) : NULL;
 	if (body == NULL)
 		return CTL_EXIT_SOFTWARE;

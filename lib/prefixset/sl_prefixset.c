@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_errno.h>
@@ -25,7 +26,14 @@
 #include "sl_log.h"
 #include "sl_prefixset.h"
 
-#define NEXT_HOP 1      /* membership only: every prefix leads to the same answer */
+/*
+ * Membership only, yet each prefix length has a next hop of its own (the
+ * length + 1, never 0, at most 129): DPDK 22.11's DIR-24-8 skips its group
+ * accounting when a prefix is added under one with the same next hop, and
+ * then loses count on delete (fixed upstream later). Distinct next hops
+ * for nested prefixes keep it exact.
+ */
+#define NEXT_HOP(e) ((uint32_t)(e)->len + 1)
 
 struct op {
 	struct sl_pset_entry e;
@@ -113,14 +121,18 @@ static uint32_t host4(const struct sl_pset_entry *e)
 	return ntohl(v);
 }
 
-/* @p e added to or deleted from table copy @p copy of its family. */
+/* @p e added to or deleted from table copy @p copy of its family (a
+ * delete of what is not there is done). */
 static int table_op(struct sl_pset *s, const struct sl_pset_entry *e, bool add, unsigned copy)
 {
+	int rc;
 	if (e->af == SL_AF_INET)
-		return add ? rte_fib_add(s->fib4[copy], host4(e), e->len, NEXT_HOP) :
-			     rte_fib_delete(s->fib4[copy], host4(e), e->len);
-	return add ? rte_lpm6_add(s->lpm6[copy], e->addr, e->len, NEXT_HOP) :
-		     rte_lpm6_delete(s->lpm6[copy], e->addr, e->len);
+		rc = add ? rte_fib_add(s->fib4[copy], host4(e), e->len, NEXT_HOP(e)) :
+			   rte_fib_delete(s->fib4[copy], host4(e), e->len);
+	else
+		rc = add ? rte_lpm6_add(s->lpm6[copy], e->addr, e->len, NEXT_HOP(e)) :
+			   rte_lpm6_delete(s->lpm6[copy], e->addr, e->len);
+	return !add && (rc == -ENOENT || rc == -EINVAL) ? 0 : rc;
 }
 
 static unsigned spare_of(const struct sl_pset *s, uint8_t af)
@@ -144,11 +156,51 @@ static enum rte_fib_dir24_8_nh_sz width4(uint32_t groups)
 	       RTE_FIB_DIR24_8_2B : RTE_FIB_DIR24_8_4B;
 }
 
-struct sl_pset *sl_pset_create(const struct sl_config_set *c, struct rte_rcu_qsbr *qsv,
-			       int socket, char *err, size_t err_len)
+/* A new, empty table copy @p copy of family @p af in place of the one
+ * there (none, or one no worker reads). 0, or -ENOMEM with the old kept. */
+static int table_new(struct sl_pset *s, uint8_t af, unsigned copy)
 {
 	static unsigned serial;   /* table names are global to the process */
 	char name[32];
+	snprintf(name, sizeof(name), "pset%c_%u", af == SL_AF_INET ? '4' : '6', serial++);
+	if (af == SL_AF_INET) {
+		struct rte_fib_conf fc = {
+			.type = RTE_FIB_DIR24_8, .default_nh = 0, .max_routes = (int)s->max4,
+			.dir24_8 = {.nh_sz = width4(s->groups4), .num_tbl8 = s->groups4}};
+		struct rte_fib *f = rte_fib_create(name, s->socket, &fc);
+		if (f == NULL)
+			return -ENOMEM;
+		rte_fib_free(s->fib4[copy]);
+		s->fib4[copy] = f;
+		return 0;
+	}
+	struct rte_lpm6_config lc = {.max_rules = s->max6, .number_tbl8s = s->groups6};
+	struct rte_lpm6 *l = rte_lpm6_create(name, s->socket, &lc);
+	if (l == NULL)
+		return -ENOMEM;
+	rte_lpm6_free(s->lpm6[copy]);
+	s->lpm6[copy] = l;
+	return 0;
+}
+
+/* Copy @p copy of family @p af made anew from the exact entries: after a
+ * change failed in it part-way (DPDK does not undo a half-made change). */
+static void table_rebuild(struct sl_pset *s, uint8_t af, unsigned copy)
+{
+	if (table_new(s, af, copy) != 0) {
+		SL_LOG(ERR, "sets", "set %s: no memory to rebuild a copy of its IPv%c table: its "
+		       "lookups may be wrong until a restart", s->name, af == SL_AF_INET ? '4' : '6');
+		return;
+	}
+	for (uint32_t i = 0; i < s->n4 + s->n6; i++)
+		if (s->entries[i].af == af && table_op(s, &s->entries[i], true, copy) != 0)
+			SL_LOG(ERR, "sets", "set %s: a prefix does not fit its rebuilt table",
+			       s->name);
+}
+
+struct sl_pset *sl_pset_create(const struct sl_config_set *c, struct rte_rcu_qsbr *qsv,
+			       int socket, char *err, size_t err_len)
+{
 	struct sl_pset *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		goto nomem;
@@ -170,24 +222,12 @@ struct sl_pset *sl_pset_create(const struct sl_config_set *c, struct rte_rcu_qsb
 	s->entries = malloc((cap > 0 ? cap : 1) * sizeof(*s->entries));
 	if (s->slot == NULL || s->entries == NULL)
 		goto nomem;
+	s->socket = socket;
 	size_t before = heap_used(socket);
-	unsigned id = serial++;
-	for (unsigned k = 0; k < 2; k++) {
-		if (s->max4 > 0) {
-			struct rte_fib_conf fc = {
-				.type = RTE_FIB_DIR24_8, .default_nh = 0, .max_routes = (int)s->max4,
-				.dir24_8 = {.nh_sz = width4(s->groups4), .num_tbl8 = s->groups4}};
-			snprintf(name, sizeof(name), "pset4%c_%u", 'a' + k, id);
-			if ((s->fib4[k] = rte_fib_create(name, socket, &fc)) == NULL)
-				goto table_fail;
-		}
-		if (s->max6 > 0) {
-			struct rte_lpm6_config lc = {.max_rules = s->max6, .number_tbl8s = s->groups6};
-			snprintf(name, sizeof(name), "pset6%c_%u", 'a' + k, id);
-			if ((s->lpm6[k] = rte_lpm6_create(name, socket, &lc)) == NULL)
-				goto table_fail;
-		}
-	}
+	for (unsigned k = 0; k < 2; k++)
+		if ((s->max4 > 0 && table_new(s, SL_AF_INET, k) != 0) ||
+		    (s->max6 > 0 && table_new(s, SL_AF_INET6, k) != 0))
+			goto table_fail;
 	size_t after = heap_used(socket);
 	s->table_bytes = after > before ? after - before : 0;
 	return s;
@@ -237,6 +277,8 @@ int sl_pset_parse(const char *str, struct sl_pset_entry *e)
 	struct sl_prefix p;
 	if (sl_parse_prefix(str, &p) != 0)
 		return -EINVAL;
+	if (p.len == 0)
+		return -ERANGE;
 	struct sl_prefix masked = p;
 	sl_prefix_mask(&masked);
 	memset(e, 0, sizeof(*e));
@@ -339,20 +381,19 @@ static int journal_compact(struct sl_pset *s)
 	}
 	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
 		rc = -errno;
-	fclose(f);
 	if (rc == 0 && rename(tmp, s->path) != 0)
 		rc = -errno;
 	if (rc != 0) {
+		fclose(f);
 		unlink(tmp);
 		return rc;
 	}
 	fsync_parent(s->path);
-	FILE *j = fopen(s->path, "a");
-	if (j == NULL)
-		return -errno;
+	/* The handle written goes on as the journal (its end is the file's):
+	 * no reopening that could fail with the old file already replaced. */
 	if (s->journal != NULL)
 		fclose(s->journal);
-	s->journal = j;
+	s->journal = f;
 	s->journal_lines = s->n4 + s->n6;
 	return 0;
 }
@@ -413,10 +454,15 @@ int sl_pset_load(struct sl_pset *s, const char *path, char *err, size_t err_len)
 	if (bad > 0)
 		SL_LOG(WARN, "sets", "set %s: %" PRIu64 " unreadable lines of %" PRIu64 " in %s "
 		       "left out", s->name, bad, lineno, path);
-	if (over > 0)
-		SL_LOG(WARN, "sets", "set %s: %" PRIu64 " additions in %s do not fit its sizes "
-		       "(max_ipv4 %u, max_ipv6 %u, ipv4_groups %u, ipv6_groups %u): left out",
-		       s->name, over, path, s->max4, s->max6, s->groups4, s->groups6);
+	if (over > 0) {
+		/* As a live change to smaller sizes is refused, so is this: the
+		 * journal would lose them when rewritten. */
+		snprintf(err, err_len, "sets[%s]: %" PRIu64 " prefixes of its journal %s do not fit "
+			 "its sizes (max_ipv4 %u, max_ipv6 %u, ipv4_groups %u, ipv6_groups %u): raise "
+			 "them, or delete prefixes under the old sizes first", s->name, over, path,
+			 s->max4, s->max6, s->groups4, s->groups6);
+		return -ENOSPC;
+	}
 	return 0;
 }
 
@@ -442,15 +488,6 @@ static void store_undo(struct sl_pset *s, const struct op *ops, uint32_t n)
 		else
 			store_add(s, &ops[n].e);
 	}
-}
-
-/* Undo ops[0 .. n-1] in the spare copies, last first. */
-static void tables_undo(struct sl_pset *s, const struct op *ops, uint32_t n)
-{
-	while (n-- > 0)
-		if (table_op(s, &ops[n].e, !ops[n].add, spare_of(s, ops[n].e.af)) != 0)
-			SL_LOG(ERR, "sets", "set %s: could not undo a change to its tables",
-			       s->name);
 }
 
 static int room_error(struct sl_pset *s, uint8_t af, char *err, size_t err_len)
@@ -518,7 +555,8 @@ static int change_store(struct sl_pset *s, const struct sl_pset_entry *add, uint
 	return 0;
 }
 
-/* Step 3a: the copies no worker reads. */
+/* Step 3a: the copies no worker reads. On failure they are left as they
+ * are: the caller rebuilds them once the exact entries are undone. */
 static int change_spares(struct sl_pset *s, const struct op *ops, uint32_t n, char *err,
 			 size_t err_len)
 {
@@ -529,7 +567,6 @@ static int change_spares(struct sl_pset *s, const struct op *ops, uint32_t n, ch
 	if (rc == 0)
 		return 0;
 	uint8_t af = ops[i - 1].e.af;
-	tables_undo(s, ops, i - 1);
 	s->refused++;
 	snprintf(err, err_len, "set %s: out of IPv%c groups (ipv%c_groups %u): raise it for "
 		 "prefixes longer than /24", s->name, af == SL_AF_INET ? '4' : '6',
@@ -537,10 +574,25 @@ static int change_spares(struct sl_pset *s, const struct op *ops, uint32_t n, ch
 	return -ENOSPC;
 }
 
+/* The spare copies of the families @p ops touch, made anew from the entries. */
+static void spares_rebuild(struct sl_pset *s, const struct op *ops, uint32_t n)
+{
+	bool v4 = false, v6 = false;
+	for (uint32_t i = 0; i < n; i++) {
+		v4 |= ops[i].e.af == SL_AF_INET;
+		v6 |= ops[i].e.af == SL_AF_INET6;
+	}
+	if (v4)
+		table_rebuild(s, SL_AF_INET, spare_of(s, SL_AF_INET));
+	if (v6)
+		table_rebuild(s, SL_AF_INET6, spare_of(s, SL_AF_INET6));
+}
+
 /* Step 3b: workers move to the changed copies; once none reads the old
  * ones, they get the same change. It fits: how many groups a table uses
- * follows from the rules it holds, and the old copies hold what the
- * changed ones held before it. */
+ * follows from the rules it holds (each prefix length with a next hop of
+ * its own keeps DPDK's count exact), and the old copies hold what the
+ * changed ones held before it. Should it not, the copy is made anew. */
 static void swap_and_follow(struct sl_pset *s, const struct op *ops, uint32_t n)
 {
 	bool v4 = false, v6 = false;
@@ -554,10 +606,14 @@ static void swap_and_follow(struct sl_pset *s, const struct op *ops, uint32_t n)
 		__atomic_store_n(&s->live6, spare_of(s, SL_AF_INET6), __ATOMIC_RELEASE);
 	if ((v4 || v6) && s->qsv != NULL)
 		rte_rcu_qsbr_synchronize(s->qsv, RTE_QSBR_THRID_INVALID);
-	for (uint32_t i = 0; i < n; i++)
-		if (table_op(s, &ops[i].e, ops[i].add, spare_of(s, ops[i].e.af)) != 0)
-			SL_LOG(ERR, "sets", "set %s: a change did not fit the second copy of its "
-			       "table: the copies differ", s->name);
+	bool failed = false;
+	for (uint32_t i = 0; i < n && !failed; i++)
+		failed = table_op(s, &ops[i].e, ops[i].add, spare_of(s, ops[i].e.af)) != 0;
+	if (failed) {
+		SL_LOG(WARN, "sets", "set %s: a change did not fit the second copy of its table: "
+		       "making it anew", s->name);
+		spares_rebuild(s, ops, n);
+	}
 }
 
 int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t n_add,
@@ -572,10 +628,21 @@ int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t 
 		return -ENOMEM;
 	}
 	uint32_t n = 0;
+	bool tables_failed = false;
 	int rc = change_store(s, add, n_add, del, n_del, replace, ops, &n, out, err, err_len);
 	if (rc != 0)
 		goto done;
-	long mark = s->journal != NULL ? ftell(s->journal) : 0;
+	/* Where the journal ends now: its size (ftell is not to be trusted on
+	 * a file opened for appending once it has been truncated). */
+	struct stat st;
+	off_t mark = s->journal != NULL && fflush(s->journal) == 0 &&
+		     fstat(fileno(s->journal), &st) == 0 ? st.st_size : -1;
+	if (s->journal != NULL && mark < 0) {
+		rc = -EIO;
+		snprintf(err, err_len, "set %s: cannot read %s: %s", s->name, s->path,
+			 strerror(errno));
+		goto journal_back;
+	}
 	if (s->journal != NULL && n > 0 && journal_write(s, ops, n) != 0) {
 		rc = -EIO;
 		snprintf(err, err_len, "set %s: cannot write %s: %s", s->name, s->path,
@@ -583,8 +650,10 @@ int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t 
 		goto journal_back;
 	}
 	rc = change_spares(s, ops, n, err, err_len);
-	if (rc != 0)
+	if (rc != 0) {
+		tables_failed = true;
 		goto journal_back;
+	}
 	swap_and_follow(s, ops, n);
 	for (uint32_t i = 0; i < n; i++) {
 		out->added += ops[i].add;
@@ -598,16 +667,25 @@ int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t 
 		       strerror(errno));
 	goto done;
 journal_back:
-	/* The journal loses the lines of a change that did not happen. */
-	if (s->journal != NULL && n > 0 &&
-	    (fflush(s->journal), ftruncate(fileno(s->journal), mark) != 0 ||
-	     fdatasync(fileno(s->journal)) != 0))
-		SL_LOG(ERR, "sets", "set %s: cannot take back a refused change from %s",
-		       s->name, s->path);
-	else if (s->journal != NULL && n > 0 && rc != -EIO)
-		s->journal_lines -= n;   /* they were counted when written */
 	store_undo(s, ops, n);
 	memset(out, 0, sizeof(*out));
+	if (tables_failed)
+		spares_rebuild(s, ops, n);
+	/* The journal loses the lines of a change that did not happen; if it
+	 * cannot, it is written anew from the entries (undone by now). */
+	if (s->journal != NULL && n > 0 && mark >= 0) {
+		if (fflush(s->journal) == 0 && ftruncate(fileno(s->journal), mark) == 0 &&
+		    fdatasync(fileno(s->journal)) == 0) {
+			fseek(s->journal, 0, SEEK_END);
+			if (rc != -EIO)
+				s->journal_lines -= n;   /* they were counted when written */
+		} else if (journal_compact(s) != 0) {
+			SL_LOG(ERR, "sets", "set %s: cannot take a refused change back from %s: "
+			       "changes are no longer persisted", s->name, s->path);
+			fclose(s->journal);
+			s->journal = NULL;
+		}
+	}
 done:
 	free(ops);
 	return rc;

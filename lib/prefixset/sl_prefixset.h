@@ -62,6 +62,7 @@ struct sl_pset {
 	struct rte_lpm6 *lpm6[2];/**< two copies; NULL when max6 is 0 */
 	uint32_t live4, live6;   /**< the copy workers read (atomic) */
 	struct rte_rcu_qsbr *qsv;/**< the workers' quiescent states; NULL: none run */
+	int socket;
 	size_t table_bytes;        /**< hugepage memory the tables took (measured) */
 	/* Management only. */
 	uint32_t n4, n6;
@@ -90,7 +91,8 @@ bool sl_pset_fits_config(const struct sl_pset *s, const struct sl_config_set *c)
 /**
  * Parse "198.51.100.0/24", "2001:db8::/32" or a bare address (a /32 or
  * /128) into @p e. -EINVAL when it is no prefix, -EDOM when host bits are
- * set (a mistake in a list more often than not).
+ * set (a mistake in a list more often than not), -ERANGE for a /0 (every
+ * address: a rule without a set says that).
  */
 int sl_pset_parse(const char *s, struct sl_pset_entry *e);
 /** "198.51.100.0/24" into @p buf (at least 64 bytes). */
@@ -114,9 +116,9 @@ int sl_pset_change(struct sl_pset *s, const struct sl_pset_entry *add, uint32_t 
 		   struct sl_pset_outcome *out, char *err, size_t err_len);
 
 /**
- * Read the entries the journal at @p path holds into empty set @p s (up
- * to the set's sizes: the rest are logged and left out). A missing file
- * is an empty set. Nothing is written. 0, or -errno with @p err.
+ * Read the entries the journal at @p path holds into empty set @p s. A
+ * missing file is an empty set. Nothing is written. 0; -ENOSPC with @p err
+ * when they do not fit the set's sizes; -errno with @p err.
  */
 int sl_pset_load(struct sl_pset *s, const char *path, char *err, size_t err_len);
 

@@ -307,6 +307,20 @@ static void block_offender(const struct sl_rl_reputation *r, struct sl_rl_entry 
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * An automatic block of @p e does not hold packet @p m: its source is in
+ * the exempt set. (An entry is a prefix: another address of it may have
+ * earned the block. Blocks by hand hold everyone.)
+ */
+static inline bool exempt_from(const struct sl_rl_reputation *r, const struct sl_rl_entry *e,
+			       struct rte_mbuf *m, bool v4)
+{
+	if (r->exempt == NULL || e->cause == SL_REP_EVENTS)
+		return false;
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, sl_pkt_meta(m)->l2_len);
+	return sl_pset_contains(r->exempt, v4 ? SL_AF_INET : SL_AF_INET6, v4 ? ip + 12 : ip + 8);
+}
+
 /* Add @p kind's weight to @p e's decayed score; block at the threshold,
  * unless source @p src is in the exempt set. */
 static void rep_event(const struct sl_rl_reputation *r, struct sl_rl_entry *e,
@@ -418,7 +432,8 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		bool overflowed;
 		struct sl_rl_entry *e = find_in(t, keys[i], buckets[i], true, &overflowed);
 		st->rl_overflow += overflowed;
-		if (__atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED) > now && !overflowed) {
+		if (__atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED) > now && !overflowed &&
+		    !exempt_from(&p->rep, e, m, v4)) {
 			e->last = now;
 			__atomic_fetch_add(&e->drops, 1, __ATOMIC_RELAXED);
 			sl_stats_drop(st, m, SL_DROP_BLOCKED);

@@ -128,6 +128,8 @@ static void test_parse(void **state)
 	assert_int_equal(sl_pset_parse("2001:db8::1/64", &e), -EDOM);
 	assert_int_equal(sl_pset_parse("10.0.0.0/33", &e), -EINVAL);
 	assert_int_equal(sl_pset_parse("example", &e), -EINVAL);
+	assert_int_equal(sl_pset_parse("::/0", &e), -ERANGE);
+	assert_int_equal(sl_pset_parse("0.0.0.0/0", &e), -ERANGE);
 	assert_int_equal(sl_pset_parse("", &e), -EINVAL);
 }
 
@@ -238,6 +240,43 @@ static void test_full_changes_nothing(void **state)
 	sl_pset_free(s);
 }
 
+/* Test prefixes under a covering one: each longer prefix takes its group
+ * even under the /8 (so the count holds through any order of changes),
+ * churn never leaks groups, and the covering prefix comes and goes. */
+static void test_nested_prefixes_keep_count(void **state)
+{
+	(void)state;
+	struct sl_pset *s = make(256, 64, 0, 0, NULL);
+	struct sl_pset_entry wide = entry("10.0.0.0/8"), host[70];
+	struct sl_pset_outcome out;
+	char err[256], text[32];
+	assert_int_equal(sl_pset_change(s, &wide, 1, NULL, 0, false, &out, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < 70; i++) {
+		snprintf(text, sizeof(text), "10.1.%u.1", i);
+		host[i] = entry(text);
+	}
+	for (unsigned round = 0; round < 300; round++) {
+		struct sl_pset_entry *h = &host[round % 70];
+		if (sl_pset_change(s, h, 1, NULL, 0, false, &out, err, sizeof(err)) != 0 ||
+		    sl_pset_change(s, NULL, 0, h, 1, false, &out, err, sizeof(err)) != 0)
+			fail_msg("round %u: %s", round, err);
+	}
+	/* 64 groups: 64 /24s with a /32 fit under the /8, a 65th does not. */
+	assert_int_equal(sl_pset_change(s, host, 64, NULL, 0, false, &out, err, sizeof(err)), 0);
+	assert_int_equal(sl_pset_change(s, &host[64], 1, NULL, 0, false, &out, err, sizeof(err)),
+			 -ENOSPC);
+	/* The /8 goes and comes back; the hosts stay members throughout. */
+	assert_int_equal(sl_pset_change(s, NULL, 0, &wide, 1, false, &out, err, sizeof(err)), 0);
+	check_against_linear(s, 2000);
+	uint8_t in[4] = {10, 1, 5, 1}, out8[4] = {10, 200, 0, 1};
+	assert_true(sl_pset_contains(s, SL_AF_INET, in));
+	assert_false(sl_pset_contains(s, SL_AF_INET, out8));
+	assert_int_equal(sl_pset_change(s, &wide, 1, NULL, 0, false, &out, err, sizeof(err)), 0);
+	assert_true(sl_pset_contains(s, SL_AF_INET, out8));
+	check_against_linear(s, 2000);
+	sl_pset_free(s);
+}
+
 /* Test the journal: changes survive a restart, a torn last line is left
  * out, and churn is compacted so the file stays near the set's size. */
 static void test_journal(void **state)
@@ -278,11 +317,10 @@ static void test_journal(void **state)
 	assert_true(sl_pset_has_entry(s, &a[1]));
 	uint8_t in[4] = {10, 7, 7, 7};
 	assert_true(sl_pset_contains(s, SL_AF_INET, in));
-	/* Smaller sizes than the journal holds: the rest left out, said in the log. */
+	/* Smaller sizes than the journal holds: refused, as a live change is. */
 	struct sl_pset *small = make(0, 0, 100, 400, NULL);
-	assert_int_equal(sl_pset_load(small, path, err, sizeof(err)), 0);
-	assert_int_equal(small->n4, 0);
-	assert_int_equal(small->n6, 1);
+	assert_int_equal(sl_pset_load(small, path, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "do not fit its sizes"));
 	sl_pset_free(small);
 	sl_pset_free(s);
 	unlink(path);
@@ -386,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_tables_agree_with_entries),
 		cmocka_unit_test(test_change_outcome),
 		cmocka_unit_test(test_full_changes_nothing),
+		cmocka_unit_test(test_nested_prefixes_keep_count),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_ipv6_swap_under_reader),
 		cmocka_unit_test(test_ipv4_swap_under_reader),

@@ -58,13 +58,18 @@
 #                         [--rate PPS]        (fixed-rate rounds; 0 skips them)
 #                         [--period-ms MS]    (a DUT's turn in a fixed-rate round, 100)
 #                         [--sluice PATH]     (another sluice binary, for A/B runs)
+#                         [--flows N] [--spoof]  (fixed-rate generator: N flows, 64;
+#                                             --spoof: a source per flow, a flood)
+#                         [--absorbing "DUT ..."]  (DUTs whose work is to drop what
+#                                             they get, a shield: their figure is the
+#                                             cost of absorbing a packet, not a loss)
 # Prints a table and the path of bench-results.json (repository root).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
 runs=3 window=3 warmup=1 build=1 harness=1 saturating=1 duts="testpmd-io l3fwd sluice" max_rounds=
-fixed_rate=4000000 period_ms=100
+fixed_rate=4000000 period_ms=100 gen_flows=64 gen_spoof= absorbing=
 sluice_bin=build/app/sluice/sluice
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -79,6 +84,9 @@ while [ $# -gt 0 ]; do
     --rate) fixed_rate=$2; shift ;;
     --period-ms) period_ms=$2; shift ;;
     --sluice) sluice_bin=$2; shift ;;
+    --flows) gen_flows=$2; shift ;;
+    --spoof) gen_spoof=--spoof ;;
+    --absorbing) absorbing=$2; shift ;;
     -h|--help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 64 ;;
     esac
@@ -503,6 +511,7 @@ run_fixed() {
     # Each DUT gets $window seconds of turns.
     build/test/perf/bench_gen --lcores=0@$CPU_GEN --file-prefix bench-gen "${EAL_MEM[@]}" \
         --no-pci "${vdevs[@]}" -- --rate "$fixed_rate" --pairs "$n" --period-ms "$period_ms" \
+        --flows "$gen_flows" $gen_spoof \
         --warmup "$((warmup * n))" --window "$((window * n))" --dst-mac "$MAC_A" \
         <"$dir/gen.in" >"$dir/gen.json" 2>"$dir/gen.log" &
     gen_pid=$!
@@ -622,7 +631,7 @@ fi
 
 say "results (medians of the rounds the headline uses)"
 "$PY" scripts/bench/report.py --harness "$harness_tsv" --fixed "$fixed_tsv" --rate "$fixed_rate" \
-    --min-rounds "$runs" \
+    --min-rounds "$runs" --absorbing "$absorbing" \
     --out "$results" "${stage_files[@]}"
 status=$?
 echo

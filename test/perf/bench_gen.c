@@ -5,11 +5,14 @@
  *   bench_gen [EAL args with 2 x PAIRS ports] -- --rate PPS [--pairs N]
  *             [--period-ms MS] [--flows N] [--size B] [--warmup S]
  *             [--window S] [--dst-mac MAC] [--wait-link S] [--burst N]
+ *             [--spoof]
  *
  * Each pair of ports (2k, 2k + 1) leads to one device under test (DUT):
  * port 2k sends 64-byte IPv4/UDP frames (10.254.0.x -> 10.253.0.x, one flow
  * per destination, as testpmd's flowgen) at a fixed rate, paced by the
- * TSC; port 2k + 1 counts what comes back. Once every link is up it says so
+ * TSC; port 2k + 1 counts what comes back. With --spoof each flow has a
+ * source of its own too, 172.16.0.0 + flow: a flood from as many sources
+ * as flows (for the shield's runs). Once every link is up it says so
  * and waits for a line on standard input:
  *
  *   go                 one pair: warm up, measure the window;
@@ -78,6 +81,7 @@ struct opts {
 	double period_s;          /* one DUT's turn */
 	double warmup_s, window_s, wait_link_s;
 	struct rte_ether_addr dst_mac;
+	bool spoof;               /* a source per flow */
 };
 
 /* One pair's counts over the turns of one measurement. */
@@ -146,7 +150,8 @@ static void build_template(uint8_t *f, const struct opts *o, uint16_t port, unsi
 	ip->total_length = rte_cpu_to_be_16(l3_len);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 254, 0, 1));
+	ip->src_addr = rte_cpu_to_be_32(o->spoof ? RTE_IPV4(172, 16, 0, 0) + flow :
+					     RTE_IPV4(10, 254, 0, 1));
 	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(10, 253, (flow >> 8) & 0xff, flow & 0xff));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(9);
@@ -381,7 +386,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"window", required_argument, NULL, 'W'}, {"dst-mac", required_argument, NULL, 'm'},
 		{"wait-link", required_argument, NULL, 'l'}, {"burst", required_argument, NULL, 'b'},
 		{"pairs", required_argument, NULL, 'p'}, {"period-ms", required_argument, NULL, 'P'},
-		{NULL, 0, NULL, 0},
+		{"spoof", no_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 	*o = (struct opts){.rate = 0, .flows = 64, .size = 60, .warmup_s = 2, .window_s = 10,
@@ -398,6 +403,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'b': o->burst = (unsigned)atoi(optarg); break;
 		case 'p': o->pairs = (unsigned)atoi(optarg); break;
 		case 'P': o->period_s = atof(optarg) / 1000; break;
+		case 'S': o->spoof = true; break;
 		case 'm':
 			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0)
 				return -1;

@@ -430,6 +430,8 @@ void sl_acl_carry(struct sl_acl *next, const struct sl_acl *old)
 /* The set bits of @p n IPv4 keys: one bulk lookup per set the rules name. */
 static void sets4(const struct sl_acl *acl, struct key4 *k, uint16_t n)
 {
+	if (n == 0)
+		return;
 	uint32_t ip[n], bits[n];
 	for (unsigned side = 0; side < 2 && n > 0; side++) {
 		uint32_t named = side == 0 ? acl->src_sets : acl->dst_sets;
@@ -450,6 +452,8 @@ static void sets4(const struct sl_acl *acl, struct key4 *k, uint16_t n)
 
 static void sets6(const struct sl_acl *acl, struct key6 *k, uint16_t n)
 {
+	if (n == 0)
+		return;
 	uint8_t ip[n][16];
 	uint32_t bits[n];
 	for (unsigned side = 0; side < 2 && n > 0; side++) {
@@ -499,6 +503,9 @@ static inline void deny_event(struct sl_acl_worker *w, struct rte_mbuf *m, uint6
 uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mbuf **pkts,
 		      uint16_t n, struct rte_mbuf **replies, uint16_t *n_replies, uint64_t now)
 {
+	*n_replies = 0;
+	if (n == 0)
+		return 0;
 	struct key4 k4[n];
 	struct key6 k6[n];
 	const uint8_t *data[n];
@@ -539,7 +546,6 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 		rule[at6[j]] = res[j];
 	struct sl_acl_counter *count = acl->count[w->worker];
 	uint16_t keep = 0;
-	*n_replies = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		count[rule[i]].packets++;

@@ -151,9 +151,9 @@ bool sl_pset_has_entry(const struct sl_pset *s, const struct sl_pset_entry *e);
 static inline void sl_pset_lookup4(const struct sl_pset *s, uint32_t *ips, uint32_t *out,
 				   uint32_t bit, unsigned n)
 {
-	uint64_t hop[n];
 	if (s->fib4[0] == NULL || n == 0)
 		return;
+	uint64_t hop[n];
 	rte_fib_lookup_bulk(s->fib4[__atomic_load_n(&s->live4, __ATOMIC_ACQUIRE)], ips, hop,
 			    (int)n);
 	for (unsigned i = 0; i < n; i++)
@@ -164,9 +164,9 @@ static inline void sl_pset_lookup4(const struct sl_pset *s, uint32_t *ips, uint3
 static inline void sl_pset_lookup6(const struct sl_pset *s, uint8_t (*ips)[16], uint32_t *out,
 				   uint32_t bit, unsigned n)
 {
-	int32_t hop[n];
 	if (s->lpm6[0] == NULL || n == 0)
 		return;
+	int32_t hop[n];
 	rte_lpm6_lookup_bulk_func(s->lpm6[__atomic_load_n(&s->live6, __ATOMIC_ACQUIRE)], ips,
 				  hop, n);
 	for (unsigned i = 0; i < n; i++)

@@ -10,7 +10,10 @@
  * ingress port and zone, IPv4 and IPv6, later fragments. Every packet goes
  * through the real parse stage, then both matchers; they must name the
  * same first matching rule, and the stage on the whole burst must let
- * through exactly the packets the reference allows.
+ * through exactly the packets the reference allows. Two prefix sets are
+ * filled from the input too (up to 8 prefixes each, both families), and
+ * rules may name them: the tables' answers (single and bulk lookups) are
+ * held to a scan of the sets' entries.
  *
  * Run: ./fuzz_acl -max_total_time=60 test/fuzz/corpus/acl
  */
@@ -28,10 +31,11 @@
 
 static struct rte_mempool *pool;
 static struct sl_lcore_stats st;
+static struct sl_pset *sets[2];
 
 static void init_once(void)
 {
-	char *argv[] = {"fuzz_acl", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+	char *argv[] = {"fuzz_acl", "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
 			"--no-telemetry", "--log-level=lib.*:error"};
 	if (pool != NULL)
 		return;
@@ -41,6 +45,41 @@ static void init_once(void)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		abort();
+	for (unsigned k = 0; k < 2; k++) {
+		struct sl_config_set c = {.max_ipv4 = 64, .ipv4_groups = 64, .max_ipv6 = 64,
+					  .ipv6_groups = 1024};
+		char err[256];
+		snprintf(c.name, sizeof(c.name), "set%u", k);
+		sets[k] = sl_pset_create(&c, NULL, SOCKET_ID_ANY, err, sizeof(err));
+		if (sets[k] == NULL) {
+			fprintf(stderr, "fuzz_acl: %s\n", err);
+			abort();
+		}
+	}
+}
+
+/* Set @p k made exactly up to 8 prefixes drawn from @p s. */
+static void fill_set(struct acl_src *s, unsigned k)
+{
+	struct sl_pset_entry e[8];
+	unsigned n = acl_byte(s) % 9;
+	for (unsigned i = 0; i < n; i++) {
+		struct sl_prefix p;
+		acl_prefix(s, acl_byte(s) & 1 ? SL_AF_INET6 : SL_AF_INET, &p);
+		p.len = p.len == 0 ? 1 : p.len;      /* a /0 is refused as an entry */
+		sl_prefix_mask(&p);
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].af = p.addr.af;
+		e[i].len = p.len;
+		memcpy(e[i].addr, p.addr.af == SL_AF_INET ? (const void *)&p.addr.v4 : p.addr.v6,
+		       p.addr.af == SL_AF_INET ? 4 : 16);
+	}
+	struct sl_pset_outcome out;
+	char err[256];
+	if (sl_pset_change(sets[k], e, n, NULL, 0, true, &out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz_acl: %s\n", err);
+		abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,14 +99,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.acl.default_action = data[0] & 0x80 ? SL_ACL_DENY : SL_ACL_ALLOW;
 	cfg.acl.n_rules = 1 + data[0] % 64;
 	cfg.acl.rules = rules;
+	cfg.n_sets = 2;
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(cfg.sets[k].name, sizeof(cfg.sets[k].name), "set%u", k);
+		fill_set(&s, k);
+	}
 	for (unsigned i = 0; i < cfg.acl.n_rules; i++) {
 		acl_gen_rule(&s, &rules[i], N_PORTS);
 		if (rules[i].action == SL_ACL_REJECT)
 			rules[i].action = SL_ACL_DENY;   /* answers need routing tables */
+		uint8_t b = acl_byte(&s);
+		rules[i].src_set = b % 4 == 1 ? (int8_t)(b / 4 % 2) : -1;
+		rules[i].dst_set = b % 4 == 2 ? (int8_t)(b / 4 % 2) : -1;
 	}
 	char err[256];
 	bool failed;
-	struct sl_acl *acl = sl_acl_build(&cfg, NULL, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
+	struct sl_acl *acl = sl_acl_build(&cfg, sets, 1, SOCKET_ID_ANY, &failed, err, sizeof(err));
 	if (acl == NULL) {
 		fprintf(stderr, "acl: %s\n", failed ? err : "nothing built");
 		abort();
@@ -78,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct rte_mbuf *m = acl_gen_packet(&s, pool, N_PORTS, &st);
 		if (m == NULL)
 			continue;
-		uint32_t want = sl_acl_match_linear(&cfg, NULL, m), got = sl_acl_classify_one(acl, m);
+		uint32_t want = sl_acl_match_linear(&cfg, sets, m), got = sl_acl_classify_one(acl, m);
 		if (want != got) {
 			fprintf(stderr, "linear matcher says rule %u, the tries %u\n", want, got);
 			abort();

@@ -13,7 +13,7 @@
 int ctl_cmd_top(const struct ctl *c, const char *by)
 {
 	static const char *const head[] = {"SOURCE", "LEVEL", "PACKETS", "BYTES", "DROPS", "CONNS",
-					   "IDLE"};
+					   "IDLE", "SCORE"};
 	char path[96];
 	struct ctl_answer a;
 	bool done;
@@ -25,9 +25,9 @@ int ctl_cmd_top(const struct ctl *c, const char *by)
 		ctl_answer_free(&a);
 		return st;
 	}
-	struct ctl_table *t = ctl_table_new(7, head);
+	struct ctl_table *t = ctl_table_new(8, head);
 	if (t != NULL)
-		for (unsigned col = 2; col < 7; col++)
+		for (unsigned col = 2; col < 8; col++)
 			ctl_table_align_right(t, col);
 	size_t i;
 	json_t *s;
@@ -40,6 +40,7 @@ int ctl_cmd_top(const struct ctl *c, const char *by)
 			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT,
 				       json_integer_value(json_object_get(s, counts[k])));
 		ctl_table_cell(t, "%.0fs", json_real_value(json_object_get(s, "idle_seconds")));
+		ctl_table_cell(t, "%.0f", json_real_value(json_object_get(s, "score")));
 	}
 	st = ctl_table_finish(t);
 	if (st == CTL_EXIT_OK && !c->json)

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Linux's side of the shield comparison (doc/performance.md): the harness's
-# spoofed flood (test/perf/bench_gen --spoof: 65 536 sources in
-# 172.16.0.0/16, 64-byte UDP) through a namespace router running nftables
+# spoofed flood (test/perf/bench_gen --spoof: --flows sources, 4 096 by
+# default, in 172.16.0.0/16, 64-byte UDP) through a namespace router running nftables
 # with connection tracking on and a per-source meter that holds each source
 # to 10 packets a second, as conf/bench-shield.json does in sluice:
 #
 #   [blg: bench_gen]  blg0 --veth--> blr0 [blr: Linux router, nftables] blr1 --veth--> blg1
 #
-# The router runs in the softirq of the CPU that sent each frame into the
-# veth, much of it on the way out of the sender's system call; the script
-# reads /proc/stat over the generator's window and reports packets a
-# second, dropped and forwarded, and the CPUs the kernel kept busy.
+# Receive Packet Steering puts the router's work (everything after a frame
+# enters r0) in CPU 1's softirq, away from the generator on CPU 0. The
+# script reads CPU 1's system, irq and softirq time from /proc/stat over the
+# generator's window, less the same over a window without traffic, and
+# reports packets a second offered, forwarded and dropped, and the packets
+# the router handled (forwarded + dropped by its rules) per CPU-second.
+# CPU 1 must be otherwise quiet (no other benchmark or test running).
 #
-# The kernel's work: everything it spent (system and softirq time, all CPUs)
-# minus what the same frames cost it when dropped where they enter the
-# router (the generator's sending, and the veth).
+# The first run, "send-only", drops every frame at the router's ingress
+# hook: what receiving alone costs (for reference, not subtracted).
 #
 # usage: scripts/bench-linux-shield.sh [--rate PPS] [--window S] [--flows N]
 set -uo pipefail
@@ -40,7 +42,7 @@ cleanup() {
     [ -n "${gen_pid:-}" ] && kill "$gen_pid" 2>/dev/null && wait "$gen_pid" 2>/dev/null
     ip netns del "$G" 2>/dev/null
     ip netns del "$R" 2>/dev/null
-    rm -rf "/run/dpdk/$G"
+    rm -rf "/run/dpdk/$G" "/tmp/blg.$$.json" "/tmp/blg.$$.log"
 }
 trap cleanup EXIT
 
@@ -76,13 +78,14 @@ table ip shield {
 }
 EOF
 
-# Busy jiffies (user, nice, system, irq, softirq) of CPU 1, where RPS puts
-# the router's work, and of CPU 0, the generator's; the ticks per second.
-jiffies() { awk '/^cpu1 / {b1 = $2 + $3 + $4 + $7 + $8} /^cpu0 / {b0 = $2 + $3 + $4 + $7 + $8} END {print b1, b0}' /proc/stat; }
+# Kernel jiffies (system, irq, softirq) of CPU 1, where RPS puts the
+# router's work; the ticks per second.
+jiffies() { awk '/^cpu1 / {print $4 + $7 + $8}' /proc/stat; }
 hz=$(getconf CLK_TCK)
+# Packets the router's rules dropped: the meter's and the invalid ones.
 drops() {
     ip netns exec "$R" nft list table ip shield |
-        awk '/limit rate over/ {for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1)}'
+        awk '/drop/ {for (i = 1; i <= NF; i++) if ($i == "packets") n += $(i + 1)} END {print n + 0}'
 }
 
 # measure NAME: one window of the generator; prints a JSON line.
@@ -99,29 +102,33 @@ measure() {
     for _ in $(seq 100); do grep -qs 'waiting for links' "$out" && break; sleep 0.2; done
     echo go >&3 || { cat "$log" >&2; exit 1; }
     sleep 1                                    # the warm-up
-    read -r soft0 sys0 < <(jiffies)
+    k0=$(jiffies)
     d0=$(drops)
     sleep "$window"
-    read -r soft1 sys1 < <(jiffies)
+    k1=$(jiffies)
     d1=$(drops)
     for _ in $(seq 50); do grep -qs received_pps "$out" && break; sleep 0.2; done
     exec 3>&-
     wait "$gen_pid" 2>/dev/null; gen_pid=
     rm -rf "/run/dpdk/$G"
-    /usr/bin/python3 - "$1" "$window" "$hz" "$soft0" "$soft1" "$sys0" "$sys1" "${d0:-0}" \
-        "${d1:-0}" "$out" <<'PYEOF2'
+    /usr/bin/python3 - "$1" "$window" "$hz" "$k0" "$k1" "$idle" "${d0:-0}" "${d1:-0}" \
+        "$out" <<'PYEOF2'
 import json, sys
 name, window, hz = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-router = (float(sys.argv[5]) - float(sys.argv[4])) / hz / window
-sender = (float(sys.argv[7]) - float(sys.argv[6])) / hz / window
-dropped = (float(sys.argv[9]) - float(sys.argv[8])) / window
-g = json.loads(open(sys.argv[10]).read().strip().splitlines()[-1])["pairs"][0]
+router = (float(sys.argv[5]) - float(sys.argv[4])) / hz / window - float(sys.argv[6])
+dropped = (float(sys.argv[8]) - float(sys.argv[7])) / window
+g = json.loads(open(sys.argv[9]).read().strip().splitlines()[-1])["pairs"][0]
+handled = g["received_pps"] + dropped
 print(json.dumps({"run": name, "offered_pps": round(g["offered_pps"]),
                   "forwarded_pps": round(g["received_pps"]), "dropped_pps": round(dropped),
-                  "router_cpu": round(router, 3), "generator_cpu": round(sender, 3),
-                  "packets_per_router_cpu_second": round(g["offered_pps"] / router) if router > 0.01 else None}))
+                  "router_cpu": round(router, 3),
+                  "handled_per_router_cpu_second": round(handled / router) if router > 0.01 else None}))
 PYEOF2
 }
+
+# CPU 1's kernel time with no traffic (per second), to take off.
+k0=$(jiffies); sleep 3; k1=$(jiffies)
+idle=$(awk -v a="$k0" -v b="$k1" -v hz="$hz" 'BEGIN {printf "%.4f", (b - a) / hz / 3}')
 
 # 1. The generator alone: every frame dropped where it enters the router,
 #    at its interface's ingress hook (what sending costs the kernel).

@@ -133,6 +133,10 @@ static void note(struct sl_app *app, uint64_t key, const struct sl_rl_entry *e, 
 	double left = until > now ? (double)(until - now) / (double)app->tsc_hz : 0;
 	time_t until_s = time(NULL) + (time_t)(left + 0.5);
 	if (started && (reason != NULL || pending_n == PENDING_MAX)) {
+		/* Stored now: an automatic block of it still queued is older. */
+		for (unsigned i = 0; i < pending_n; i++)
+			if (pending[(pending_head + i) % PENDING_MAX].key == key)
+				pending[(pending_head + i) % PENDING_MAX].until = 0;
 		store(app, key, src, cause, reason, until_s, e->offences);
 	} else if (started) {
 		struct pending *p = &pending[(pending_head + pending_n++) % PENDING_MAX];
@@ -169,9 +173,9 @@ static void note(struct sl_app *app, uint64_t key, const struct sl_rl_entry *e, 
 		SL_LOG(INFO, "blocks", "unblocked %s (%s, offence %u)", src, cause, e->offences);
 }
 
-void sl_app_blocks_store_pending(struct sl_app *app)
+void sl_app_blocks_store_pending(struct sl_app *app, bool all)
 {
-	for (unsigned i = 0; i < STORE_PER_TICK && pending_n > 0; i++) {
+	for (unsigned i = 0; (all || i < STORE_PER_TICK) && pending_n > 0; i++) {
 		struct pending *p = &pending[pending_head];
 		pending_head = (pending_head + 1) % PENDING_MAX;
 		pending_n--;
@@ -241,14 +245,28 @@ void sl_app_blocks_init(struct sl_app *app)
 		     c++)
 			;
 		uint64_t key = sl_rl_key(app->rl, af, bytes);
-		if (c == SL_REP_EVENTS && reason != NULL && reason[0] != '\0')
-			manual_set(key, reason);
-		sl_rl_block(app->rl, af, bytes, now + (uint64_t)(until - t) * app->tsc_hz,
-			    (uint8_t)json_integer_value(json_object_get(j, "offences")), (uint8_t)c, now);
-		/* Sources cut to another prefix than when it was stored: the file
-		 * takes the name the block has now, so that its end removes it. */
+		uint64_t until_tsc = now + (uint64_t)(until - t) * app->tsc_hz;
 		char now_path[SL_CONFIG_PATH_MAX + 64];
 		file_of(app, key, now_path, sizeof(now_path));
+		/* Sources cut to another prefix than when they were stored: two
+		 * files may be one source now. The longer block stays, under the
+		 * name the block has now (so that its end removes it). */
+		const struct sl_rl_entry *had = sl_rl_lookup(app->rl, af, bytes);
+		if (had != NULL && had->blocked_until >= until_tsc) {
+			if (strcmp(now_path, path) != 0)
+				unlink(path);
+			json_decref(j);
+			continue;
+		}
+		if (sl_rl_block(app->rl, af, bytes, until_tsc,
+				(uint8_t)json_integer_value(json_object_get(j, "offences")), (uint8_t)c,
+				now) != 0) {
+			SL_LOG(WARN, "blocks", "no room to restore the block of %s", source);
+			json_decref(j);
+			continue;
+		}
+		if (c == SL_REP_EVENTS && reason != NULL && reason[0] != '\0')
+			manual_set(key, reason);
 		if (strcmp(now_path, path) != 0 && rename(path, now_path) != 0)
 			SL_LOG(WARN, "blocks", "cannot rename %s: %s", path, strerror(errno));
 		restored++;

@@ -514,6 +514,8 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	       SLUICE_VERSION, app->n_workers, app->n_ports, cfg->api.listen,
 	       sl_mgmt_server_port(app->http), app->no_huge ? ", without hugepages" : "");
 	sl_mgmt_loop(app);
+	if (app->rl != NULL)
+		sl_app_blocks_store_pending(app, true);   /* queued blocks survive the stop */
 	SL_LOG(INFO, "main", "stopping");
 	sl_supervisor_stopping(&app->sup, "stopping: draining workers, closing ports");
 	sl_port_kernel_down(app->cfg);

@@ -127,7 +127,7 @@ void sl_mgmt_loop(struct sl_app *app)
 			sl_ipstack_ctl_timers(&app->ctl, app->dp->ip, now);
 			if (app->rl != NULL) {
 				sl_rl_sweep(app->rl, app->qsv, now);
-				sl_app_blocks_store_pending(app);
+				sl_app_blocks_store_pending(app, false);
 			}
 			next_timer = now + period;
 		}

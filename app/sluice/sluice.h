@@ -209,8 +209,8 @@ void sl_api_blocks_post(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 void sl_api_blocks_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			  void *arg);
 void sl_metrics_render_blocks(struct sl_app *app, struct sl_buf *b);
-/** Store a few automatic blocks of those queued (every management tick). */
-void sl_app_blocks_store_pending(struct sl_app *app);
+/** Store a few automatic blocks of those queued (every management tick), or @p all (at exit). */
+void sl_app_blocks_store_pending(struct sl_app *app, bool all);
 
 /* api_sets.c: prefix sets, runtime objects beside the snapshot */
 /**

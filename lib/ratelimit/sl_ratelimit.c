@@ -194,23 +194,36 @@ static inline uint32_t bucket_of(const struct sl_rl_table *t, uint64_t key)
 	return (rte_hash_crc_8byte(key, 0x51ce) & t->mask) * SL_RL_BUCKET;
 }
 
-static struct sl_rl_entry *find_in(struct sl_rl_table *t, uint64_t key, uint32_t b, bool insert,
-				   bool *overflowed)
+/* How a lookup may take a slot for a source that has none. */
+enum insert { NO_INSERT, INSERT, INSERT_ANY /* management (blocks): past max_sources too */ };
+
+static struct sl_rl_entry *find_in(struct sl_rl_table *t, uint64_t key, uint32_t b,
+				   enum insert insert, bool *overflowed)
 {
 	uint64_t *keys = &t->keys[b];
 	*overflowed = false;
-	for (unsigned i = 0; i < SL_RL_BUCKET; i++)
-		if (__atomic_load_n(&keys[i], __ATOMIC_ACQUIRE) == key)
-			return &t->e[b + i];
-	if (!insert)
-		return NULL;
-	/* At most max_sources slots taken: a read while full (every packet of
-	 * a spoofed flood then), an increment only for a slot about to be taken. */
-	if (__atomic_load_n(&t->taken, __ATOMIC_RELAXED) >= t->max_sources)
-		goto full;
-	if (__atomic_fetch_add(&t->taken, 1, __ATOMIC_RELAXED) >= t->max_sources)
-		goto give_back;   /* others took the last ones meanwhile */
+	unsigned empty = SL_RL_BUCKET;
 	for (unsigned i = 0; i < SL_RL_BUCKET; i++) {
+		uint64_t k = __atomic_load_n(&keys[i], __ATOMIC_ACQUIRE);
+		if (k == key)
+			return &t->e[b + i];
+		if (k == 0 && empty == SL_RL_BUCKET)
+			empty = i;
+	}
+	if (insert == NO_INSERT)
+		return NULL;
+	/* A full bucket overflows without touching the shared count. At most
+	 * max_sources slots taken (the table has twice as many): a read while
+	 * full (every packet of a spoofed flood then), an increment only for a
+	 * slot about to be taken. Blocks by hand may go past it. */
+	if (empty == SL_RL_BUCKET)
+		goto full;
+	if (insert == INSERT && __atomic_load_n(&t->taken, __ATOMIC_RELAXED) >= t->max_sources)
+		goto full;
+	if (__atomic_fetch_add(&t->taken, 1, __ATOMIC_RELAXED) >= t->max_sources &&
+	    insert == INSERT)
+		goto give_back;   /* others took the last ones meanwhile */
+	for (unsigned i = empty; i < SL_RL_BUCKET; i++) {
 		uint64_t expect = 0;
 		if (__atomic_load_n(&keys[i], __ATOMIC_RELAXED) != 0)
 			continue;
@@ -228,6 +241,8 @@ static struct sl_rl_entry *find_in(struct sl_rl_table *t, uint64_t key, uint32_t
 				return &t->e[b + j];
 			}
 		}
+		/* Its key in the entry too: a close still finds a leaving entry. */
+		__atomic_store_n(&t->e[b + i].key, key, __ATOMIC_RELAXED);
 		return &t->e[b + i];
 	}
 give_back:
@@ -237,7 +252,7 @@ full:
 	return overflow_of(t, key);
 }
 
-static struct sl_rl_entry *find(struct sl_rl_table *t, uint64_t key, bool insert,
+static struct sl_rl_entry *find(struct sl_rl_table *t, uint64_t key, enum insert insert,
 				bool *overflowed)
 {
 	return find_in(t, key, bucket_of(t, key), insert, overflowed);
@@ -298,11 +313,13 @@ static void block_offender(const struct sl_rl_reputation *r, struct sl_rl_entry 
 	unsigned off = e->offences;
 	/* Doubled per offence, compared before shifting: no wrap. */
 	uint64_t len = off >= 63 || r->block > (r->block_max >> off) ? r->block_max : r->block << off;
+	/* The cause before the block is published: an exempt address must
+	 * never see an automatic block labelled manual (a former cause). */
+	e->cause = (uint8_t)cause;
 	if (!__atomic_compare_exchange_n(&e->blocked_until, &old, now + len, false,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		return;         /* another worker blocked it this moment */
 	e->offences = (uint8_t)(off < 255 ? off + 1 : off);
-	e->cause = (uint8_t)cause;
 	__atomic_store_n(&e->score, score_pack(0.0f, (uint32_t)(now >> r->tick_shift)),
 			 __ATOMIC_RELAXED);
 }
@@ -346,7 +363,7 @@ void sl_rl_event(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t af
 	if (!p->rep.on || p->rep.weights[kind] == 0.0f)
 		return;
 	bool overflowed;
-	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), INSERT, &overflowed);
 	if (!overflowed)        /* a shared entry is no one source's reputation */
 		rep_event(&p->rep, e, kind, now, af, src);
 }
@@ -358,7 +375,7 @@ void sl_rl_new_port(struct sl_rl_table *t, const struct sl_rl_policy *p, uint8_t
 	if (!r->on || r->weights[SL_REP_SCAN] == 0.0f)
 		return;
 	bool overflowed;
-	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), INSERT, &overflowed);
 	if (overflowed)
 		return;
 	/* A new window: plain stores, a race costs at most a port or two. */
@@ -379,7 +396,7 @@ int sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t 
 		uint8_t offences, uint8_t cause, uint64_t now)
 {
 	bool overflowed;
-	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), INSERT_ANY, &overflowed);
 	if (overflowed)
 		return -ENOSPC;
 	e->offences = offences;
@@ -403,6 +420,8 @@ int sl_rl_block(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uint64_t 
 uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		     struct sl_lcore_stats *st, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
+	if (n == 0)
+		return 0;
 	uint64_t keys[n];
 	uint32_t buckets[n];
 	/* First pass: each source's key and bucket, the bucket's keys and
@@ -430,7 +449,7 @@ uint16_t sl_rl_burst(struct sl_rl_table *t, const struct sl_rl_policy *p,
 		}
 		bool v4 = meta->l3_type == SL_L3_IPV4;
 		bool overflowed;
-		struct sl_rl_entry *e = find_in(t, keys[i], buckets[i], true, &overflowed);
+		struct sl_rl_entry *e = find_in(t, keys[i], buckets[i], INSERT, &overflowed);
 		st->rl_overflow += overflowed;
 		if (__atomic_load_n(&e->blocked_until, __ATOMIC_RELAXED) > now && !overflowed &&
 		    !exempt_from(&p->rep, e, m, v4)) {
@@ -476,7 +495,7 @@ int sl_rl_conn_open(struct sl_rl_table *t, const struct sl_rl_policy *p, struct 
 	if (l->conn_cost == 0 && l->max_conns == 0)
 		return 0;
 	bool overflowed;
-	struct sl_rl_entry *e = find(t, key_of(t, af, src), true, &overflowed);
+	struct sl_rl_entry *e = find(t, key_of(t, af, src), INSERT, &overflowed);
 	st->rl_overflow += overflowed;
 	e->last = now;
 	if (l->max_conns != 0) {
@@ -509,9 +528,18 @@ void sl_rl_conn_close(struct sl_rl_table *t, uint8_t af, const uint8_t *src, uin
 	bool overflowed;
 	/* A source with open connections is never forgotten: it is still there. */
 	struct sl_rl_entry *e = mark == SL_RL_COUNTED_OVERFLOW ? overflow_of(t, key) :
-				find(t, key, false, &overflowed);
-	if (e == NULL)
-		return;
+				find(t, key, NO_INSERT, &overflowed);
+	if (e == NULL) {
+		/* Leaving (the sweep judged it idle as this connection opened):
+		 * still there until its grace period ends, and known by its key. */
+		uint32_t b = bucket_of(t, key);
+		for (unsigned i = 0; i < SL_RL_BUCKET && e == NULL; i++)
+			if (__atomic_load_n(&t->keys[b + i], __ATOMIC_ACQUIRE) == LEAVING &&
+			    __atomic_load_n(&t->e[b + i].key, __ATOMIC_RELAXED) == key)
+				e = &t->e[b + i];
+		if (e == NULL)
+			return;
+	}
 	uint32_t c = __atomic_load_n(&e->conns, __ATOMIC_RELAXED);
 	while (c > 0 && !__atomic_compare_exchange_n(&e->conns, &c, c - 1, false, __ATOMIC_RELAXED,
 						     __ATOMIC_RELAXED))
@@ -536,19 +564,35 @@ static bool keep_if_used(struct sl_rl_table *t, uint32_t idx, uint64_t key, uint
 	if (conns == 0 && until <= now)
 		return false;
 	uint32_t b = idx - idx % SL_RL_BUCKET;
+	/* Back under its key first, then a look for a twin: a worker may be
+	 * inserting the source this moment, and one of the two must see the
+	 * other (sequentially consistent on both sides, as inserts are). */
+	uint64_t leaving = LEAVING;
+	if (!__atomic_compare_exchange_n(&t->keys[idx], &leaving, key, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return false;
 	for (unsigned i = 0; i < SL_RL_BUCKET; i++) {
-		if (b + i == idx || __atomic_load_n(&t->keys[b + i], __ATOMIC_ACQUIRE) != key)
+		if (b + i == idx || __atomic_load_n(&t->keys[b + i], __ATOMIC_SEQ_CST) != key)
 			continue;
+		/* The source has another slot: this one's connections and block
+		 * join it, and this one leaves again (after another grace period,
+		 * as a worker may have found it meanwhile: the sweep's next pass). */
 		struct sl_rl_entry *now_e = &t->e[b + i];
 		__atomic_fetch_add(&now_e->conns, conns, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&e->conns, conns, __ATOMIC_RELAXED);
 		uint64_t old = __atomic_load_n(&now_e->blocked_until, __ATOMIC_RELAXED);
+		if (old < until) {
+			now_e->cause = e->cause;
+			now_e->offences = e->offences > now_e->offences ? e->offences : now_e->offences;
+		}
 		while (old < until && !__atomic_compare_exchange_n(&now_e->blocked_until, &old, until,
 								     false, __ATOMIC_RELAXED,
 								     __ATOMIC_RELAXED))
 			;
-		return false;
+		__atomic_store_n(&e->blocked_until, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->keys[idx], LEAVING, __ATOMIC_RELEASE);
+		return true;   /* kept for now: freed by a later pass */
 	}
-	__atomic_store_n(&t->keys[idx], key, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -628,7 +672,7 @@ void sl_rl_sweep(struct sl_rl_table *t, struct rte_rcu_qsbr *qsv, uint64_t now)
 struct sl_rl_entry *sl_rl_lookup(struct sl_rl_table *t, uint8_t af, const uint8_t *src)
 {
 	bool overflowed;
-	return find(t, key_of(t, af, src), false, &overflowed);
+	return find(t, key_of(t, af, src), NO_INSERT, &overflowed);
 }
 
 uint64_t sl_rl_key(const struct sl_rl_table *t, uint8_t af, const uint8_t *src)

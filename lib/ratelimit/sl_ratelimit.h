@@ -52,12 +52,13 @@ struct sl_rl_entry {
 	uint64_t ports;         /**< destination ports seen in the scan window, hashed to bits */
 	uint64_t ports_since;   /**< TSC the scan window began */
 	uint64_t reported;      /**< management: the block it last logged and stored (0: none) */
+	uint64_t key;           /**< its table key (still there while it is leaving) */
 	uint32_t conns;         /**< open connections counted against it (atomic) */
 	uint8_t level;          /**< level of its last packet */
 	uint8_t af;             /**< SL_AF_INET / SL_AF_INET6 */
 	uint8_t offences;       /**< blocks so far: the next is 2^offences times as long */
 	uint8_t cause;          /**< enum sl_rep_event of the last block; SL_REP_EVENTS: manual */
-	uint8_t pad[24];
+	uint8_t pad[16];
 } __rte_cache_aligned;
 
 /** A level's limits in TSC units; 0 costs: not limited. */

@@ -71,6 +71,7 @@ BUSY_PCT = 5     # % of one CPU used by others (or stolen) that disturbs a round
 AGREE = 0.05     # rounds of one DUT agree when max / min - 1 is at most this
 FAR_NS = 200     # cache-line round trip above which the vCPUs are far apart
 MAX_LOSS = 0.001  # fixed rate: a DUT that lost more did not keep up
+ABSORBING = set()  # DUTs whose work is to drop (--absorbing): no loss check or label
 LOOP_CHANGE = 0.25  # fixed rate: generator loop speed change that marks a move
 LOOP_LEVEL = 0.10   # fixed rate: a round's loop speed this far from its placement's level
 MIN_ROUNDS = 3   # undisturbed rounds each DUT needs for a headline (bench.sh --runs)
@@ -336,7 +337,7 @@ def print_rounds(runs, what, rate=None):
             pl = x.placement()
             mark = " " + ("NOT QUIET" if pl is None else pl.upper() if pl == "mixed" else pl)
             lost = ""
-            if what == "fixed" and x.extra["offered"]:
+            if what == "fixed" and x.extra["offered"] and d not in ABSORBING:
                 loss = 1 - x.extra["received"] / x.extra["offered"]
                 lost = " loss %.2f%%" % (100 * loss) if loss > MAX_LOSS else ""
             each.append("%s [%s,%s,%s]%s%s" % (
@@ -388,8 +389,11 @@ def harness_rows(runs, what, numbers, rate=None):
         else:
             rcv = med([x.extra["received"] for x in rounds])
             off = med([x.extra["offered"] for x in rounds])
-            rows.append({"name": "%s/fixed-%gMpps" % (d, rate / 1e6),
-                         "mpps": None if rcv is None else rcv / 1e6,
+            # A DUT that absorbs a flood: its rate is what it took in.
+            took = off if d in ABSORBING else rcv
+            rows.append({"name": "%s/fixed-%gMpps%s" % (d, rate / 1e6,
+                                                        "/absorbed" if d in ABSORBING else ""),
+                         "mpps": None if took is None else took / 1e6,
                          "offered": None if off is None else off / 1e6,
                          "cycles_per_packet": m, "spread": spread(vals),
                          "ratio": None if m is None or not l3v else l3v / m})
@@ -478,9 +482,9 @@ def main():
     fixed = read_rounds(a.fixed, "fixed") if a.fixed and a.rate else {}
     # A fixed-rate round counts only if the DUT carried the offered rate
     # (a DUT that absorbs a flood is measured by what it took in, not out).
-    absorbing = set(a.absorbing.split())
+    ABSORBING.update(a.absorbing.split())
     for d in fixed:
-        if d in absorbing:
+        if d in ABSORBING:
             continue
         for x in fixed[d]["rounds"]:
             if x.extra["offered"] and 1 - x.extra["received"] / x.extra["offered"] > MAX_LOSS:

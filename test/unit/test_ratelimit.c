@@ -272,9 +272,46 @@ static void test_sweep_keeps_what_workers_used(void **state)
 	assert_int_equal(ka->conns, 1);
 	assert_int_equal(kb->conns, 1);
 	assert_int_equal(kb->blocked_until, 10 * HZ);
+	/* b's old slot leaves again, on the next pass, after a grace period. */
+	assert_int_equal(t->taken, 3);
+	sl_rl_sweep(t, qsv, 3 * HZ);
+	sl_rl_sweep(t, qsv, 3 * HZ);
 	assert_int_equal(t->taken, 2);
+	assert_int_equal(kb->blocked_until, 10 * HZ);
 	sl_rl_conn_close(t, SL_AF_INET, a, SL_RL_COUNTED);
 	assert_int_equal(ka->conns, 0);
+	rte_free(qsv);
+	sl_rl_table_free(t);
+	free(cfg);
+}
+
+/* Test a connection counted on an entry just judged idle and closed before
+ * its grace period ends: the close finds the leaving entry by the key it
+ * keeps, so the entry leaves with no connection left over. */
+static void test_close_while_leaving(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = config(NULL, 0, 0, 0);
+	cfg->ratelimit.levels[0].connections = 10;
+	struct sl_rl_policy p;
+	sl_rl_policy_build(cfg, HZ, &p);
+	struct sl_rl_table *t = sl_rl_table_create(&cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	struct sl_lcore_stats st = {0};
+	struct rte_rcu_qsbr *qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
+	uint8_t a[4] = {10, 1, 0, 9}, mark;
+	bool reset;
+	assert_int_equal(sl_rl_conn_open(t, &p, &st, 0, SL_AF_INET, a, HZ, &mark, &reset), 0);
+	sl_rl_conn_close(t, SL_AF_INET, a, mark);
+	sl_rl_sweep(t, qsv, 3 * HZ);            /* idle: marked leaving */
+	assert_int_equal(t->n_leaving, 1);
+	struct sl_rl_entry *e = &t->e[t->leaving[0]];
+	__atomic_fetch_add(&e->conns, 1, __ATOMIC_RELAXED);   /* counted just before */
+	sl_rl_conn_close(t, SL_AF_INET, a, SL_RL_COUNTED);     /* and closed */
+	assert_int_equal(e->conns, 0);
+	sl_rl_sweep(t, qsv, 3 * HZ);
+	assert_null(sl_rl_lookup(t, SL_AF_INET, a));
+	assert_int_equal(t->taken, 0);
 	rte_free(qsv);
 	sl_rl_table_free(t);
 	free(cfg);
@@ -462,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_one_source_two_threads),
 		cmocka_unit_test(test_table_full_and_sweep),
 		cmocka_unit_test(test_sweep_keeps_what_workers_used),
+		cmocka_unit_test(test_close_while_leaving),
 		cmocka_unit_test(test_connection_limits),
 		cmocka_unit_test(test_reputation_blocks),
 		cmocka_unit_test(test_ipv6_sources_apart),

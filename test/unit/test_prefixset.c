@@ -5,6 +5,9 @@
  * miss a standing prefix while others churn (the IPv6 copies swapped and
  * the IPv4 groups reclaimed under a reader on another thread).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -337,6 +340,18 @@ struct reader {
 	uint64_t lookups, misses;
 };
 
+/* EAL pins the main thread to one CPU and a new thread inherits it: the
+ * reader may run anywhere, or each of the writer's waits for a grace period
+ * would wait for the scheduler to switch threads on that CPU. */
+static void unpin(pthread_t t)
+{
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	pthread_setaffinity_np(t, sizeof(all), &all);
+}
+
 static void *read_loop(void *arg)
 {
 	struct reader *r = arg;
@@ -371,9 +386,10 @@ static void churn_under_reader(uint8_t af)
 	memcpy(r.addr, keep.addr, 16);
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, read_loop, &r), 0);
+	unpin(t);
 	while (__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) == 0)
 		sched_yield();
-	for (unsigned round = 0; round < 2000; round++) {
+	for (unsigned round = 0; round < 400; round++) {
 		struct sl_pset_entry batch[32];
 		for (unsigned i = 0; i < 32; i++) {
 			char text[64];

@@ -4,6 +4,9 @@
  * from two threads at once, the table full, connection counts, and the
  * sweep that forgets idle sources.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,9 +164,15 @@ static void test_one_source_two_threads(void **state)
 	uint64_t clock = 2 * HZ;
 	static struct hammer h[2];
 	pthread_t th[2];
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
 	for (unsigned i = 0; i < 2; i++) {
 		h[i] = (struct hammer){.t = t, .p = &p, .clock = &clock};
 		assert_int_equal(pthread_create(&th[i], NULL, hammer, &h[i]), 0);
+		/* Not on the CPU EAL pinned the main thread to (inherited). */
+		pthread_setaffinity_np(th[i], sizeof(all), &all);
 	}
 	for (unsigned i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);

@@ -23,6 +23,7 @@
 
 #include "sl_config.h"
 #include "sl_pkt.h"
+#include "sl_prefixset.h"
 
 struct acl_src {
 	const uint8_t *p;   /* the fuzzer's bytes; NULL: a PRNG */
@@ -77,6 +78,23 @@ static inline void acl_prefix(struct acl_src *s, uint8_t af, struct sl_prefix *p
 	acl_addr(s, af, af == SL_AF_INET ? (uint8_t *)&p->addr.v4 : p->addr.v6);
 	p->len = (uint8_t)acl_pick(s, af == SL_AF_INET ? 33 : 129);
 	sl_prefix_mask(p);
+}
+
+/* A prefix set's entry near the pool's addresses, at least @p min_len long
+ * (a set of everything would tell nothing, and a /0 is no entry). */
+static inline void acl_set_entry(struct acl_src *s, uint8_t af, uint8_t min_len,
+				 struct sl_pset_entry *e)
+{
+	struct sl_prefix p;
+	acl_prefix(s, af, &p);
+	p.len = (uint8_t)(p.len < min_len ? min_len + p.len : p.len);
+	p.len = (uint8_t)(p.len > (af == SL_AF_INET ? 32 : 128) ? (af == SL_AF_INET ? 32 : 128) : p.len);
+	sl_prefix_mask(&p);
+	memset(e, 0, sizeof(*e));
+	e->af = p.addr.af;
+	e->len = p.len;
+	memcpy(e->addr, p.addr.af == SL_AF_INET ? (const void *)&p.addr.v4 : p.addr.v6,
+	       p.addr.af == SL_AF_INET ? 4 : 16);
 }
 
 static inline uint16_t acl_port(struct acl_src *s)

@@ -63,17 +63,8 @@ static void fill_set(struct acl_src *s, unsigned k)
 {
 	struct sl_pset_entry e[8];
 	unsigned n = acl_byte(s) % 9;
-	for (unsigned i = 0; i < n; i++) {
-		struct sl_prefix p;
-		acl_prefix(s, acl_byte(s) & 1 ? SL_AF_INET6 : SL_AF_INET, &p);
-		p.len = p.len == 0 ? 1 : p.len;      /* a /0 is refused as an entry */
-		sl_prefix_mask(&p);
-		memset(&e[i], 0, sizeof(e[i]));
-		e[i].af = p.addr.af;
-		e[i].len = p.len;
-		memcpy(e[i].addr, p.addr.af == SL_AF_INET ? (const void *)&p.addr.v4 : p.addr.v6,
-		       p.addr.af == SL_AF_INET ? 4 : 16);
-	}
+	for (unsigned i = 0; i < n; i++)
+		acl_set_entry(s, acl_byte(s) & 1 ? SL_AF_INET6 : SL_AF_INET, 1, &e[i]);
 	struct sl_pset_outcome out;
 	char err[256];
 	if (sl_pset_change(sets[k], e, n, NULL, 0, true, &out, err, sizeof(err)) != 0) {

@@ -102,18 +102,8 @@ static void random_sets(struct acl_src *s, struct sl_config *cfg, struct sl_pset
 		if (sets[k] == NULL)
 			fail_msg("%s", err);
 		struct sl_pset_entry e[12];
-		for (unsigned i = 0; i < 12; i++) {
-			struct sl_prefix p;
-			acl_prefix(s, i % 2 ? SL_AF_INET6 : SL_AF_INET, &p);
-			/* Longer than /4: a set of everything would tell nothing. */
-			p.len = (uint8_t)(p.len < 4 ? 4 + p.len : p.len);
-			sl_prefix_mask(&p);
-			memset(&e[i], 0, sizeof(e[i]));
-			e[i].af = p.addr.af;
-			e[i].len = p.len;
-			memcpy(e[i].addr, p.addr.af == SL_AF_INET ? (const void *)&p.addr.v4 : p.addr.v6,
-			       p.addr.af == SL_AF_INET ? 4 : 16);
-		}
+		for (unsigned i = 0; i < 12; i++)
+			acl_set_entry(s, i % 2 ? SL_AF_INET6 : SL_AF_INET, 4, &e[i]);
 		struct sl_pset_outcome out;
 		assert_int_equal(sl_pset_change(sets[k], e, 12, NULL, 0, false, &out, err,
 						sizeof(err)), 0);

@@ -234,20 +234,47 @@ static void test_table_full_and_sweep(void **state)
 	free(cfg);
 }
 
+/* A table for connection tests: a cap of 10, a quiescent-state variable
+ * no thread is registered with (every grace period is over at once). */
+struct conn_fixture {
+	struct sl_config *cfg;
+	struct sl_rl_policy p;
+	struct sl_rl_table *t;
+	struct sl_lcore_stats st;
+	struct rte_rcu_qsbr *qsv;
+};
+
+static void conn_fixture_up(struct conn_fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->cfg = config(NULL, 0, 0, 0);
+	f->cfg->ratelimit.levels[0].connections = 10;
+	sl_rl_policy_build(f->cfg, HZ, &f->p);
+	f->t = sl_rl_table_create(&f->cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	f->qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
+	assert_non_null(f->t);
+	assert_int_equal(rte_rcu_qsbr_init(f->qsv, 1), 0);
+}
+
+static void conn_fixture_down(struct conn_fixture *f)
+{
+	rte_free(f->qsv);
+	sl_rl_table_free(f->t);
+	free(f->cfg);
+}
+
 /* Test the sweep against workers that used entries it had just judged
  * idle: a connection counted on one keeps it (key restored, count kept); a
  * block set on another joins the new slot its source took meanwhile. */
 static void test_sweep_keeps_what_workers_used(void **state)
 {
 	(void)state;
-	struct sl_config *cfg = config(NULL, 0, 0, 0);
-	cfg->ratelimit.levels[0].connections = 10;
-	struct sl_rl_policy p;
-	sl_rl_policy_build(cfg, HZ, &p);
-	struct sl_rl_table *t = sl_rl_table_create(&cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	struct conn_fixture f;
+	conn_fixture_up(&f);
+	struct sl_rl_table *t = f.t;
+	struct sl_rl_policy p = f.p;
 	struct sl_lcore_stats st = {0};
-	struct rte_rcu_qsbr *qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
-	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
+	struct rte_rcu_qsbr *qsv = f.qsv;
 	uint8_t a[4] = {10, 1, 0, 2}, b[4] = {10, 1, 0, 3}, mark;
 	bool reset;
 	/* Two sources with a connection each, closed at 1 s. */
@@ -289,9 +316,7 @@ static void test_sweep_keeps_what_workers_used(void **state)
 	assert_int_equal(kb->blocked_until, 10 * HZ);
 	sl_rl_conn_close(t, SL_AF_INET, a, SL_RL_COUNTED);
 	assert_int_equal(ka->conns, 0);
-	rte_free(qsv);
-	sl_rl_table_free(t);
-	free(cfg);
+	conn_fixture_down(&f);
 }
 
 /* Test a connection counted on an entry just judged idle and closed before
@@ -300,14 +325,12 @@ static void test_sweep_keeps_what_workers_used(void **state)
 static void test_close_while_leaving(void **state)
 {
 	(void)state;
-	struct sl_config *cfg = config(NULL, 0, 0, 0);
-	cfg->ratelimit.levels[0].connections = 10;
-	struct sl_rl_policy p;
-	sl_rl_policy_build(cfg, HZ, &p);
-	struct sl_rl_table *t = sl_rl_table_create(&cfg->ratelimit, HZ, SOCKET_ID_ANY);
+	struct conn_fixture f;
+	conn_fixture_up(&f);
+	struct sl_rl_table *t = f.t;
+	struct sl_rl_policy p = f.p;
 	struct sl_lcore_stats st = {0};
-	struct rte_rcu_qsbr *qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
-	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
+	struct rte_rcu_qsbr *qsv = f.qsv;
 	uint8_t a[4] = {10, 1, 0, 9}, mark;
 	bool reset;
 	assert_int_equal(sl_rl_conn_open(t, &p, &st, 0, SL_AF_INET, a, HZ, &mark, &reset), 0);
@@ -321,9 +344,7 @@ static void test_close_while_leaving(void **state)
 	sl_rl_sweep(t, qsv, 3 * HZ);
 	assert_null(sl_rl_lookup(t, SL_AF_INET, a));
 	assert_int_equal(t->taken, 0);
-	rte_free(qsv);
-	sl_rl_table_free(t);
-	free(cfg);
+	conn_fixture_down(&f);
 }
 
 /* Test connection counts: at most 3 open from a source, a 4th refused as

@@ -396,6 +396,9 @@ int sl_config_check_live_change(const struct sl_config *cur,
  */
 int sl_config_save(const struct sl_config *cfg, const char *path);
 
+/** Sync the directory holding @p path (a rename into it is durable then). 0 or -errno. */
+int sl_fsync_parent(const char *path);
+
 /* Route table edits used by the REST API; they validate like parse does. */
 
 /** Parse one route object (as in the "routes" array) against @p cfg's ports. */

@@ -287,6 +287,13 @@ static int temp_names(const char *path, char *dir, char *tmp)
 	return 0;
 }
 
+int sl_fsync_parent(const char *path)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	int rc = temp_names(path, dir, tmp);
+	return rc != 0 ? rc : fsync_dir(dir);
+}
+
 /* Write @p text and a newline to a new 0640 temp file, synced. */
 static int write_temp(char *tmp, const char *text)
 {

@@ -12,7 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,25 +345,6 @@ static int journal_write(struct sl_pset *s, const struct op *ops, uint32_t n)
 	return 0;
 }
 
-/* A rename is durable once its directory is synced. */
-static void fsync_parent(const char *path)
-{
-	char dir[sizeof(((struct sl_pset *)0)->path)];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* The file rewritten with the entries alone: write aside, sync, rename. */
 static int journal_compact(struct sl_pset *s)
 {
@@ -388,7 +368,7 @@ static int journal_compact(struct sl_pset *s)
 		unlink(tmp);
 		return rc;
 	}
-	fsync_parent(s->path);
+	sl_fsync_parent(s->path);   /* the rename is durable */
 	/* The handle written goes on as the journal (its end is the file's):
 	 * no reopening that could fail with the old file already replaced. */
 	if (s->journal != NULL)

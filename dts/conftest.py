@@ -236,6 +236,12 @@ def sluice(sluice_factory):
     return sluice_factory()
 
 
+def scapy(topo, host, prog, timeout=60):
+    """Run @prog (scapy imported) on @host; its stdout."""
+    return topo.run(host, "/usr/bin/python3", "-c",
+                    "from scapy.all import *; conf.verb = 0\n" + prog, timeout=timeout).stdout
+
+
 def ping(topo, host, dst, count=3, extra=(), check=True):
     fam = ["-6"] if ":" in dst else []
     return topo.run(host, "ping", *fam, "-c", str(count), "-i", "0.2", "-W", "2", *extra, dst,

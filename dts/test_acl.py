@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, Sluice, demo_config, ping, topology
+from conftest import API_PORT, SLUICECTL, Sluice, demo_config, ping, scapy, topology
 
 LCORES = "0@0,1@1,2@1"
 
@@ -27,12 +27,6 @@ def dut(topo, tmp_path_factory):
     s.start()
     yield s
     s.stop()
-
-
-def scapy(topo, host, prog, timeout=60):
-    """Run @prog (scapy imported) on @host; its stdout."""
-    return topo.run(host, "/usr/bin/python3", "-c",
-                    "from scapy.all import *; conf.verb = 0\n" + prog, timeout=timeout).stdout
 
 
 def rules(dut):

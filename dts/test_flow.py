@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, demo_config, nginx_config, ping, topology
+from conftest import API_PORT, SLUICECTL, demo_config, nginx_config, ping, scapy, topology
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +140,6 @@ def echo(cli, word):
     cli.stdin.write(word + "\n")
     cli.stdin.flush()
     return cli.stdout.readline().strip()
-
-
-def scapy(topo, host, prog):
-    topo.run(host, "/usr/bin/python3", "-c", "from scapy.all import *; conf.verb = 0; " + prog)
 
 
 # Test that segments outside the window and resets outside it are dropped and

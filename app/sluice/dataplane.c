@@ -60,6 +60,8 @@ void sl_dp_flow_policy(const struct sl_config *cfg, struct sl_flow_policy *pol)
 		r->af = c->to.af;
 		r->port = c->port;
 		r->to_port = c->to_port;
+		r->syn_proxy = c->syn_proxy.mode;
+		r->syn_proxy_above = c->syn_proxy.above;
 		memcpy(r->to, c->to.af == SL_AF_INET ? (const void *)&c->to.v4 : c->to.v6,
 		       c->to.af == SL_AF_INET ? 4 : 16);
 	}
@@ -223,6 +225,14 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 		sl_dp_free(dp);
 		sl_config_free(next);
 		return SL_APPLY_OK;
+	}
+	/* Proxied connections keep their translation beside the table. */
+	if (app->flows != NULL && sl_config_syn_proxy_used(next) &&
+	    sl_flow_splice_enable(app->flows, app->socket) != 0) {
+		snprintf(err, err_len, "syn_proxy: cannot allocate %" PRIu64 " MiB for the proxied "
+			 "connections' translation (12 bytes per connection)",
+			 ((uint64_t)app->flows->capacity * sizeof(struct sl_flow_splice)) >> 20);
+		goto reject;
 	}
 	int rc = sl_config_save(next, app->config_path);
 	if (rc < 0) {

@@ -332,6 +332,16 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 	/* What the management lcore sends enters a worker's pipeline. */
 	app->ctl.inject = inject;
 	app->ctl.inject_arg = app;
+	app->synproxy = sl_synproxy_create(app->n_workers, app->tsc_hz);
+	if (app->synproxy == NULL) {
+		snprintf(err, len, "syn_proxy: cannot draw the cookie keys");
+		return -ENOMEM;
+	}
+	if (sl_config_syn_proxy_used(cfg) && sl_flow_splice_enable(app->flows, app->socket) != 0) {
+		snprintf(err, len, "syn_proxy: cannot allocate the proxied connections' translation "
+			 "(12 bytes per connection)");
+		return -ENOMEM;
+	}
 	app->lb = sl_lb_create(app->n_workers, app->socket);
 	if (app->lb == NULL) {
 		snprintf(err, len, "services: cannot allocate the counters");
@@ -347,6 +357,7 @@ static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err
 		w->flow = (struct sl_flow_worker_ctx){
 			.t = app->flows, .worker = i, .n_workers = app->n_workers, .lb = app->lb,
 			.frags = app->frags, .steer = (const struct sl_rss_steer *const *)app->steer,
+			.sp = app->synproxy,
 			.st = &sl_lcore_stats[w->lcore_id],
 			.tsc_per_tick = app->tsc_hz / SL_FLOW_TICKS_PER_S,
 			/* Every millisecond a thousandth of the pool: all of it each second. */
@@ -451,6 +462,7 @@ static void shutdown_app(struct sl_app *app)
 	}
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
+	sl_synproxy_free(app->synproxy);
 	sl_frag_table_free(app->frags);
 	sl_rl_table_free(app->rl);
 	for (uint16_t p = 0; p < SL_MAX_PORTS; p++)

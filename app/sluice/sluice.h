@@ -92,6 +92,7 @@ struct sl_app {
 	struct sl_neigh_table *neigh;
 	struct sl_flow_table *flows;  /**< NULL without a flow section */
 	struct sl_lb *lb;             /**< services; NULL without a flow section */
+	struct sl_synproxy *synproxy; /**< SYN cookie keys and rates; NULL without a flow section */
 	struct sl_frag_table *frags;  /**< fragmented datagrams; NULL without a flow section */
 	struct sl_rl_table *rl;       /**< sources; NULL without a ratelimit section */
 	struct sl_pset *sets[SL_CONFIG_MAX_SETS]; /**< by index in cfg->sets */
@@ -199,6 +200,13 @@ void sl_api_sources_top(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 /** The source table's series in /metrics. */
 void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
 				 const struct sl_lcore_stats *sum);
+
+/* api_synproxy.c */
+void sl_api_synproxy_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+			 void *arg);
+/** The SYN proxy's series in /metrics. */
+void sl_metrics_render_synproxy(struct sl_app *app, struct sl_buf *b,
+				const struct sl_lcore_stats *sum);
 
 /* api_blocks.c */
 /** Blocks from the files of an earlier run; reports of new and ended ones. */

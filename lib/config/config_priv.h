@@ -117,6 +117,13 @@ int cfg_get_units(struct pctx *c, const char *path, const json_t *v,
 /* Only digits, characters of @p allowed, and letters if @p alnum. */
 bool cfg_only_chars(const char *s, const char *allowed, bool alnum);
 
+/* "syn_proxy" of a TCP service or port forward (sl_config_synproxy.c):
+ * "off", "always", "auto", or {"mode": ..., "above": "2000/s"}. */
+int cfg_get_syn_proxy(struct pctx *c, const char *path, const json_t *v,
+		      struct sl_config_syn_proxy *out);
+/* The same as JSON; NULL when off (the key is left out). */
+json_t *cfg_syn_proxy_json(const struct sl_config_syn_proxy *sp);
+
 /* -------------------------------------------- objects by table (value.c) */
 
 enum field_kind { K_INT, K_SIZE, K_DURATION, K_FN };

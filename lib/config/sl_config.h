@@ -159,6 +159,20 @@ struct sl_config_snat {
 
 #define SL_CONFIG_MAX_DNAT 64
 
+/** When the SYN proxy answers a TCP service's or port forward's SYNs ("syn_proxy"). */
+enum sl_config_syn_proxy_mode {
+	SL_SYN_PROXY_OFF = 0,
+	SL_SYN_PROXY_ALWAYS,      /**< every SYN */
+	SL_SYN_PROXY_AUTO,        /**< while its SYN rate is above a threshold */
+};
+
+#define SL_SYN_PROXY_AUTO_DEFAULT 1000   /**< SYNs per second that turn "auto" on */
+
+struct sl_config_syn_proxy {
+	uint8_t mode;             /**< enum sl_config_syn_proxy_mode */
+	uint32_t above;           /**< auto: SYNs per second (all workers) */
+};
+
 /** A destination NAT rule, a port forward ("nat.dnat[]"). */
 struct sl_config_dnat {
 	int in_port;              /**< index into ports[] */
@@ -166,6 +180,7 @@ struct sl_config_dnat {
 	uint16_t port;            /**< destination port on sluice's addresses */
 	struct sl_addr to;        /**< where it goes */
 	uint16_t to_port;
+	struct sl_config_syn_proxy syn_proxy;   /**< TCP only */
 };
 
 #define SL_CONFIG_MAX_SERVICES 255
@@ -216,6 +231,7 @@ struct sl_config_service {
 	uint16_t source_lo, source_hi;                 /**< fullnat source ports, default 1024-65535 */
 	unsigned n_backends;
 	struct sl_config_backend backends[SL_CONFIG_MAX_BACKENDS];
+	struct sl_config_syn_proxy syn_proxy;   /**< TCP only */
 	struct {
 		uint8_t type;     /**< enum sl_health_type, default none */
 		uint8_t rise, fall;        /**< default 2, 3 */
@@ -418,6 +434,9 @@ void sl_config_route_del(struct sl_config *cfg, unsigned idx);
  * unreachable routes, or if no port fits (parse rejects that case).
  */
 int sl_config_route_port(const struct sl_config *cfg, const struct sl_config_route *r);
+
+/** Whether a service or port forward of @p cfg asks for the SYN proxy. */
+bool sl_config_syn_proxy_used(const struct sl_config *cfg);
 
 /** The service named @p name: its index, or -1. */
 int sl_config_service_find(const struct sl_config *cfg, const char *name);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The "nat" section: source NAT rules (and, later, destination NAT).
+ * The "nat" section: source NAT rules and port forwards (destination NAT).
  *
  *   "nat": {
  *     "snat": [
@@ -8,7 +8,8 @@
  *        "ports": "1024-65535"}
  *     ],
  *     "dnat": [
- *       {"in_port": "wan", "proto": "tcp", "port": 8080, "to": "10.1.0.10:80"}
+ *       {"in_port": "wan", "proto": "tcp", "port": 8080, "to": "10.1.0.10:80",
+ *        "syn_proxy": "auto"}
  *     ]
  *   }
  *
@@ -20,6 +21,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,11 +147,17 @@ static int dnat_to(struct pctx *c, const char *path, const json_t *v, void *obj)
 	return 0;
 }
 
+static int dnat_syn_proxy(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	return cfg_get_syn_proxy(c, path, v, &((struct sl_config_dnat *)obj)->syn_proxy);
+}
+
 static const struct field dnat_fields[] = {
 	F_FN("in_port", dnat_port),
 	F_FN("proto", dnat_proto),
 	F_NUM("port", K_INT, struct sl_config_dnat, port, 1, 65535),
 	F_FN("to", dnat_to),
+	F_FN("syn_proxy", dnat_syn_proxy),
 };
 
 static int parse_dnat(struct pctx *c, const json_t *list)
@@ -168,6 +176,11 @@ static int parse_dnat(struct pctx *c, const json_t *list)
 		    cfg_required(c, path, e, "in_port") != 0 || cfg_required(c, path, e, "proto") != 0 ||
 		    cfg_required(c, path, e, "port") != 0 || cfg_required(c, path, e, "to") != 0)
 			return -EINVAL;
+		if (r->syn_proxy.mode != SL_SYN_PROXY_OFF && r->proto != IPPROTO_TCP) {
+			char sub[PATH_LEN];
+			cfg_join(sub, path, "syn_proxy");
+			return cfg_fail(c, sub, "only for a tcp port forward");
+		}
 		for (size_t j = 0; j < i; j++) {
 			const struct sl_config_dnat *o = &c->cfg->dnat[j];
 			if (o->in_port == r->in_port && o->proto == r->proto && o->port == r->port)
@@ -256,6 +269,9 @@ json_t *cfg_nat_json(const struct sl_config *cfg)
 		snprintf(to, sizeof(to), r->to.af == SL_AF_INET ? "%s:%u" : "[%s]:%u", addr, r->to_port);
 		json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "in_port", cfg->ports[r->in_port].name,
 				      "proto", r->proto == 6 ? "tcp" : "udp", "port", r->port, "to", to);
+		if (j != NULL && r->syn_proxy.mode != SL_SYN_PROXY_OFF &&
+		    json_object_set_new(j, "syn_proxy", cfg_syn_proxy_json(&r->syn_proxy)) != 0)
+			rc = -1;
 		if (j == NULL || json_array_append_new(d, j) != 0)
 			rc = -1;
 	}

@@ -216,6 +216,11 @@ static int svc_health(struct pctx *c, const char *path, const json_t *v, void *o
 	return 0;
 }
 
+static int svc_syn_proxy(struct pctx *c, const char *path, const json_t *v, void *obj)
+{
+	return cfg_get_syn_proxy(c, path, v, &((struct sl_config_service *)obj)->syn_proxy);
+}
+
 static const struct field service_fields[] = {
 	F_FN("name", svc_name),
 	F_FN("vip", svc_vip),
@@ -229,6 +234,7 @@ static const struct field service_fields[] = {
 	F_FN("maglev_size", svc_maglev_size),
 	F_FN("health", svc_health),
 	F_FN("backends", svc_backends),
+	F_FN("syn_proxy", svc_syn_proxy),
 };
 
 static void service_defaults(struct sl_config_service *s)
@@ -255,6 +261,10 @@ static int service_finish(struct pctx *c, const char *path, const json_t *j, uns
 	for (size_t i = 0; i < ARRAY_LEN(required); i++)
 		if (cfg_required(c, path, j, required[i]) != 0)
 			return -EINVAL;
+	if (s->syn_proxy.mode != SL_SYN_PROXY_OFF && s->proto != IPPROTO_TCP) {
+		cfg_join(sub, path, "syn_proxy");
+		return cfg_fail(c, sub, "only for a tcp service");
+	}
 	if (s->mode == SL_LB_FULLNAT && s->n_sources == 0) {
 		cfg_join(sub, path, "sources");
 		return cfg_fail(c, sub, "required with mode \"fullnat\" (the addresses backends "
@@ -467,6 +477,8 @@ json_t *sl_config_service_json(const struct sl_config_service *s)
 	}
 	cfg_put(o, "drain", json_boolean(s->drain), &rc);
 	cfg_put(o, "maglev_size", json_integer(s->maglev_size), &rc);
+	if (s->syn_proxy.mode != SL_SYN_PROXY_OFF)
+		cfg_put(o, "syn_proxy", cfg_syn_proxy_json(&s->syn_proxy), &rc);
 	json_t *h = json_object();
 	int hr = h != NULL ? 0 : -1;
 	if (h != NULL) {

@@ -83,6 +83,29 @@ const struct sl_flow_snat *flow_snat_match(const struct sl_flow_policy *pol, uin
  */
 bool flow_mss_clamp(struct rte_mbuf *m, uint16_t mtu);
 
+/* ---- The SYN proxy's packets (sl_flow_synproxy.c) ---- */
+
+/* Answer SYN @p m (key @p k) to a proxied destination with a SYN cookie: @p m
+ * becomes the SYN-ACK, routed, in c->answers (or is dropped, counted). */
+void flow_proxy_answer(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+		       struct rte_mbuf *m, const struct sl_flow_key *k, uint64_t now);
+/* An ACK @p m with no connection to a proxied destination: when its cookie
+ * is good, @p m becomes the SYN for the backend (SL_PKT_F_SYN_PROXIED) and
+ * SL_DROP_MAX is returned; else why to drop it (@p m unchanged). */
+enum sl_drop_reason flow_proxy_ack(struct sl_flow_worker_ctx *c, struct rte_mbuf *m,
+				   const struct sl_flow_key *k, uint64_t now);
+/* Connection @p idx was created from such a SYN @p m: it waits for its backend. */
+void flow_proxy_open(struct sl_flow_table *t, uint32_t idx, struct rte_mbuf *m);
+/* A packet of proxied connection @p idx, before tracking: translated (a
+ * client's); false with *why when it cannot go yet (SL_DROP_MAX: held). */
+bool flow_proxy_in(struct sl_flow_worker_ctx *c, uint32_t idx, enum sl_flow_dir dir,
+		   struct rte_mbuf *m, uint32_t ticks, enum sl_drop_reason *why);
+/* A server's packet of proxied connection @p idx, after tracking: translated;
+ * true when it was the backend's SYN-ACK, now the client's ACK to it. */
+bool flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf *m);
+/* Drop held client packets whose connection waited more than a second. */
+void flow_proxy_service(struct sl_flow_worker_ctx *c, uint32_t ticks);
+
 /* Virtual reassembly (sl_flow_frag.c). */
 bool flow_frag_follow(struct sl_flow_worker_ctx *c, struct rte_mbuf *m);
 int flow_frag_note(struct sl_flow_worker_ctx *c, const struct sl_flow *f, enum sl_flow_dir dir,

@@ -49,6 +49,7 @@
 #include "sl_ratelimit.h"
 #include "sl_rss.h"
 #include "sl_stats.h"
+#include "sl_synproxy.h"
 
 #define SL_FLOW_MAX_WORKERS 32
 #define SL_FLOW_BUCKET_SLOTS 8
@@ -104,7 +105,7 @@ struct sl_flow {
 	uint32_t packets[2];   /**< per direction */
 	uint16_t service;      /**< virtual service, 0 = none */
 	uint8_t rl_mark;       /**< enum sl_rl_mark: where its source counts it open */
-	uint8_t reserved;
+	uint8_t proxy;         /**< enum sl_flow_proxy: opened by the SYN proxy */
 	struct sl_flow_tcp_dir tcp[2];
 };
 
@@ -117,6 +118,27 @@ enum sl_flow_flags {
 	SL_FLOW_F_DNAT = 1u << 5,       /**< destination translated */
 	SL_FLOW_F_NAT_PENDING = 1u << 6, /**< new: source NAT is decided after route */
 	SL_FLOW_F_LB_OPEN = 1u << 7,    /**< counted open on its backend (until it closes) */
+};
+
+/** A connection the SYN proxy opened (sl_flow.proxy). */
+enum sl_flow_proxy {
+	SL_FLOW_PROXY_NONE = 0,
+	SL_FLOW_PROXY_WAITING,  /**< the SYN went to the backend; its answer not yet seen */
+	SL_FLOW_PROXY_SPLICED,  /**< both halves joined: every packet translated */
+};
+
+/**
+ * How a SYN-proxied connection's two halves are joined (the table's splice
+ * array, by entry): the client's half began with sluice's cookie, the
+ * server's with the server's own initial sequence number and timestamps.
+ */
+struct sl_flow_splice {
+	uint32_t seq;          /**< waiting: the cookie; spliced: server ISN - cookie */
+	uint32_t ts;           /**< waiting: the timestamp sluice sent; spliced: server's - it */
+	int8_t client_scale;   /**< window scale the client announced, -1: none */
+	int8_t to_client;      /**< shift from the server's window scale to sluice's announced one */
+	int8_t to_server;      /**< shift from the client's window scale to what the server applies */
+	uint8_t ts_on;         /**< both sides use timestamps */
 };
 
 /** Per-worker part of the table: touched by its owner only. */
@@ -147,6 +169,7 @@ struct sl_flow_table {
 	uint64_t *slots;             /**< n_buckets * SL_FLOW_BUCKET_SLOTS */
 	struct sl_flow *entries;
 	uint8_t (*v6)[64];           /**< [orig src, orig dst, reply src, reply dst] */
+	struct sl_flow_splice *splice; /**< per entry: SYN-proxied connections' translation */
 	struct rte_rcu_qsbr *qsv;    /**< the workers' quiescent states */
 	uint32_t moves;              /**< keys moved to their other bucket (readers re-check) */
 	struct sl_flow_worker w[SL_FLOW_MAX_WORKERS];
@@ -162,6 +185,13 @@ struct sl_flow_table *sl_flow_table_create(uint32_t capacity, uint32_t v6_capaci
 					   unsigned n_workers, struct rte_rcu_qsbr *qsv,
 					   int socket);
 void sl_flow_table_free(struct sl_flow_table *t);
+
+/**
+ * Give the table its splice array (12 bytes per connection), which the SYN
+ * proxy's connections need: once, before the first snapshot with a
+ * syn_proxy target is published. 0, or -ENOMEM. Thread: management.
+ */
+int sl_flow_splice_enable(struct sl_flow_table *t, int socket);
 
 /** Bytes the table takes for @p capacity / @p v6_capacity (what create allocates). */
 uint64_t sl_flow_table_memory(uint32_t capacity, uint32_t v6_capacity, unsigned n_workers);
@@ -416,6 +446,8 @@ struct sl_flow_dnat {
 	uint8_t proto, af;                /**< af: the family of "to" */
 	uint16_t port, to_port;           /**< host order */
 	uint8_t to[16];                   /**< network order */
+	uint8_t syn_proxy;                /**< enum sl_config_syn_proxy_mode */
+	uint32_t syn_proxy_above;         /**< auto: SYNs per second that turn it on */
 };
 
 /** What the snapshot says about connections (immutable once published). */
@@ -470,6 +502,8 @@ struct sl_frag_table *sl_frag_table_create(uint32_t n, int socket);
 void sl_frag_table_free(struct sl_frag_table *ft);
 
 #define SL_FLOW_ANSWERS 64
+/** Client packets a worker holds while their SYN-proxied connection waits for its backend. */
+#define SL_FLOW_PROXY_HOLD 32
 
 /** One worker's view of connection tracking: the table and its handoff rings. */
 struct sl_flow_worker_ctx {
@@ -508,6 +542,11 @@ struct sl_flow_worker_ctx {
 	uint16_t n_answers;               /**< resets to send, routed */
 	struct rte_mbuf *answers[SL_FLOW_ANSWERS];
 	unsigned handoff_next;            /**< the ring the next handoff drain starts at */
+	struct sl_synproxy *sp;           /**< SYN cookies and "auto" rates; NULL: no proxy */
+	unsigned n_proxy_held;            /**< clients' packets waiting for their backend */
+	struct rte_mbuf *proxy_held[SL_FLOW_PROXY_HOLD];
+	uint32_t proxy_held_idx[SL_FLOW_PROXY_HOLD];
+	uint32_t proxy_held_since[SL_FLOW_PROXY_HOLD];
 };
 
 /**

@@ -138,6 +138,9 @@ static json_t *flow_json(const struct sl_flow_table *t, uint32_t idx, uint32_t n
 		"expires_in_seconds", left > 0 ? (double)left / SL_FLOW_TICKS_PER_S : 0.0);
 	if (j != NULL && pn != NULL)
 		json_object_set_new(j, "protocol", json_string(pn));
+	if (j != NULL && e->proxy != SL_FLOW_PROXY_NONE)
+		json_object_set_new(j, "syn_proxy", json_string(e->proxy == SL_FLOW_PROXY_WAITING ?
+								 "waiting" : "spliced"));
 	return j;
 }
 

@@ -326,6 +326,72 @@ static int local_dest(struct sl_flow_worker_ctx *c, const struct sl_flow_policy 
 }
 
 /*
+ * Whether new connections to @p k's destination are SYN-proxied: the
+ * service or port forward's mode and threshold, and its target number for
+ * "auto" rates. False when neither asks for it.
+ */
+static bool proxy_target(const struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+			 const struct rte_mbuf *m, const struct sl_flow_key *k, uint8_t *mode,
+			 uint32_t *above, unsigned *target)
+{
+	const struct sl_lb_service *svc = c->lbv != NULL ?
+		sl_lb_match(c->lbv, k->af, k->proto, k->dst, k->dport) : NULL;
+	if (svc != NULL) {
+		*mode = svc->syn_proxy;
+		*above = svc->syn_proxy_above;
+		*target = svc->slot;
+		return svc->syn_proxy != SL_SYN_PROXY_OFF;
+	}
+	const struct sl_flow_dnat *r = dnat_match(pol, m, k);
+	if (r == NULL || r->syn_proxy == SL_SYN_PROXY_OFF)
+		return false;
+	*mode = r->syn_proxy;
+	*above = r->syn_proxy_above;
+	*target = SL_SYNPROXY_DNAT_BASE + (unsigned)(r - pol->dnat);
+	return true;
+}
+
+/*
+ * A TCP packet with no connection to one of sluice's addresses: the SYN
+ * proxy's part. A SYN it answers (consumed: SL_DROP_MAX); an ACK whose
+ * cookie is good becomes the SYN to the backend and goes on
+ * (SL_DROP_MAX + 1, as does everything the proxy does not take); an ACK
+ * with a bad cookie while the proxy is on: SL_DROP_SYN_PROXY_INVALID.
+ */
+static enum sl_drop_reason proxy_first(struct sl_flow_worker_ctx *c,
+				       const struct sl_flow_policy *pol, struct rte_mbuf *m,
+				       const struct sl_flow_key *k, uint64_t now)
+{
+	const enum sl_drop_reason go_on = (enum sl_drop_reason)(SL_DROP_MAX + 1);
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint8_t mode;
+	uint32_t above;
+	unsigned target;
+	/* A SYN the proxy made (handed to another worker) is the backend's. */
+	if ((meta->flags & SL_PKT_F_SYN_PROXIED) || c->t->splice == NULL ||
+	    !proxy_target(c, pol, m, k, &mode, &above, &target))
+		return go_on;
+	uint8_t fl = ((const struct rte_tcp_hdr *)sl_pkt_l4(m))->tcp_flags &
+		     (TH_SYN | TH_ACK | TH_RST | TH_FIN);
+	if (fl == TH_SYN) {
+		if (mode != SL_SYN_PROXY_ALWAYS &&
+		    !sl_synproxy_syn(c->sp, c->worker, target, above, now))
+			return go_on;
+		flow_proxy_answer(c, pol, m, k, now);
+		return SL_DROP_MAX;
+	}
+	if (fl != TH_ACK)
+		return go_on;
+	enum sl_drop_reason why = flow_proxy_ack(c, m, k, now);
+	if (why == SL_DROP_MAX)
+		return go_on;                /* now the SYN for the backend */
+	/* Not a cookie: while the proxy is off, what any stray ACK gets. */
+	if (mode != SL_SYN_PROXY_ALWAYS && !sl_synproxy_active(c->sp, target, now))
+		return go_on;
+	return why;
+}
+
+/*
  * The finished connection (time_wait, close) that holds key @p k, or
  * SL_FLOW_NONE. A new connection whose reply key is taken by one: the same
  * client port went to another address or port that leads to the same place
@@ -467,6 +533,8 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	}
 	if (f->state == SL_CT_TCP_SYN_SENT)
 		sl_flow_embryonic_add(t, c->worker, idx);
+	if (meta->flags & SL_PKT_F_SYN_PROXIED)
+		flow_proxy_open(t, idx, m);
 	/* Source NAT needs the egress port: decided after route. */
 	if (pol->n_snat > 0 || (dnat->svc != NULL && dnat->svc->mode == SL_LB_FULLNAT))
 		f->flags |= SL_FLOW_F_NAT_PENDING;
@@ -479,19 +547,25 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 }
 
 /*
- * A packet of connection @p idx (owned here) in direction @p dir. Returns
- * true when it continues; false with *why set to drop it, or with *restart
- * set when a SYN reopens a finished connection (removed here).
+ * A packet of connection @p idx (owned here) in direction *@p dirp. Returns
+ * true when it continues (the SYN proxy may have turned it round: *dirp
+ * says which way it goes now); false with *why set to drop it
+ * (SL_DROP_MAX: it was kept), or with *restart set when a SYN reopens a
+ * finished connection (removed here).
  */
 static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
-		  struct rte_mbuf *m, uint32_t idx, enum sl_flow_dir dir, uint32_t ticks,
+		  struct rte_mbuf *m, uint32_t idx, enum sl_flow_dir *dirp, uint32_t ticks,
 		  enum sl_drop_reason *why, bool *restart)
 {
 	struct sl_flow *f = sl_flow_get(c->t, idx);
+	enum sl_flow_dir dir = *dirp;
 	uint8_t before = f->state;
 	*restart = false;
 	if (f->proto == IPPROTO_TCP) {
 		struct sl_ct_tcp_seg seg;
+		if (unlikely(f->proxy != SL_FLOW_PROXY_NONE) &&
+		    !flow_proxy_in(c, idx, dir, m, ticks, why))
+			return false;
 		tcp_seg(m, &seg);
 		enum sl_ct_verdict v = sl_ct_tcp_update(f, dir, &seg);
 		if (v == SL_CT_RESTART) {
@@ -502,6 +576,18 @@ static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol
 		if (v != SL_CT_ACCEPT) {
 			*why = verdict_reason(v);
 			return false;
+		}
+		if (unlikely(f->proxy != SL_FLOW_PROXY_NONE) && dir == SL_FLOW_REPLY &&
+		    flow_proxy_out(c, idx, m)) {
+			/* The backend's SYN-ACK, answered in the client's name:
+			 * the packet now completes the backend's handshake. */
+			dir = *dirp = SL_FLOW_ORIG;
+			tcp_seg(m, &seg);
+			v = sl_ct_tcp_update(f, dir, &seg);
+			if (v != SL_CT_ACCEPT) {
+				*why = verdict_reason(v);
+				return false;
+			}
 		}
 		if (before != f->state && (f->flags & SL_FLOW_F_EMBRYONIC) &&
 		    f->state != SL_CT_TCP_SYN_SENT && f->state != SL_CT_TCP_SYN_RECV &&
@@ -640,7 +726,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 						break;
 					}
 					bool restart;
-					if (track(c, pol, m, idx, dir, ticks, &why, &restart)) {
+					if (track(c, pol, m, idx, &dir, ticks, &why, &restart)) {
 						meta->flow = idx + 1;
 						meta->flow_dir = (uint8_t)dir;
 						pkts[keep++] = m;
@@ -653,6 +739,10 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 				}
 				struct dest dnat = {0};
 				if (to_sluice(c, m)) {
+					if (keys[i].proto == IPPROTO_TCP && c->sp != NULL &&
+					    (why = proxy_first(c, pol, m, &keys[i], now)) !=
+					    SL_DROP_MAX + 1)
+						break;    /* answered, or dropped */
 					/* A service, a port forward, or not a connection
 					 * through sluice: the local-in dispatch decides. */
 					int rc = local_dest(c, pol, m, &keys[i], &dnat);
@@ -708,7 +798,7 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 		/* Invalid TCP counts against its source's reputation, and a port
 		 * probed from outside toward a scan (it never reaches create). */
 		if ((why == SL_DROP_TCP_INVALID || why == SL_DROP_TCP_OUT_OF_WINDOW ||
-		     why == SL_DROP_TCP_BAD_RST) && c->rl != NULL && pol->sources != NULL &&
+		     why == SL_DROP_TCP_BAD_RST || why == SL_DROP_SYN_PROXY_INVALID) && c->rl != NULL && pol->sources != NULL &&
 		    kinds[i] != K_UNTRACKED)
 			sl_rl_event(c->rl, pol->sources, keys[i].af, keys[i].src, SL_REP_TCP_INVALID,
 				    now);
@@ -844,8 +934,11 @@ static void expire(void *arg, uint32_t idx)
 	if ((f->flags & SL_FLOW_F_LB_OPEN) && !(f->flags & SL_FLOW_F_NAT_PENDING) &&
 	    f->state == SL_CT_TCP_SYN_SENT && !f->kill)
 		sl_lb_syn_timeout(c->lb, c->worker, f->backend);
-	/* A handshake never completed counts against its source's reputation. */
-	if (f->state == SL_CT_TCP_SYN_SENT && !f->kill && c->rl != NULL && c->sources != NULL) {
+	/* A handshake never completed counts against its source's reputation
+	 * (not one the SYN proxy opened: the client proved itself, the backend
+	 * did not answer). */
+	if (f->state == SL_CT_TCP_SYN_SENT && !f->kill && c->rl != NULL && c->sources != NULL &&
+	    f->proxy == SL_FLOW_PROXY_NONE) {
 		struct sl_flow_key k;
 		sl_flow_key_get(c->t, f, SL_FLOW_ORIG, &k);
 		sl_rl_event(c->rl, c->sources, k.af, k.src, SL_REP_SYN_TIMEOUT, c->now);
@@ -861,6 +954,8 @@ void sl_flow_service(struct sl_flow_worker_ctx *c, uint64_t now)
 		sl_flow_expire_scan(c->t, c->worker, now_ticks(c, now), c->scan_budget, expire, c);
 		if (c->frags != NULL)
 			flow_frag_service(c, now_ticks(c, now), 64);
+		if (c->n_proxy_held > 0)
+			flow_proxy_service(c, now_ticks(c, now));
 	}
 	sl_flow_reclaim(c->t, c->worker);
 }

@@ -110,11 +110,25 @@ struct sl_flow_table *sl_flow_table_create(uint32_t capacity, uint32_t v6_capaci
 	return t;
 }
 
+int sl_flow_splice_enable(struct sl_flow_table *t, int socket)
+{
+	if (t->splice != NULL)
+		return 0;
+	struct sl_flow_splice *s = rte_zmalloc_socket("flow_splice",
+		(size_t)t->capacity * sizeof(*s), RTE_CACHE_LINE_SIZE, socket);
+	if (s == NULL)
+		return -ENOMEM;
+	/* Before the snapshot that lets a worker open a proxied connection. */
+	__atomic_store_n(&t->splice, s, __ATOMIC_RELEASE);
+	return 0;
+}
+
 void sl_flow_table_free(struct sl_flow_table *t)
 {
 	if (t == NULL)
 		return;
 	rte_free(t->w[0].v6_next);
+	rte_free(t->splice);
 	rte_free(t->v6);
 	rte_free(t->entries);
 	rte_free(t->slots);

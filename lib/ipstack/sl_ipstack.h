@@ -495,6 +495,14 @@ struct rte_mbuf *sl_tcp_segment_build(struct rte_mempool *pool, const struct sl_
 struct rte_mbuf *sl_tcp_reset_build(struct rte_mempool *pool, struct rte_mbuf *orig);
 
 /**
+ * Route @p m, a packet sluice sends from one of its own addresses in
+ * answer to one it received (a SYN proxy's SYN-ACK): its out_port and
+ * next hop set for the neighbor stage. False when no route leads to its
+ * destination. Thread: worker.
+ */
+bool sl_ipstack_route_answer(struct sl_ipstack_worker *w, struct rte_mbuf *m);
+
+/**
  * Refuse @p m on purpose (an ACL's reject): drop it for @p reason and,
  * within the ICMP error budget, answer a TCP segment with a reset and
  * anything else with ICMP "administratively prohibited" (ICMPv6 1/1).

@@ -103,6 +103,11 @@ struct rte_mbuf *sl_tcp_reset_build(struct rte_mempool *pool, struct rte_mbuf *o
 	return m;
 }
 
+bool sl_ipstack_route_answer(struct sl_ipstack_worker *w, struct rte_mbuf *m)
+{
+	return ipstack_route_local_origin(w, m);
+}
+
 struct rte_mbuf *sl_ipstack_refuse(struct sl_ipstack_worker *w, struct rte_mbuf *m, uint64_t now,
 				   enum sl_drop_reason reason)
 {

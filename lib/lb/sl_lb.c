@@ -295,6 +295,8 @@ static int build_service(struct sl_lb *lb, const struct sl_config_service *c,
 	s->source_lo = c->source_lo;
 	s->source_hi = c->source_hi;
 	s->drain = c->drain;
+	s->syn_proxy = c->syn_proxy.mode;
+	s->syn_proxy_above = c->syn_proxy.above;
 	s->health_type = c->health.type;
 	s->rise = c->health.rise;
 	s->fall = c->health.fall;

@@ -67,6 +67,8 @@ struct sl_lb_service {
 	uint8_t sources[SL_LB_MAX_SOURCES][16];
 	uint16_t source_lo, source_hi;
 	bool drain;              /**< a backend marked down keeps its connections */
+	uint8_t syn_proxy;       /**< enum sl_config_syn_proxy_mode */
+	uint32_t syn_proxy_above; /**< auto: SYNs per second that turn it on */
 	uint8_t health_type;     /**< enum sl_health_type */
 	uint8_t rise, fall;
 	uint32_t interval_us, timeout_us;

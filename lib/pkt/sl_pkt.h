@@ -60,6 +60,8 @@ enum sl_pkt_flags {
 					       given its first fragment's addresses */
 	SL_PKT_F_NAT_DONE = 1u << 11, /**< set by flow: both sides translated before
 					   route (the post hook leaves the source) */
+	SL_PKT_F_SYN_PROXIED = 1u << 12, /**< set by flow: a client's ACK whose SYN cookie
+					      proved it, turned into the SYN to its backend */
 };
 
 /** Per-packet facts, in the mbuf private area. */

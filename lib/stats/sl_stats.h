@@ -78,7 +78,9 @@
 	X(RATE_BPS, "rate_bps", "its source is over its level's bit rate")	\
 	X(CONN_RATE, "conn_rate", "a new connection over its source's rate of new connections") \
 	X(CONN_LIMIT, "conn_limit", "a new connection over its source's concurrent connections") \
-	X(BLOCKED, "blocked", "its source is blocked (by reputation or by hand)")
+	X(BLOCKED, "blocked", "its source is blocked (by reputation or by hand)") \
+	X(SYN_PROXY_INVALID, "syn_proxy_invalid", "an ACK to a SYN-proxied service or port forward with no connection and no valid cookie") \
+	X(SYN_PROXY_WAIT, "syn_proxy_wait", "a packet of a SYN-proxied connection before its backend answered (the client sends it again)")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,
@@ -126,6 +128,8 @@ struct sl_lcore_stats {
 	uint64_t flow_handoff_out;  /**< packets handed to the owner of their connection */
 	uint64_t flow_handoff_in;   /**< packets taken from other workers' handoffs */
 	uint64_t flow_mss_clamped;  /**< TCP SYNs whose MSS was lowered to the egress MTU */
+	uint64_t syn_proxy_sent;    /**< SYNs answered with a cookie */
+	uint64_t syn_proxy_valid;   /**< ACKs whose cookie proved their client: connection opened */
 	uint64_t polls;             /**< loop iterations */
 	uint64_t busy_cycles;       /**< TSC cycles spent on iterations that had packets */
 	uint64_t total_cycles;      /**< TSC cycles of all iterations */

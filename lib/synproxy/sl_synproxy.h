@@ -103,4 +103,51 @@ int sl_tcp_opts_parse(const uint8_t *opt, size_t len, struct sl_syn_opts *o);
  */
 size_t sl_tcp_syn_opts_write(uint8_t *out, const struct sl_syn_opts *o);
 
+/* ---- When to proxy (sl_synproxy_rate.c) ---- */
+
+/**
+ * Targets the proxy may guard: services by slot (1..255) and port forwards
+ * (SL_SYNPROXY_DNAT_BASE + rule index).
+ */
+#define SL_SYNPROXY_DNAT_BASE 256
+#define SL_SYNPROXY_TARGETS (SL_SYNPROXY_DNAT_BASE + 64)
+#define SL_SYNPROXY_MAX_WORKERS 32
+/** How long "auto" stays on after the SYN rate was last seen above its threshold. */
+#define SL_SYNPROXY_HOLD_S 10
+
+/**
+ * The proxy's shared state: the cookie keys, and per target the SYN rate
+ * "auto" mode goes by. Each worker counts the SYNs it receives in its own
+ * one-second windows (its own cache lines); a target turns on when one
+ * worker's window alone reaches the threshold, or when the last complete
+ * windows of all workers together do (read when a window closes).
+ *
+ * Threads: sl_synproxy_syn: the worker @p worker only. Readers: any.
+ */
+struct sl_synproxy;
+
+/** State for @p n_workers workers on a TSC of @p hz; the keys drawn fresh. NULL on error. */
+struct sl_synproxy *sl_synproxy_create(unsigned n_workers, uint64_t hz);
+void sl_synproxy_free(struct sl_synproxy *sp);
+
+/** The cookie keys. */
+const struct sl_syncookie_keys *sl_synproxy_keys(const struct sl_synproxy *sp);
+
+/**
+ * A SYN for "auto" target @p target, received by @p worker at TSC @p now,
+ * whose threshold is @p above SYNs per second: counted; true when the proxy
+ * is on for it.
+ */
+bool sl_synproxy_syn(struct sl_synproxy *sp, unsigned worker, unsigned target, uint32_t above,
+		     uint64_t now);
+
+/** Whether "auto" is on for @p target at @p now (it was above its threshold lately). */
+bool sl_synproxy_active(const struct sl_synproxy *sp, unsigned target, uint64_t now);
+
+/** SYNs per second to @p target over the workers' last complete windows. */
+uint64_t sl_synproxy_rate(const struct sl_synproxy *sp, unsigned target, uint64_t now);
+
+/** Forget @p target's history (its rule or service went away, or was changed). */
+void sl_synproxy_forget(struct sl_synproxy *sp, unsigned target);
+
 #endif

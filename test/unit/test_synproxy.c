@@ -188,6 +188,46 @@ static void test_syn_options(void **state)
 	assert_int_equal(o.wscale, 14);
 }
 
+/* Test "auto": one worker alone reaching the threshold turns the proxy on at
+ * once; two workers below it each, whose last seconds add up to it, at the
+ * next window; it stays on for SL_SYNPROXY_HOLD_S after, then goes off. */
+static void test_auto_rate(void **state)
+{
+	(void)state;
+	const uint64_t hz = 1000;     /* a TSC that counts milliseconds */
+	struct sl_synproxy *sp = sl_synproxy_create(2, hz);
+	assert_non_null(sp);
+	uint64_t now = 5000;
+	for (unsigned i = 0; i < 299; i++)
+		assert_false(sl_synproxy_syn(sp, 0, 7, 300, now + i));
+	assert_true(sl_synproxy_syn(sp, 0, 7, 300, now + 299));
+	assert_true(sl_synproxy_active(sp, 7, now + 299 + SL_SYNPROXY_HOLD_S * hz - 1));
+	assert_false(sl_synproxy_active(sp, 7, now + 299 + SL_SYNPROXY_HOLD_S * hz));
+	assert_false(sl_synproxy_active(sp, 8, now));      /* other targets untouched */
+
+	/* 200 a second on each worker: neither alone, both together. */
+	now = 100000;
+	for (unsigned i = 0; i < 200; i++) {
+		assert_false(sl_synproxy_syn(sp, 0, 9, 300, now + i * 4));
+		assert_false(sl_synproxy_syn(sp, 1, 9, 300, now + i * 4 + 1));
+	}
+	assert_int_equal(sl_synproxy_rate(sp, 9, now + 900), 0);   /* no second closed yet */
+	/* The first SYN of each worker's next second closes the last one. */
+	assert_false(sl_synproxy_syn(sp, 0, 9, 300, now + 1000));
+	assert_int_equal(sl_synproxy_rate(sp, 9, now + 1000), 200);
+	assert_true(sl_synproxy_syn(sp, 1, 9, 300, now + 1001));
+	assert_int_equal(sl_synproxy_rate(sp, 9, now + 1001), 400);
+	assert_true(sl_synproxy_active(sp, 9, now + 1001));
+	/* A second closed long ago says nothing of now. */
+	assert_int_equal(sl_synproxy_rate(sp, 9, now + 5000), 0);
+	/* After a pause of more than a second, the window before it counts as none. */
+	assert_true(sl_synproxy_syn(sp, 0, 9, 300, now + 4000));
+	assert_int_equal(sl_synproxy_rate(sp, 9, now + 4000), 0);
+	sl_synproxy_forget(sp, 9);
+	assert_false(sl_synproxy_active(sp, 9, now + 4001));
+	sl_synproxy_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_cookie_forgeries),
 		cmocka_unit_test(test_timestamp_options),
 		cmocka_unit_test(test_syn_options),
+		cmocka_unit_test(test_auto_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

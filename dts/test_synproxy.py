@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import Sluice, demo_config, nginx_config, scapy, topology
+from conftest import API_PORT, SLUICECTL, Sluice, demo_config, nginx_config, scapy, topology
 
 LCORES = "0@0,1@1,2@1"
 VIP = "10.2.0.100"
@@ -182,6 +182,12 @@ def test_curl_through_proxy(topo, dut):
     assert view["dnat:wan:tcp/9080"] == {"target": "dnat:wan:tcp/9080", "mode": "always",
                                          "active": True}
     assert view["web"]["mode"] == "auto" and view["web"]["above"] == 300
+    out = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "syn-proxy").stdout
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["TARGET", "MODE", "ANSWERING", "SYN/S", "ABOVE"], out
+    assert ["dnat:wan:tcp/9080", "always", "yes", "-", "-"] in rows, out
+    assert ["web", "auto", "no", "0", "300/s"] in rows, out
+    assert rows[-1][0] == "cookies:", out
 
 
 # Test the proxy under a spoofed SYN flood at the rate h4 can send: every

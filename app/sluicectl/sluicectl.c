@@ -54,6 +54,8 @@ static const char usage_text[] =
 	"  services [NAME]        load-balanced services: backends, health, connections\n"
 	"  acl                    ACL rules in order, with the packets and bytes each decided\n"
 	"  top [drops|packets]    the sources with the most drops (or packets), rate limiting\n"
+	"  syn-proxy              SYN-proxied services and port forwards, answering or not;\n"
+	"                         cookies sent, validated and invalid\n"
 	"  blocks                 blocked sources: cause, time left, offences, reason\n"
 	"  blocks add ADDR DURATION [REASON]   block a source by hand (\"10m\", \"1h\")\n"
 	"  blocks del ADDR        lift a block\n"
@@ -350,6 +352,9 @@ static int run(const struct ctl *c, int argc, char **argv)
 			return ctl_usage_error("top: at most one of drops, packets");
 		return ctl_cmd_top(c, argc == 2 ? argv[1] : NULL);
 	}
+	if (strcmp(cmd, "syn-proxy") == 0)
+		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE
+		       : ctl_cmd_synproxy(c);
 	if (strcmp(cmd, "blocks") == 0)
 		return ctl_cmd_blocks(c, argc - 1, argv + 1);
 	if (strcmp(cmd, "sets") == 0)

@@ -14,6 +14,14 @@
  * step runs after every packet. The table holds 64 connections, so it
  * fills, evicts and expires.
  *
+ * Port 80 on sluice's outside address is forwarded to 10.1.0.2:80 behind
+ * the SYN proxy, so SYNs to it are answered with cookies (dropped here: no
+ * route to send them by). A pure ACK to it gets the right cookie for its
+ * tuple and sequence number when the record asks (bit 0 of byte 10), and a
+ * SYN-ACK from 10.1.0.2:80 the acknowledgement its connection expects (the
+ * harness peeks at the table), so connections are spliced and then meet
+ * the random packets that follow.
+ *
  * Invariants checked after every packet:
  *  - every packet leaves in exactly one way: continued, handed off or
  *    dropped under a reason (the counters balance);
@@ -34,6 +42,7 @@
 
 #include "sl_flow.h"
 #include "sl_pkt.h"
+#include "sl_synproxy.h"
 
 #define REC 12
 #define WORKERS 2
@@ -46,6 +55,14 @@ static struct rte_ring *rings[WORKERS][WORKERS];
 static struct sl_flow_worker_ctx ctx[WORKERS];
 static struct sl_lcore_stats st[WORKERS];
 static struct sl_flow_policy pol;
+static struct sl_synproxy *proxy;
+
+/* sluice's own addresses: 10.1.0.1 and 10.2.0.1. */
+static bool is_local(const void *arg, const struct sl_flow_key *k)
+{
+	(void)arg;
+	return k->af == 4 && k->dst[0] == 10 && k->dst[2] == 0 && k->dst[3] == 1;
+}
 
 static void broken(const char *why)
 {
@@ -79,6 +96,13 @@ static void init_once(void)
 		pol.timeouts.state[s] = 2 + s % 5;
 	pol.timeouts.udp_assured = 9;
 	pol.outside[1] = 1;
+	pol.n_dnat = 1;
+	pol.dnat[0] = (struct sl_flow_dnat){.in_port = 1, .proto = IPPROTO_TCP, .af = 4, .port = 80,
+					    .to_port = 80, .to = {10, 1, 0, 2},
+					    .syn_proxy = SL_SYN_PROXY_ALWAYS};
+	proxy = sl_synproxy_create(WORKERS, HZ);
+	if (proxy == NULL)
+		abort();
 }
 
 static struct sl_frag_table *frags;
@@ -91,13 +115,13 @@ static void reset(void)
 		abort();
 	sl_flow_table_free(table);
 	table = sl_flow_table_create(64, 16, WORKERS, NULL, SOCKET_ID_ANY);
-	if (table == NULL)
+	if (table == NULL || sl_flow_splice_enable(table, SOCKET_ID_ANY) != 0)
 		abort();
 	for (unsigned w = 0; w < WORKERS; w++) {
 		memset(&st[w], 0, sizeof(st[w]));
 		ctx[w] = (struct sl_flow_worker_ctx){.t = table, .worker = w, .n_workers = WORKERS,
 			.st = &st[w], .tsc_per_tick = HZ / SL_FLOW_TICKS_PER_S, .scan_every = 1,
-			.scan_budget = 8, .frags = frags};
+			.scan_budget = 8, .frags = frags, .sp = proxy, .is_local = is_local};
 		for (unsigned j = 0; j < WORKERS; j++) {
 			ctx[w].to[j] = rings[w][j];
 			ctx[w].from[j] = rings[j][w];
@@ -134,11 +158,45 @@ static void ip4(uint8_t *ip, uint8_t proto, uint32_t src, uint32_t dst, uint16_t
 }
 
 /*
+ * A client's pure ACK to the proxied port: the cookie its tuple and
+ * sequence number would have been answered with. The backend's SYN-ACK:
+ * the acknowledgement its connection waits for.
+ */
+static void proxy_numbers(const uint8_t *ip, uint8_t *l4, uint64_t now)
+{
+	struct sl_flow_key k = {.sport = (uint16_t)(l4[0] << 8 | l4[1]),
+				.dport = (uint16_t)(l4[2] << 8 | l4[3]), .af = 4,
+				.proto = IPPROTO_TCP};
+	memcpy(k.src, ip + 12, 4);
+	memcpy(k.dst, ip + 16, 4);
+	uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+	if (l4[13] == 0x10 && k.dport == 80 && is_local(NULL, &k)) {
+		struct sl_cookie_tuple t = {.af = 4, .sport = k.sport, .dport = k.dport};
+		memcpy(t.saddr, k.src, 4);
+		memcpy(t.daddr, k.dst, 4);
+		uint16_t mss;
+		put32(l4 + 8, sl_syncookie_make(sl_synproxy_keys(proxy), &t, seq - 1,
+						sl_syncookie_minute(now, HZ), 0, &mss) + 1);
+	} else if (l4[13] == 0x12 && k.sport == 80) {
+		enum sl_flow_dir dir;
+		uint32_t idx = sl_flow_lookup(table, &k, sl_flow_hash(&k), &dir);
+		if (idx != SL_FLOW_NONE && dir == SL_FLOW_REPLY)
+			put32(l4 + 8, sl_flow_get(table, idx)->tcp[SL_FLOW_ORIG].end);
+	} else {
+		return;
+	}
+	uint8_t ck[2] = {0, 0};
+	memcpy(l4 + 16, ck, 2);
+	uint16_t sum = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)ip, l4);
+	memcpy(l4 + 16, &sum, 2);
+}
+
+/*
  * One packet from a record. Byte 0: worker (bit 0), outside port (bit 1),
  * kind (bits 2-4); 1: hosts; 2-3: ports; 4: TCP flags; 5-8: sequence and
  * acknowledgment offsets; 9: window; 10: payload; 11: clock step.
  */
-static struct rte_mbuf *make(const uint8_t *r)
+static struct rte_mbuf *make(const uint8_t *r, uint64_t now)
 {
 	static const uint16_t ports[4] = {80, 443, 40000, 53};
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
@@ -168,6 +226,8 @@ static struct rte_mbuf *make(const uint8_t *r)
 		l4[13] = r[4];
 		put16(l4 + 14, (uint16_t)(r[9] << 8));
 		ip4(ip, IPPROTO_TCP, src, dst, l4len, 0);
+		if (r[10] & 1)
+			proxy_numbers(ip, l4, now);
 		break;
 	case 3:                                             /* UDP */
 		l4len = (uint16_t)(8 + payload);
@@ -220,11 +280,14 @@ static uint64_t drops(const struct sl_lcore_stats *s)
 static void stage(unsigned w, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
 {
 	uint64_t d0 = drops(&st[w]), h0 = st[w].flow_handoff_out;
-	unsigned held0 = ctx[w].n_held;
+	unsigned held0 = ctx[w].n_held + ctx[w].n_proxy_held + ctx[w].n_ready;
 	uint16_t keep = sl_flow_pre_burst(&ctx[w], &pol, pkts, n, now);
+	/* Held: later fragments, and clients' packets waiting for their backend. */
 	if (keep + (drops(&st[w]) - d0) + (st[w].flow_handoff_out - h0) +
-	    (ctx[w].n_held - held0) != n)
+	    (ctx[w].n_held + ctx[w].n_proxy_held + ctx[w].n_ready - held0) != n)
 		broken("a packet left in no way, or in two");
+	if (ctx[w].n_answers != 0)
+		broken("an answer without a route to send it by");
 	/* Routed out of the other port; then the post hook (source NAT,
 	 * first fragments noted). */
 	for (uint16_t i = 0; i < keep; i++)
@@ -269,7 +332,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *r = data + off;
 		unsigned w = r[0] & 1;
 		now += (uint64_t)r[11] * (HZ / 64);
-		struct rte_mbuf *m = make(r);
+		struct rte_mbuf *m = make(r, now);
 		if (m == NULL)
 			abort();
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
@@ -299,6 +362,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Later fragments still waiting for their first. */
 		rte_pktmbuf_free_bulk(ctx[o].held, ctx[o].n_held);
 		ctx[o].n_held = 0;
+		rte_pktmbuf_free_bulk(ctx[o].proxy_held, ctx[o].n_proxy_held);
+		ctx[o].n_proxy_held = 0;
 	}
 	if (rte_mempool_avail_count(pool) != POOL_N)
 		broken("an mbuf was lost");

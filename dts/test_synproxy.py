@@ -92,7 +92,9 @@ def dut(topo, nginx, tmp_path_factory):
          "syn_proxy": "always"}]}
     cfg["services"] = [{"name": "web", "vip": VIP, "proto": "tcp", "port": 80,
                         "backends": [{"address": "10.1.0.2", "port": 8090}],
-                        "syn_proxy": {"mode": "auto", "above": "300/s"}}]
+                        "syn_proxy": {"mode": "auto", "above": "300/s"}},
+                       {"name": "empty", "vip": "10.2.0.101", "proto": "tcp", "port": 80,
+                        "backends": [], "syn_proxy": "always"}]
     s = Sluice(topo, tmp_path_factory.mktemp("sluice"), cfg, lcores=LCORES)
     s.start()
     topo.run("h2", "ping", "-c", "1", "10.2.0.1")
@@ -188,6 +190,23 @@ def test_curl_through_proxy(topo, dut):
     assert ["dnat:wan:tcp/9080", "always", "yes", "-", "-"] in rows, out
     assert ["web", "auto", "no", "0", "300/s"] in rows, out
     assert rows[-1][0] == "cookies:", out
+
+
+# Test that a client whose cookie was good but whose connection cannot open
+# (the service has no backend) is told with a reset it accepts, at once,
+# rather than left to time out.
+def test_refused_after_cookie(topo, dut):
+    before = dut.metrics()
+    r = topo.run("h2", "curl", "-s", "--max-time", "5", "http://10.2.0.101/", check=False)
+    after = dut.metrics()
+    # Reset while sending or receiving (55, 56), or an empty reply (52): not a timeout (28).
+    assert r.returncode in (52, 55, 56), (r.returncode, r.stderr)
+    assert total(after, "sluice_tcp_resets_sent_total") - \
+        total(before, "sluice_tcp_resets_sent_total") >= 1
+    assert total(after, "sluice_drop_packets_total", reason="no_backend") - \
+        total(before, "sluice_drop_packets_total", reason="no_backend") >= 1
+    assert total(after, "sluice_syn_proxy_cookies_total", result="validated") > \
+        total(before, "sluice_syn_proxy_cookies_total", result="validated")
 
 
 # Test the proxy under a spoofed SYN flood at the rate h4 can send: every

@@ -115,6 +115,37 @@ static void target_rate_metrics(const struct sl_app *app, const struct proxy_tar
 			      target_rate(app, t, rte_rdtsc()));
 }
 
+static bool same_proxy(const struct sl_config_syn_proxy *a, const struct sl_config_syn_proxy *b)
+{
+	return a->mode == b->mode && a->above == b->above;
+}
+
+void sl_app_synproxy_changed(struct sl_app *app, const struct sl_config *old,
+			     const struct sl_config *next)
+{
+	if (app->synproxy == NULL)
+		return;
+	/* A port forward is its rule's index: a different rule there starts afresh. */
+	for (unsigned i = 0; i < SL_CONFIG_MAX_DNAT; i++) {
+		const struct sl_config_dnat *a = i < old->n_dnat ? &old->dnat[i] : NULL;
+		const struct sl_config_dnat *b = i < next->n_dnat ? &next->dnat[i] : NULL;
+		if (a == NULL && b == NULL)
+			break;
+		if (a == NULL || b == NULL || a->in_port != b->in_port || a->proto != b->proto ||
+		    a->port != b->port || !same_proxy(&a->syn_proxy, &b->syn_proxy))
+			sl_synproxy_forget(app->synproxy, SL_SYNPROXY_DNAT_BASE + i);
+	}
+	/* A service keeps its slot while it keeps its name. */
+	const struct sl_lb_view *v = app->lb != NULL ? sl_lb_view_get(app->lb) : NULL;
+	for (unsigned i = 0; v != NULL && i < v->n_services; i++) {
+		int o = sl_config_service_find(old, v->services[i].name);
+		int n = sl_config_service_find(next, v->services[i].name);
+		if (n >= 0 && (o < 0 || !same_proxy(&old->services[o].syn_proxy,
+						     &next->services[n].syn_proxy)))
+			sl_synproxy_forget(app->synproxy, v->services[i].slot);
+	}
+}
+
 void sl_metrics_render_synproxy(struct sl_app *app, struct sl_buf *b,
 				const struct sl_lcore_stats *sum)
 {

@@ -251,6 +251,7 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	struct sl_lb_view *old_view = view != NULL ? sl_lb_publish(app->lb, view) : NULL;
 	__atomic_store_n(&app->dp, dp, __ATOMIC_RELEASE);
 	__atomic_store_n(&app->generation, dp->generation, __ATOMIC_RELAXED);
+	sl_app_synproxy_changed(app, app->cfg, next);
 	sl_config_free(app->cfg);
 	app->cfg = next;
 	/* Workers report quiescence every loop (microseconds): a short wait. */

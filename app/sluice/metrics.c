@@ -345,7 +345,9 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 		"ICMP errors (and TCP resets) not sent because of the rate limit.",
 		sum.icmp_errors_ratelimited);
 	counter(b, "sluice_tcp_resets_sent_total",
-		"TCP resets sent for segments an ACL rule rejects.", sum.tcp_resets_sent);
+		"TCP resets sent for segments refused on purpose: an ACL rule's reject, a SYN over its "
+		"source's connection limit, a SYN-proxied client whose connection cannot open.",
+		sum.tcp_resets_sent);
 	counter(b, "sluice_ipv4_fragmented_packets_total",
 		"IPv4 packets without DF fragmented for a smaller egress MTU.", sum.ipv4_fragmented);
 	counter(b, "sluice_ipv4_fragments_created_total", "IPv4 fragments created.",

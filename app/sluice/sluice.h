@@ -204,6 +204,9 @@ void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
 /* api_synproxy.c */
 void sl_api_synproxy_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 			 void *arg);
+/** After a change from @p old to @p next: "auto" targets that changed start afresh. */
+void sl_app_synproxy_changed(struct sl_app *app, const struct sl_config *old,
+			     const struct sl_config *next);
 /** The SYN proxy's series in /metrics. */
 void sl_metrics_render_synproxy(struct sl_app *app, struct sl_buf *b,
 				const struct sl_lcore_stats *sum);

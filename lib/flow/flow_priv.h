@@ -92,19 +92,29 @@ void flow_proxy_answer(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 /* An ACK @p m with no connection to a proxied destination: when its cookie
  * is good, @p m becomes the SYN for the backend (SL_PKT_F_SYN_PROXIED) and
  * SL_DROP_MAX is returned; else why to drop it (@p m unchanged). */
-enum sl_drop_reason flow_proxy_ack(struct sl_flow_worker_ctx *c, struct rte_mbuf *m,
-				   const struct sl_flow_key *k, uint64_t now);
+enum sl_drop_reason flow_proxy_ack(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+				   struct rte_mbuf *m, const struct sl_flow_key *k, uint64_t now);
 /* Connection @p idx was created from such a SYN @p m: it waits for its backend. */
 void flow_proxy_open(struct sl_flow_table *t, uint32_t idx, struct rte_mbuf *m);
 /* A packet of proxied connection @p idx, before tracking: translated (a
  * client's); false with *why when it cannot go yet (SL_DROP_MAX: held). */
 bool flow_proxy_in(struct sl_flow_worker_ctx *c, uint32_t idx, enum sl_flow_dir dir,
 		   struct rte_mbuf *m, uint32_t ticks, enum sl_drop_reason *why);
-/* A server's packet of proxied connection @p idx, after tracking: translated;
- * true when it was the backend's SYN-ACK, now the client's ACK to it. */
-bool flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf *m);
+/* A server's packet of proxied connection @p idx, after tracking: translated
+ * (0); 1 when it was the backend's SYN-ACK, now the client's ACK to it; -1
+ * when it is a SYN-ACK to drop (corrupted, malformed options). */
+int flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf *m);
 /* Drop held client packets whose connection waited more than a second. */
 void flow_proxy_service(struct sl_flow_worker_ctx *c, uint32_t ticks);
+/* Connection @p idx is going: the client packets it held are dropped. */
+void flow_proxy_forget(struct sl_flow_worker_ctx *c, uint32_t idx);
+/* The TCP header @p tcp of a packet of @p f that went direction @p dir,
+ * quoted (an ICMP error about it): its sequence number as its sender sent it. */
+void flow_proxy_as_sent(const struct sl_flow_table *t, const struct sl_flow *f,
+			enum sl_flow_dir dir, uint8_t *tcp);
+/* The SYN made of a client's ACK (SL_PKT_F_SYN_PROXIED) cannot open its
+ * connection: dropped for @p why, the client told with a reset it accepts. */
+void flow_proxy_refuse(struct sl_flow_worker_ctx *c, struct rte_mbuf *m, enum sl_drop_reason why);
 
 /* Virtual reassembly (sl_flow_frag.c). */
 bool flow_frag_follow(struct sl_flow_worker_ctx *c, struct rte_mbuf *m);

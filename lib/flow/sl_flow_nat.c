@@ -194,6 +194,8 @@ void sl_flow_as_received(const struct sl_flow_worker_ctx *c, struct rte_mbuf *m)
 		set_port(m, true, own.dport);
 		if (both)
 			set_port(m, false, own.sport);
+		if (f->proxy != SL_FLOW_PROXY_NONE)
+			flow_proxy_as_sent(c->t, f, dir, sl_pkt_l4(m));
 	}
 }
 
@@ -432,6 +434,9 @@ void flow_nat_related(const struct sl_flow_table *t, const struct sl_flow *f, en
 	set_addr(m, true, want.src);
 	uint8_t *q = quoted(m, &avail);
 	rewrite_quote(q, avail, v4, &want, is_echo(f));
+	uint32_t qhl = v4 ? (q[0] & 0xfu) * 4u : 40u;
+	if (f->proxy != SL_FLOW_PROXY_NONE && avail >= qhl + 8)
+		flow_proxy_as_sent(t, f, (enum sl_flow_dir)!dir, q + qhl);
 	/* The error's own checksum covers the quote: computed anew. */
 	struct rte_icmp_hdr *ih = sl_pkt_l4(m);
 	uint32_t len = meta->ip_len - meta->l3_len;

@@ -255,6 +255,8 @@ static inline void rl_forget(struct sl_flow_worker_ctx *c, const struct sl_flow 
 static void flow_remove(struct sl_flow_worker_ctx *c, uint32_t idx)
 {
 	const struct sl_flow *f = sl_flow_get(c->t, idx);
+	if (f->proxy == SL_FLOW_PROXY_WAITING)
+		flow_proxy_forget(c, idx);
 	lb_forget(c, f);
 	rl_forget(c, f);
 	c->by_state[f->state]--;
@@ -368,7 +370,8 @@ static enum sl_drop_reason proxy_first(struct sl_flow_worker_ctx *c,
 	uint32_t above;
 	unsigned target;
 	/* A SYN the proxy made (handed to another worker) is the backend's. */
-	if ((meta->flags & SL_PKT_F_SYN_PROXIED) || c->t->splice == NULL ||
+	if ((meta->flags & SL_PKT_F_SYN_PROXIED) ||
+	    __atomic_load_n(&c->t->splice, __ATOMIC_ACQUIRE) == NULL ||
 	    !proxy_target(c, pol, m, k, &mode, &above, &target))
 		return go_on;
 	uint8_t fl = ((const struct rte_tcp_hdr *)sl_pkt_l4(m))->tcp_flags &
@@ -382,7 +385,7 @@ static enum sl_drop_reason proxy_first(struct sl_flow_worker_ctx *c,
 	}
 	if (fl != TH_ACK)
 		return go_on;
-	enum sl_drop_reason why = flow_proxy_ack(c, m, k, now);
+	enum sl_drop_reason why = flow_proxy_ack(c, pol, m, k, now);
 	if (why == SL_DROP_MAX)
 		return go_on;                /* now the SYN for the backend */
 	/* Not a cookie: while the proxy is off, what any stray ACK gets. */
@@ -472,6 +475,8 @@ static uint32_t create(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 		if (old != SL_FLOW_NONE && t->w[c->worker].free_head == SL_FLOW_NONE &&
 		    sl_flow_get(t, old)->created != ticks) {
 			const struct sl_flow *o = sl_flow_get(t, old);
+			if (o->proxy == SL_FLOW_PROXY_WAITING)
+				flow_proxy_forget(c, old);
 			lb_forget(c, o);
 			rl_forget(c, o);
 			c->by_state[o->state]--;
@@ -577,8 +582,13 @@ static bool track(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol
 			*why = verdict_reason(v);
 			return false;
 		}
-		if (unlikely(f->proxy != SL_FLOW_PROXY_NONE) && dir == SL_FLOW_REPLY &&
-		    flow_proxy_out(c, idx, m)) {
+		int turned = unlikely(f->proxy != SL_FLOW_PROXY_NONE) && dir == SL_FLOW_REPLY ?
+			     flow_proxy_out(c, idx, m) : 0;
+		if (turned < 0) {
+			*why = SL_DROP_TCP_INVALID;
+			return false;
+		}
+		if (turned > 0) {
 			/* The backend's SYN-ACK, answered in the client's name:
 			 * the packet now completes the backend's handshake. */
 			dir = *dirp = SL_FLOW_ORIG;
@@ -806,6 +816,11 @@ uint16_t sl_flow_pre_burst(struct sl_flow_worker_ctx *c, const struct sl_flow_po
 			 kinds[i] == K_TRACK &&    /* not an ICMP error's quote: forgeable */
 			 (keys[i].proto == IPPROTO_TCP || keys[i].proto == IPPROTO_UDP))
 			sl_rl_new_port(c->rl, pol->sources, keys[i].af, keys[i].src, keys[i].dport, now);
+		if (meta->flags & SL_PKT_F_SYN_PROXIED) {
+			/* Its client already holds the connection open. */
+			flow_proxy_refuse(c, m, why);
+			continue;
+		}
 		if (refuse && c->ip != NULL && c->n_answers < SL_FLOW_ANSWERS) {
 			/* Answered with a reset, routed; the worker sends it. */
 			struct rte_mbuf *answer = sl_ipstack_refuse(c->ip, m, now, why);

@@ -147,6 +147,36 @@ static int opts_of(struct rte_mbuf *m, const struct rte_tcp_hdr *th, struct sl_s
 	return sl_tcp_opts_parse((const uint8_t *)(th + 1), sl_pkt_meta(m)->l4_len - 20u, o);
 }
 
+/*
+ * Whether @p m's TCP checksum is right. Parse does not check it (routing
+ * passes a segment on as it came); a handshake segment the proxy rebuilds
+ * with a fresh checksum must not carry a corrupted field further.
+ */
+static bool tcp_checksum_ok(struct rte_mbuf *m)
+{
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, meta->l2_len);
+	if (rte_pktmbuf_data_len(m) < meta->l2_len + meta->ip_len)
+		return false;   /* chained: not a handshake segment sluice rebuilds */
+	if (meta->l3_type == SL_L3_IPV4)
+		return rte_ipv4_udptcp_cksum_verify(ip, sl_pkt_l4(m)) == 0;
+	if (meta->l3_len != sizeof(struct rte_ipv6_hdr))
+		return false;   /* extension headers: the pseudo-header differs */
+	return rte_ipv6_udptcp_cksum_verify(ip, sl_pkt_l4(m)) == 0;
+}
+
+/* The MSS sluice can receive by port @p port (the SYN's way in). */
+static uint16_t port_mss(const struct sl_flow_policy *pol, uint16_t port, bool v4)
+{
+	uint16_t mtu = port < SL_MAX_PORTS && pol->mtu[port] ? pol->mtu[port] : 1500;
+	return (uint16_t)(mtu - (v4 ? 40 : 60));
+}
+
 void flow_proxy_answer(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
 		       struct rte_mbuf *m, const struct sl_flow_key *k, uint64_t now)
 {
@@ -154,6 +184,10 @@ void flow_proxy_answer(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	struct rte_tcp_hdr *th = sl_pkt_l4(m);
 	bool v4 = k->af == 4;
 	struct sl_syn_opts in, out = {.wscale = -1};
+	if (!tcp_checksum_ok(m)) {
+		sl_stats_drop(c->st, m, SL_DROP_TCP_BAD_CHECKSUM);
+		return;
+	}
 	if (opts_of(m, th, &in) != 0) {
 		sl_stats_drop(c->st, m, SL_DROP_TCP_INVALID);
 		return;
@@ -165,9 +199,7 @@ void flow_proxy_answer(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	uint32_t cookie = sl_syncookie_make(sl_synproxy_keys(c->sp), &t, isn,
 					    sl_syncookie_minute(now, tsc_hz(c)), in.mss, &mss_kept);
 	/* What sluice can receive by the port the SYN came in on. */
-	uint16_t mtu = meta->in_port < SL_MAX_PORTS && pol->mtu[meta->in_port] ?
-		       pol->mtu[meta->in_port] : 1500;
-	out.mss = (uint16_t)(mtu - (v4 ? 40 : 60));
+	out.mss = port_mss(pol, meta->in_port, v4);
 	/* Window scaling and SACK survive only in the timestamp (as with Linux's
 	 * cookies): without one, the connection goes without them. */
 	if (in.ts) {
@@ -211,8 +243,8 @@ void flow_proxy_answer(struct sl_flow_worker_ctx *c, const struct sl_flow_policy
 	c->st->syn_proxy_sent++;
 }
 
-enum sl_drop_reason flow_proxy_ack(struct sl_flow_worker_ctx *c, struct rte_mbuf *m,
-				   const struct sl_flow_key *k, uint64_t now)
+enum sl_drop_reason flow_proxy_ack(struct sl_flow_worker_ctx *c, const struct sl_flow_policy *pol,
+				   struct rte_mbuf *m, const struct sl_flow_key *k, uint64_t now)
 {
 	struct rte_tcp_hdr *th = sl_pkt_l4(m);
 	struct sl_syn_opts in;
@@ -225,8 +257,14 @@ enum sl_drop_reason flow_proxy_ack(struct sl_flow_worker_ctx *c, struct rte_mbuf
 	if (sl_syncookie_check(sl_synproxy_keys(c->sp), &t, seq - 1, ack - 1,
 			       sl_syncookie_minute(now, tsc_hz(c)), &mss) != SL_COOKIE_OK)
 		return SL_DROP_SYN_PROXY_INVALID;
-	/* The SYN the client sent, as far as the cookie kept it. */
-	struct sl_syn_opts syn = {.mss = mss, .wscale = -1};
+	if (!tcp_checksum_ok(m))
+		return SL_DROP_TCP_BAD_CHECKSUM;
+	/* The SYN the client sent, as far as the cookie kept it; its MSS no more
+	 * than the client's side carries (the backend's segments are sized by
+	 * it: path MTU discovery cannot lower it through the splice). */
+	struct sl_syn_opts syn = {.mss = RTE_MIN(mss, port_mss(pol, sl_pkt_meta(m)->in_port,
+								k->af == 4)),
+				  .wscale = -1};
 	if (in.ts) {
 		sl_syncookie_ts_decode(in.tsecr, &syn);
 		syn.ecn = false;
@@ -325,10 +363,16 @@ static void to_client(const struct sl_flow_splice *s, struct rte_mbuf *m)
 	}
 }
 
+/* Client packets one waiting connection may have held: a first flight. */
+#define HOLD_PER_CONNECTION 4
+
 /* Hold a client's packet until its connection's backend answers; false when full. */
 static bool hold(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf *m, uint32_t ticks)
 {
-	if (c->n_proxy_held >= SL_FLOW_PROXY_HOLD)
+	unsigned mine = 0;
+	for (unsigned i = 0; i < c->n_proxy_held; i++)
+		mine += c->proxy_held_idx[i] == idx;
+	if (c->n_proxy_held >= SL_FLOW_PROXY_HOLD || mine >= HOLD_PER_CONNECTION)
 		return false;
 	c->proxy_held[c->n_proxy_held] = m;
 	c->proxy_held_idx[c->n_proxy_held] = idx;
@@ -358,11 +402,14 @@ static void release(struct sl_flow_worker_ctx *c, uint32_t idx)
 	c->n_proxy_held = keep;
 }
 
-void flow_proxy_service(struct sl_flow_worker_ctx *c, uint32_t ticks)
+/* Drop (counted) the held packets of connection @p idx, or with @p idx
+ * SL_FLOW_NONE those held longer than a second at @p ticks. */
+static void drop_held(struct sl_flow_worker_ctx *c, uint32_t idx, uint32_t ticks)
 {
 	unsigned keep = 0;
 	for (unsigned i = 0; i < c->n_proxy_held; i++) {
-		if (ticks - c->proxy_held_since[i] > HOLD_TICKS) {
+		if (idx != SL_FLOW_NONE ? c->proxy_held_idx[i] == idx :
+		    ticks - c->proxy_held_since[i] > HOLD_TICKS) {
 			sl_stats_drop(c->st, c->proxy_held[i], SL_DROP_SYN_PROXY_WAIT);
 			continue;
 		}
@@ -371,6 +418,16 @@ void flow_proxy_service(struct sl_flow_worker_ctx *c, uint32_t ticks)
 		c->proxy_held_since[keep++] = c->proxy_held_since[i];
 	}
 	c->n_proxy_held = keep;
+}
+
+void flow_proxy_forget(struct sl_flow_worker_ctx *c, uint32_t idx)
+{
+	drop_held(c, idx, 0);
+}
+
+void flow_proxy_service(struct sl_flow_worker_ctx *c, uint32_t ticks)
+{
+	drop_held(c, SL_FLOW_NONE, ticks);
 }
 
 bool flow_proxy_in(struct sl_flow_worker_ctx *c, uint32_t idx, enum sl_flow_dir dir,
@@ -402,29 +459,35 @@ bool flow_proxy_in(struct sl_flow_worker_ctx *c, uint32_t idx, enum sl_flow_dir 
 		}
 		return true;
 	}
-	/* The client's data, sent as soon as it had the cookie's SYN-ACK. */
-	*why = hold(c, idx, m, ticks) ? SL_DROP_MAX : SL_DROP_SYN_PROXY_WAIT;
+	/* The client's data, sent as soon as it had the cookie's SYN-ACK; a
+	 * bare ACK (a repeat of the one that opened it) has nothing to keep. */
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	bool data = meta->ip_len > (uint32_t)meta->l3_len + meta->l4_len || (fl & TH_FIN);
+	*why = data && hold(c, idx, m, ticks) ? SL_DROP_MAX : SL_DROP_SYN_PROXY_WAIT;
 	return false;
 }
 
-bool flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf *m)
+int flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf *m)
 {
 	struct sl_flow *f = sl_flow_get(c->t, idx);
 	struct sl_flow_splice *s = &c->t->splice[idx];
 	struct rte_tcp_hdr *th = sl_pkt_l4(m);
 	if (f->proxy == SL_FLOW_PROXY_SPLICED) {
 		to_client(s, m);
-		return false;
+		return 0;
 	}
 	if (th->tcp_flags & TH_RST) {
 		/* The backend refuses: the client hears it where it expects it. */
 		put32_ck(th, 4, s->seq + 1);
-		return false;
+		flow_proxy_forget(c, idx);
+		return 0;
 	}
-	/* The backend's SYN-ACK: the two halves' differences, then the ACK. */
+	/* The backend's SYN-ACK: the two halves' differences, then the ACK.
+	 * One that is corrupted or malformed is dropped (the backend sends it
+	 * again): its numbers would be the splice's for the connection's life. */
 	struct sl_syn_opts o;
-	if (opts_of(m, th, &o) != 0)
-		memset(&o, 0, sizeof(o)), o.wscale = -1;
+	if (!tcp_checksum_ok(m) || opts_of(m, th, &o) != 0)
+		return -1;
 	uint32_t isn_b = rte_be_to_cpu_32(th->sent_seq), acked = rte_be_to_cpu_32(th->recv_ack);
 	bool client_ws = s->client_scale >= 0, server_ws = client_ws && o.wscale >= 0;
 	int client_scale = client_ws ? s->client_scale : 0;
@@ -445,7 +508,7 @@ bool flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf 
 		 * and its answer completes the server's handshake. */
 		to_client(s, m);
 		release(c, idx);
-		return false;
+		return 0;
 	}
 	ack->src_port = rte_cpu_to_be_16(k.sport);
 	ack->dst_port = rte_cpu_to_be_16(k.dport);
@@ -463,6 +526,50 @@ bool flow_proxy_out(struct sl_flow_worker_ctx *c, uint32_t idx, struct rte_mbuf 
 	tcp_finish(m, k.af == 4, ack);
 	sl_pkt_meta(m)->src_port = k.sport;
 	sl_pkt_meta(m)->dst_port = k.dport;
+	/* What the client sent meanwhile goes on after this ACK: through the
+	 * ready list, which this worker takes before its next receive. */
 	release(c, idx);
-	return true;
+	return 1;
+}
+
+void flow_proxy_as_sent(const struct sl_flow_table *t, const struct sl_flow *f,
+			enum sl_flow_dir dir, uint8_t *tcp)
+{
+	if (f->proxy != SL_FLOW_PROXY_SPLICED || f->proto != IPPROTO_TCP || dir != SL_FLOW_REPLY)
+		return;
+	/* The server's segment, quoted with the sequence number it sent. */
+	uint32_t seq = rd32(tcp + 4) + t->splice[f - t->entries].seq;
+	tcp[4] = (uint8_t)(seq >> 24), tcp[5] = (uint8_t)(seq >> 16);
+	tcp[6] = (uint8_t)(seq >> 8), tcp[7] = (uint8_t)seq;
+}
+
+void flow_proxy_refuse(struct sl_flow_worker_ctx *c, struct rte_mbuf *m, enum sl_drop_reason why)
+{
+	/* The client believes its connection open, expecting sluice's cookie + 1
+	 * next: a reset there ends it (a reset to the SYN would not be in its
+	 * window). */
+	const struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	const struct rte_tcp_hdr *th = sl_pkt_l4(m);
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l2_len);
+	bool v4 = meta->l3_type == SL_L3_IPV4;
+	struct sl_ctl_tcp seg = {
+		.af = v4 ? SL_AF_INET : SL_AF_INET6,
+		.src = v4 ? ip + 16 : ip + 24,
+		.dst = v4 ? ip + 12 : ip + 8,
+		.sport = meta->dst_port,
+		.dport = meta->src_port,
+		.seq = rte_be_to_cpu_32(th->recv_ack) + 1,
+		.flags = TH_RST,
+	};
+	struct rte_mbuf *rst = c->ip != NULL && c->n_answers < SL_FLOW_ANSWERS ?
+			       sl_tcp_segment_build(c->ip->pool, &seg, meta->in_port) : NULL;
+	sl_stats_drop(c->st, m, why);
+	if (rst == NULL)
+		return;
+	if (!sl_ipstack_route_answer(c->ip, rst)) {
+		rte_pktmbuf_free(rst);
+		return;
+	}
+	c->answers[c->n_answers++] = rst;
+	c->st->tcp_resets_sent++;
 }

@@ -61,6 +61,7 @@
 	X(TCP_INVALID, "tcp_invalid", "TCP flags or state transition not allowed (nf_conntrack INVALID)") \
 	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "TCP segment outside the peer's window")   \
 	X(TCP_BAD_RST, "tcp_bad_rst", "TCP reset outside the window")                      \
+	X(TCP_BAD_CHECKSUM, "tcp_bad_checksum", "TCP checksum wrong (checked where sluice rebuilds a segment: the SYN proxy's handshake)") \
 	X(NO_CONNECTION, "no_connection", "from an outside zone, and no connection or service for it") \
 	X(FLOW_TABLE_FULL, "flow_table_full", "connection table full and nothing to evict")  \
 	X(FLOW_INSERT_RACE, "flow_insert_race", "two workers created one connection at once; neither kept it") \

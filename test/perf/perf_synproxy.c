@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 	struct sl_synproxy *sp = sl_synproxy_create(1, hz);
 	if (pool == NULL || t == NULL || sp == NULL || sl_flow_splice_enable(t, SOCKET_ID_ANY) != 0)
 		return 1;
+	struct sl_flow_policy pol = {0};
 	struct sl_flow_worker_ctx c = {.t = t, .n_workers = 1, .st = &st,
 				       .tsc_per_tick = hz / SL_FLOW_TICKS_PER_S, .sp = sp};
 	struct sl_flow_key k = {.sport = 40000, .dport = 9080, .af = 4, .proto = IPPROTO_TCP,
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 		}
 		uint64_t a = rte_rdtsc_precise();
 		for (uint32_t i = 0; i < PER_ROUND; i++)
-			sink += (uint32_t)flow_proxy_ack(&c, ms[i], &k, now);
+			sink += (uint32_t)flow_proxy_ack(&c, &pol, ms[i], &k, now);
 		r[round] = rte_rdtsc_precise() - a;
 		rte_pktmbuf_free_bulk(ms, PER_ROUND);
 	}
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		uint64_t a = rte_rdtsc_precise();
 		for (uint32_t i = 0; i < PER_ROUND; i++)
-			sink += flow_proxy_out(&c, idx, down);
+			sink += (uint32_t)flow_proxy_out(&c, idx, down);
 		r[round] = rte_rdtsc_precise() - a;
 	}
 	double to_client = median_of(r, stamp);

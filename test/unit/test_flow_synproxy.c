@@ -130,6 +130,7 @@ struct fixture {
 	struct sl_flow_table *t;
 	struct sl_lcore_stats st;
 	struct sl_flow_worker_ctx c;
+	struct sl_flow_policy pol;   /* MTUs 0: 1500 */
 	uint32_t idx;
 };
 
@@ -285,13 +286,13 @@ static void test_ack_to_syn_to_splice(void **state)
 					     502, opt, 12, 0);
 		uint8_t before[128];
 		memcpy(before, rte_pktmbuf_mtod(m, void *), m->data_len);
-		assert_int_equal(flow_proxy_ack(&fx.c, m, &k, now), SL_DROP_SYN_PROXY_INVALID);
+		assert_int_equal(flow_proxy_ack(&fx.c, &fx.pol, m, &k, now), SL_DROP_SYN_PROXY_INVALID);
 		assert_memory_equal(before, rte_pktmbuf_mtod(m, void *), m->data_len);
 		rte_pktmbuf_free(m);
 
 		/* The good one, carrying data the backend's SYN must not. */
 		m = segment(v4, src, dst, 40000, 9080, isn + 1, cookie + 1, 0x18, 502, opt, 12, 100);
-		assert_int_equal(flow_proxy_ack(&fx.c, m, &k, now), SL_DROP_MAX);
+		assert_int_equal(flow_proxy_ack(&fx.c, &fx.pol, m, &k, now), SL_DROP_MAX);
 		verify(m);
 		struct rte_tcp_hdr *th = tcp_of(m);
 		assert_int_equal(th->tcp_flags, 0x02);
@@ -303,7 +304,7 @@ static void test_ack_to_syn_to_splice(void **state)
 		struct sl_syn_opts so;
 		assert_int_equal(sl_tcp_opts_parse((uint8_t *)(th + 1), sl_pkt_meta(m)->l4_len - 20u,
 						   &so), 0);
-		assert_int_equal(so.mss, mss);
+		assert_int_equal(so.mss, RTE_MIN(mss, v4 ? 1460 : 1440));   /* what the client side carries */
 		assert_int_equal(so.wscale, 7);
 		assert_true(so.sack_ok && so.ts);
 		assert_int_equal(so.tsval, client_ts);
@@ -325,7 +326,7 @@ static void test_ack_to_syn_to_splice(void **state)
 			sopt[16] = sopt[17] = sopt[18] = sopt[19] = 1;
 		m = segment(v4, v4 ? backend4 : backend6, src, 8090, 40000, isn_b, isn + 1, 0x12,
 			    65160, sopt, 20, 0);
-		assert_true(flow_proxy_out(&fx.c, fx.idx, m));
+		assert_int_equal(flow_proxy_out(&fx.c, fx.idx, m), 1);
 		verify(m);
 		struct sl_flow_splice *s = &fx.t->splice[fx.idx];
 		assert_int_equal(f->proxy, SL_FLOW_PROXY_SPLICED);
@@ -371,21 +372,55 @@ static void test_early_data_held(void **state)
 	assert_false(flow_proxy_in(&fx.c, fx.idx, SL_FLOW_ORIG, data, 7, &why));
 	assert_int_equal(why, SL_DROP_MAX);
 	assert_int_equal(fx.c.n_proxy_held, 1);
+	/* A bare ACK (the opening one again) is not kept; at most four packets are. */
+	struct rte_mbuf *m = segment(true, client4, vip4, 40000, 9080, 5001, 1001, 0x10, 500, NULL, 0, 0);
+	assert_false(flow_proxy_in(&fx.c, fx.idx, SL_FLOW_ORIG, m, 7, &why));
+	assert_int_equal(why, SL_DROP_SYN_PROXY_WAIT);
+	rte_pktmbuf_free(m);
+	struct rte_mbuf *more[4];
+	for (unsigned i = 0; i < 4; i++) {
+		more[i] = segment(true, client4, vip4, 40000, 9080, 5051 + 50 * i, 1001, 0x18, 500,
+				  NULL, 0, 50);
+		assert_false(flow_proxy_in(&fx.c, fx.idx, SL_FLOW_ORIG, more[i], 7, &why));
+		assert_int_equal(why, i < 3 ? SL_DROP_MAX : SL_DROP_SYN_PROXY_WAIT);
+	}
+	rte_pktmbuf_free(more[3]);
+	assert_int_equal(fx.c.n_proxy_held, 4);
 	/* A stray ACK from the backend before its SYN-ACK: not yet. */
-	struct rte_mbuf *m = segment(true, backend4, client4, 8090, 40000, 1, 1, 0x10, 500, NULL,
+	m = segment(true, backend4, client4, 8090, 40000, 1, 1, 0x10, 500, NULL,
 				     0, 0);
 	assert_false(flow_proxy_in(&fx.c, fx.idx, SL_FLOW_REPLY, m, 7, &why));
 	assert_int_equal(why, SL_DROP_SYN_PROXY_WAIT);
 	rte_pktmbuf_free(m);
 	/* The backend's SYN-ACK: spliced, the data ready to go on. */
 	m = segment(true, backend4, client4, 8090, 40000, 777, 5001, 0x12, 500, NULL, 0, 0);
-	assert_true(flow_proxy_out(&fx.c, fx.idx, m));
+	assert_int_equal(flow_proxy_out(&fx.c, fx.idx, m), 1);
 	rte_pktmbuf_free(m);
 	assert_int_equal(fx.c.n_proxy_held, 0);
-	assert_int_equal(fx.c.n_ready, 1);
-	assert_ptr_equal(fx.c.ready[0], data);
+	assert_int_equal(fx.c.n_ready, 4);
+	/* In the order they came: ready[] is taken from its end. */
+	assert_ptr_equal(fx.c.ready[3], data);
+	for (unsigned i = 0; i < 3; i++)
+		assert_ptr_equal(fx.c.ready[2 - i], more[i]);
+	rte_pktmbuf_free_bulk(fx.c.ready, 4);
 	fx.c.n_ready = 0;
-	rte_pktmbuf_free(data);
+	/* A corrupted SYN-ACK is refused whole, the connection still waiting. */
+	f->proxy = SL_FLOW_PROXY_WAITING;
+	s->seq = 1000;
+	m = segment(true, backend4, client4, 8090, 40000, 777, 5001, 0x12, 500, NULL, 0, 0);
+	tcp_of(m)->rx_win ^= 0x0100;
+	assert_int_equal(flow_proxy_out(&fx.c, fx.idx, m), -1);
+	assert_int_equal(f->proxy, SL_FLOW_PROXY_WAITING);
+	rte_pktmbuf_free(m);
+	/* The connection goes: what it held is dropped, counted. */
+	data = segment(true, client4, vip4, 40000, 9080, 5001, 1001, 0x18, 500, NULL, 0, 50);
+	assert_false(flow_proxy_in(&fx.c, fx.idx, SL_FLOW_ORIG, data, 7, &why));
+	flow_proxy_forget(&fx.c, fx.idx + 1);
+	assert_int_equal(fx.c.n_proxy_held, 1);
+	uint64_t waits = fx.st.drops[SL_DROP_SYN_PROXY_WAIT];
+	flow_proxy_forget(&fx.c, fx.idx);
+	assert_int_equal(fx.c.n_proxy_held, 0);
+	assert_int_equal(fx.st.drops[SL_DROP_SYN_PROXY_WAIT], waits + 1);
 	/* Held too long: dropped, counted. */
 	f->proxy = SL_FLOW_PROXY_WAITING;
 	data = segment(true, client4, vip4, 40000, 9080, 5001, 1001, 0x18, 500, NULL, 0, 50);
@@ -394,7 +429,7 @@ static void test_early_data_held(void **state)
 	assert_int_equal(fx.c.n_proxy_held, 1);
 	flow_proxy_service(&fx.c, 101 + SL_FLOW_TICKS_PER_S);
 	assert_int_equal(fx.c.n_proxy_held, 0);
-	assert_int_equal(fx.st.drops[SL_DROP_SYN_PROXY_WAIT], 1);
+	assert_int_equal(fx.st.drops[SL_DROP_SYN_PROXY_WAIT], waits + 2);
 	fixture_down(&fx);
 }
 

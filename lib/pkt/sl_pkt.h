@@ -90,10 +90,13 @@ struct sl_pkt_meta {
 				     for it before it was handed off; 0: none */
 	uint8_t level;          /**< set by acl: the rate-limit level the packet is held
 				     to (0: "default") */
-	uint8_t reserved8;      /**< 0 */
-	uint16_t reserved[2];   /**< 0; named so the struct has no padding, whose
-				     bytes a compound literal need not write */
+	uint8_t qos_leaf;       /**< set by qos: the leaf class it waits in */
+	uint32_t qos_time;      /**< set by qos: when it was queued, TSC >> 10 */
+	struct rte_mbuf *qnext; /**< set by qos: the next packet of its flow queue */
 };
+
+/* One cache line: the private area SL_PKT_PRIV_SIZE reserves, and no more. */
+_Static_assert(sizeof(struct sl_pkt_meta) == 64, "sl_pkt_meta is one cache line");
 
 /** MAC addresses as ip(8) prints them: lowercase, colon-separated. */
 #define SL_MAC_FMT "%02x:%02x:%02x:%02x:%02x:%02x"

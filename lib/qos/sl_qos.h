@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * QoS: one egress port's scheduler, a class tree with HTB's semantics and
+ * FQ-CoDel (RFC 8290) in every leaf.
+ *
+ * Classes (as Linux's sch_htb): each has a guaranteed `rate` and a `ceil`
+ * it may borrow up to, kept as two token buckets measured in TSC cycles of
+ * sending time (a packet of B wire bytes costs B * 8 / rate seconds). A
+ * class is green while both buckets hold tokens, yellow while only the
+ * ceiling's does (it may borrow), red when the ceiling's is empty. A leaf
+ * sends on its own rate while green; a yellow leaf borrows from its nearest
+ * green ancestor, through yellow ones. Among the leaves that may send, those
+ * on their own rate go first, then those borrowing from the lowest
+ * ancestor; at each of these levels the lowest `prio` first, and deficit
+ * round robin by `quantum` among equals. Sending charges the leaf and its
+ * ancestors: every class's ceiling bucket, and the rate buckets of the
+ * lender and the classes above it (those below it borrowed).
+ *
+ * A leaf's queue is FQ-CoDel: packets hashed into flows (the caller's hash),
+ * new flows served before old ones, deficit round robin by the leaf's
+ * `fq_quantum`, CoDel on each flow's sojourn time (RFC 8289), with ECN
+ * marks instead of drops for ECN-capable packets when enabled; past `limit`
+ * packets or `memory` bytes, the fattest flow loses packets from its head.
+ *
+ * Packets wait linked through their meta (sl_pkt_meta.qnext); their enqueue
+ * time is meta->qos_time (TSC >> SL_QOS_TIME_SHIFT).
+ *
+ * Threads: one scheduler belongs to one thread (the port's scheduler
+ * owner); nothing here is shared. Statistics are read racily by the
+ * management lcore.
+ */
+#ifndef SL_QOS_H
+#define SL_QOS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#define SL_QOS_MAX_CLASSES 64       /**< per port, the root included */
+#define SL_QOS_MAX_DEPTH 8          /**< levels below the root */
+#define SL_QOS_PRIOS 8              /**< prio 0 (first) .. 7 */
+#define SL_QOS_TIME_SHIFT 10        /**< meta->qos_time = TSC >> 10 */
+#define SL_QOS_NONE UINT16_MAX
+
+/** A class as the configuration gives it (rates in bits per second on the wire). */
+struct sl_qos_class_conf {
+	uint16_t parent;            /**< index of its parent; SL_QOS_NONE for the root */
+	uint64_t rate;              /**< guaranteed, bit/s */
+	uint64_t ceil;              /**< at most (>= rate), bit/s */
+	uint32_t burst, cburst;     /**< bytes the rate / ceiling buckets hold */
+	uint8_t prio;               /**< 0..7, lower first */
+	uint32_t quantum;           /**< bytes a turn among equals (DRR) */
+	/* Leaves: FQ-CoDel. */
+	uint32_t flows;             /**< flow queues (a power of two) */
+	uint32_t limit;             /**< packets queued at most */
+	uint32_t memory;            /**< bytes of packets queued at most */
+	uint32_t fq_quantum;        /**< bytes a flow sends a turn */
+	uint32_t target_us, interval_us;
+	bool ecn;                   /**< mark ECN-capable packets rather than drop them */
+};
+
+/** One port's tree: class 0 is the root, with the link's rate. */
+struct sl_qos_conf {
+	uint16_t n_classes;
+	uint16_t overhead;          /**< bytes added to each frame's length on the wire */
+	struct sl_qos_class_conf classes[SL_QOS_MAX_CLASSES];
+};
+
+/** Why the scheduler dropped a packet. */
+enum sl_qos_drop {
+	SL_QOS_DROP_OVERLIMIT,      /**< the leaf's packet limit: from its fattest flow */
+	SL_QOS_DROP_MEMORY,         /**< the leaf's memory limit: from its fattest flow */
+	SL_QOS_DROP_CODEL,          /**< CoDel: the flow's sojourn stayed above target */
+	SL_QOS_DROP_FLOW_FULL,      /**< no room on the way to the port's scheduler */
+	SL_QOS_DROP_REASONS
+};
+
+/** A class's counters (owner-written; read racily). */
+struct sl_qos_class_stats {
+	uint64_t packets, bytes;    /**< sent (bytes: frame bytes, without overhead) */
+	uint64_t drops[SL_QOS_DROP_REASONS];
+	uint64_t ecn_marks;
+	uint64_t overlimits;        /**< times it was picked while over its rate or ceiling */
+	uint64_t borrowed;          /**< packets it sent on a parent's tokens */
+	uint32_t backlog_packets, backlog_bytes;
+	/* Sojourn times of the packets sent, log2 buckets of microseconds:
+	 * [0] < 1 us, [i] < 2^i us, the last: longer. */
+	uint64_t sojourn[24];
+};
+
+struct sl_qos_sched;
+
+/**
+ * Check @p conf: a tree (the root first, parents before children), rates
+ * within ceilings, children's rates within their parent's ceiling. 0, or
+ * -EINVAL with @p err naming the class index and the problem.
+ */
+int sl_qos_conf_check(const struct sl_qos_conf *conf, char *err, size_t err_len);
+
+/** A scheduler for @p conf on a TSC of @p hz. NULL on a bad conf or no memory. */
+struct sl_qos_sched *sl_qos_sched_create(const struct sl_qos_conf *conf, uint64_t hz,
+					 int socket);
+/** Free it and every packet it holds. */
+void sl_qos_sched_free(struct sl_qos_sched *s);
+
+/** The leaf classes' indices, in config order; returns how many. */
+unsigned sl_qos_leaves(const struct sl_qos_sched *s, uint16_t *out, unsigned max);
+
+/**
+ * Queue @p m in leaf @p leaf, flow @p hash, at TSC @p now. The scheduler
+ * owns it from then on (it may drop it, or another packet of the leaf, to
+ * make room: counted). @p leaf must be a leaf.
+ */
+void sl_qos_enqueue(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *m, uint32_t hash,
+		    uint64_t now);
+
+/**
+ * Up to @p max packets that may leave at TSC @p now, in order. Fewer when
+ * the classes with packets are over their rates; CoDel's drops are counted
+ * and freed on the way.
+ */
+unsigned sl_qos_dequeue(struct sl_qos_sched *s, struct rte_mbuf **out, unsigned max,
+			uint64_t now);
+
+/** Packets queued in all leaves. */
+uint32_t sl_qos_backlog(const struct sl_qos_sched *s);
+
+/** Class @p idx's counters. */
+const struct sl_qos_class_stats *sl_qos_stats(const struct sl_qos_sched *s, uint16_t idx);
+
+/** Count a packet dropped for @p leaf before it reached the scheduler (and free it). */
+void sl_qos_drop_before(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *m,
+			enum sl_qos_drop why);
+
+/** Name of a drop reason for metrics ("overlimit", "codel", ...). */
+const char *sl_qos_drop_name(enum sl_qos_drop why);
+
+#endif /* SL_QOS_H */

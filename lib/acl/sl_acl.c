@@ -290,13 +290,11 @@ static struct rte_acl_ctx *build_trie(const struct sl_config_acl *cfg, uint8_t a
 	return ctx;
 }
 
-struct sl_acl *sl_acl_build(const struct sl_config *cfg, struct sl_pset *const *sets,
-			    unsigned n_workers, int socket, bool *failed, char *err, size_t err_len)
+/* The tries, actions and (for @p n_workers > 0) counters of @p c's rules. */
+static struct sl_acl *acl_new(const struct sl_config_acl *c, const struct sl_config *cfg,
+			      struct sl_pset *const *sets, unsigned n_workers, int socket,
+			      bool *failed, char *err, size_t err_len)
 {
-	const struct sl_config_acl *c = &cfg->acl;
-	*failed = false;
-	if (!c->enabled || (c->n_rules == 0 && c->default_action == SL_ACL_ALLOW))
-		return NULL;
 	uint64_t t0 = rte_get_tsc_cycles();
 	struct sl_acl *acl = rte_zmalloc_socket("sl_acl", sizeof(*acl), 0, socket);
 	if (acl == NULL)
@@ -310,7 +308,7 @@ struct sl_acl *sl_acl_build(const struct sl_config *cfg, struct sl_pset *const *
 	acl->actions = rte_zmalloc_socket("sl_acl", lines, 0, socket);
 	acl->levels = rte_zmalloc_socket("sl_acl", lines, 0, socket);
 	acl->base = rte_zmalloc_socket("sl_acl", lines * sizeof(*acl->base), 0, socket);
-	acl->count = rte_zmalloc_socket("sl_acl", n_workers * sizeof(*acl->count), 0, socket);
+	acl->count = rte_zmalloc_socket("sl_acl", (n_workers + 1) * sizeof(*acl->count), 0, socket);
 	if (acl->actions == NULL || acl->levels == NULL || acl->base == NULL || acl->count == NULL)
 		goto nomem;
 	for (unsigned w = 0; w < n_workers; w++) {
@@ -348,6 +346,27 @@ nomem:
 	*failed = true;
 	sl_acl_free(acl);
 	return NULL;
+}
+
+struct sl_acl *sl_acl_build(const struct sl_config *cfg, struct sl_pset *const *sets,
+			    unsigned n_workers, int socket, bool *failed, char *err, size_t err_len)
+{
+	const struct sl_config_acl *c = &cfg->acl;
+	*failed = false;
+	if (!c->enabled || (c->n_rules == 0 && c->default_action == SL_ACL_ALLOW))
+		return NULL;
+	return acl_new(c, cfg, sets, n_workers, socket, failed, err, err_len);
+}
+
+struct sl_acl *sl_acl_matcher_build(const struct sl_config_acl_rule *rules, unsigned n_rules,
+				    const struct sl_config *cfg, struct sl_pset *const *sets,
+				    int socket, char *err, size_t err_len)
+{
+	bool failed;
+	const struct sl_config_acl c = {.enabled = true, .default_action = SL_ACL_ALLOW,
+					.n_rules = n_rules,
+					.rules = (struct sl_config_acl_rule *)(uintptr_t)rules};
+	return acl_new(&c, cfg, sets, 0, socket, &failed, err, err_len);
 }
 
 void sl_acl_free(struct sl_acl *acl)
@@ -500,16 +519,15 @@ static inline void deny_event(struct sl_acl_worker *w, struct rte_mbuf *m, uint6
 		    SL_REP_ACL_DENY, now);
 }
 
-uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mbuf **pkts,
-		      uint16_t n, struct rte_mbuf **replies, uint16_t *n_replies, uint64_t now)
+void sl_acl_match_burst(const struct sl_acl *acl, struct rte_mbuf **pkts, uint16_t n,
+			uint32_t *rule)
 {
-	*n_replies = 0;
 	if (n == 0)
-		return 0;
+		return;
 	struct key4 k4[n];
 	struct key6 k6[n];
 	const uint8_t *data[n];
-	uint32_t res[n], rule[n];
+	uint32_t res[n];
 	uint16_t at4[n], at6[n], n4 = 0, n6 = 0;
 	/* Each family's packets, in order, without a branch on the family:
 	 * mixed bursts would mispredict it every other packet. */
@@ -523,7 +541,7 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 		n4 = 0;
 	if (acl->ctx6 == NULL)
 		n6 = 0;
-	memset(rule, 0, sizeof(rule));
+	memset(rule, 0, n * sizeof(*rule));
 	for (uint16_t j = 0; j < n4; j++) {
 		key4_of(acl, pkts[at4[j]], &k4[j]);
 		data[j] = (const uint8_t *)&k4[j];
@@ -544,6 +562,16 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 		rte_acl_classify(acl->ctx6, data, res, n6, 1);
 	for (uint16_t j = 0; j < n6; j++)
 		rule[at6[j]] = res[j];
+}
+
+uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mbuf **pkts,
+		      uint16_t n, struct rte_mbuf **replies, uint16_t *n_replies, uint64_t now)
+{
+	*n_replies = 0;
+	if (n == 0)
+		return 0;
+	uint32_t rule[n];
+	sl_acl_match_burst(acl, pkts, n, rule);
 	struct sl_acl_counter *count = acl->count[w->worker];
 	uint16_t keep = 0;
 	for (uint16_t i = 0; i < n; i++) {

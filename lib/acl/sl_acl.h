@@ -97,6 +97,19 @@ uint16_t sl_acl_burst(struct sl_acl *acl, struct sl_acl_worker *w, struct rte_mb
 uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct sl_pset *const *sets,
 			     struct rte_mbuf *m);
 
+/**
+ * A matcher over @p rules alone (their actions and levels unused, no
+ * counters): the same fields, tries and sets as the stage, for another
+ * stage's classification (QoS). NULL with @p err on failure.
+ */
+struct sl_acl *sl_acl_matcher_build(const struct sl_config_acl_rule *rules, unsigned n_rules,
+				    const struct sl_config *cfg, struct sl_pset *const *sets,
+				    int socket, char *err, size_t err_len);
+
+/** The first matching rule + 1 (0: none) of each of @p n parsed packets, into @p rule. Thread: any. */
+void sl_acl_match_burst(const struct sl_acl *acl, struct rte_mbuf **pkts, uint16_t n,
+			uint32_t *rule);
+
 /** What the tries decide for @p m, the same way: rule + 1, or 0. Thread: any. */
 uint32_t sl_acl_classify_one(const struct sl_acl *acl, struct rte_mbuf *m);
 

@@ -87,6 +87,39 @@ static void test_tries_agree_with_linear(void **state)
 	assert_true(matched > total / 10 && matched < total * 9 / 10);
 }
 
+/* Test the matcher another stage classifies with (QoS): built from a rule
+ * array alone, a burst at a time, it names the linear matcher's rule. */
+static void test_matcher_agrees_with_linear(void **state)
+{
+	(void)state;
+	struct acl_src s = {.rng = 0x2545f4914f6cdd1dull};
+	char err[256];
+	for (unsigned round = 0; round < 10; round++) {
+		struct sl_config *cfg = random_config(&s, 1 + round * 37);
+		struct sl_acl *acl = sl_acl_matcher_build(cfg->acl.rules, cfg->acl.n_rules, cfg, NULL,
+							  SOCKET_ID_ANY, err, sizeof(err));
+		if (acl == NULL)
+			fail_msg("%s", err);
+		for (unsigned b = 0; b < 50; b++) {
+			struct rte_mbuf *m[32];
+			uint32_t got[32];
+			for (unsigned i = 0; i < 32; i++)
+				assert_non_null(m[i] = acl_gen_packet(&s, pool, N_PORTS, &st));
+			sl_acl_match_burst(acl, m, 32, got);
+			for (unsigned i = 0; i < 32; i++) {
+				uint32_t want = sl_acl_match_linear(cfg, NULL, m[i]);
+				if (want != got[i])
+					fail_msg("round %u: linear says rule %u, the matcher %u", round,
+						 want, got[i]);
+				rte_pktmbuf_free(m[i]);
+			}
+		}
+		sl_acl_free(acl);
+		free(cfg->acl.rules);
+		free(cfg);
+	}
+}
+
 /* Two sets of prefixes near the generator's addresses, both families. */
 static void random_sets(struct acl_src *s, struct sl_config *cfg, struct sl_pset **sets)
 {
@@ -354,6 +387,7 @@ int main(void)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tries_agree_with_linear),
+		cmocka_unit_test(test_matcher_agrees_with_linear),
 		cmocka_unit_test(test_sets_agree_with_linear),
 		cmocka_unit_test(test_burst_decisions_and_counters),
 		cmocka_unit_test(test_counters_carried),

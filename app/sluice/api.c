@@ -401,6 +401,7 @@ const struct sl_mgmt_route sl_api_routes[] = {
 	{SL_HTTP_PUT, "/api/v1/acl", sl_api_acl_put, SL_MGMT_AUTH},
 	{SL_HTTP_GET, "/api/v1/sources/top", sl_api_sources_top, SL_MGMT_AUTH},
 	{SL_HTTP_GET, "/api/v1/syn-proxy", sl_api_synproxy_get, SL_MGMT_AUTH},
+	{SL_HTTP_GET, "/api/v1/qos", sl_api_qos_get, SL_MGMT_AUTH},
 	{SL_HTTP_GET, "/api/v1/blocks", sl_api_blocks_get, SL_MGMT_AUTH},
 	{SL_HTTP_POST, "/api/v1/blocks", sl_api_blocks_post, SL_MGMT_AUTH},
 	{SL_HTTP_DELETE, "/api/v1/blocks/*", sl_api_blocks_delete, SL_MGMT_AUTH},

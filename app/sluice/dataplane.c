@@ -142,6 +142,8 @@ struct sl_dp *sl_dp_build(struct sl_app *app, const struct sl_config *cfg, uint6
 	/* The rules the tries point at are the snapshot's own copy. */
 	dp->acl = sl_acl_build(dp->cfg, dp->sets, app->n_workers, app->socket, &failed, err,
 			       err_len);
+	if (!failed && sl_app_qos_build(app, dp, err, err_len) != 0)
+		failed = true;
 	if (failed)
 		goto fail;
 	if (dp->acl != NULL)
@@ -158,6 +160,7 @@ void sl_dp_free(struct sl_dp *dp)
 	if (dp == NULL)
 		return;
 	sl_acl_free(dp->acl);
+	sl_app_qos_free(dp);
 	for (uint32_t m = dp->sets_made; m != 0; m &= m - 1)
 		sl_pset_free(dp->sets[__builtin_ctz(m)]);
 	sl_ipstack_tables_free(dp->ip);
@@ -247,6 +250,7 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	sl_mgmt_server_set_token(app->http, app->token[0] ? app->token : NULL);
 
 	struct sl_dp *old = app->dp;
+	sl_app_qos_carry(dp, old);
 	/* Services first: a new VIP is local in the new snapshot only. */
 	struct sl_lb_view *old_view = view != NULL ? sl_lb_publish(app->lb, view) : NULL;
 	__atomic_store_n(&app->dp, dp, __ATOMIC_RELEASE);

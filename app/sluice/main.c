@@ -275,6 +275,36 @@ static void free_ring(struct rte_ring *r)
  * until a restart), one handoff ring per ordered pair of workers, and each
  * worker's view of them.
  */
+/*
+ * QoS: one ring from each worker to the scheduler owner of each port
+ * (port index mod workers), made at start for every port, so shaping can
+ * be switched on live.
+ */
+static int setup_qos(struct sl_app *app, char *err, size_t len)
+{
+	for (unsigned i = 0; i < app->n_workers; i++)
+		app->workers[i].n_workers = app->n_workers;
+	for (uint16_t port = 0; port < app->n_ports; port++) {
+		unsigned owner = port % app->n_workers;
+		for (unsigned i = 0; i < app->n_workers; i++) {
+			if (i == owner)
+				continue;
+			char name[RTE_RING_NAMESIZE];
+			snprintf(name, sizeof(name), "sl_qos_%u_%u", i, port);
+			struct rte_ring *r = rte_ring_create(name, 2048, app->socket,
+							     RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL) {
+				snprintf(err, len, "qos: cannot create the rings to the schedulers: %s",
+					 rte_strerror(rte_errno));
+				return -ENOMEM;
+			}
+			app->workers[i].qos_to[port] = r;
+			app->workers[owner].qos_from[port][i] = r;
+		}
+	}
+	return 0;
+}
+
 /* The source table for per-source limits, sized at start. */
 static int setup_ratelimit(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
 {
@@ -459,6 +489,11 @@ static void shutdown_app(struct sl_app *app)
 		for (unsigned j = 0; j < app->n_workers; j++)
 			free_ring(app->handoff[i][j]);
 		free_ring(app->workers[i].inject);
+		struct sl_worker *w = &app->workers[i];
+		for (uint16_t p = 0; p < SL_MAX_PORTS; p++) {
+			free_ring(w->qos_to[p]);
+			rte_pktmbuf_free_bulk(w->qos_pending[p], w->qos_n_pending[p]);
+		}
 	}
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
@@ -494,7 +529,8 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	}
 	if (create_pool(app, cfg, err, sizeof(err)) < 0 || setup_shared(app, err, sizeof(err)) < 0 ||
 	    setup_ports(app, cfg, err, sizeof(err)) < 0 || assign_queues(app, err, sizeof(err)) < 0 ||
-	    setup_flow(app, cfg, err, sizeof(err)) < 0 || setup_ratelimit(app, cfg, err, sizeof(err)) < 0)
+	    setup_flow(app, cfg, err, sizeof(err)) < 0 || setup_ratelimit(app, cfg, err, sizeof(err)) < 0 ||
+	    setup_qos(app, err, sizeof(err)) < 0)
 		return fatal(err);
 	app->generation = 1;
 	app->dp = sl_dp_build(app, cfg, app->generation, err, sizeof(err));

@@ -22,6 +22,7 @@
 #include "sl_acl.h"
 #include "sl_config.h"
 #include "sl_flow.h"
+#include "sl_qos.h"
 #include "sl_ipstack.h"
 #include "sl_mgmt.h"
 #include "sl_port.h"
@@ -45,6 +46,8 @@ struct sl_dp {
 	struct sl_acl *acl;                 /**< NULL: the acl stage has nothing to do */
 	struct sl_rl_policy rl;             /**< the levels' limits */
 	struct sl_pset *sets[SL_CONFIG_MAX_SETS]; /**< by index in cfg->sets (runtime objects) */
+	bool qos_on;                        /**< some port is shaped */
+	struct sl_qos_port *qos[SL_MAX_PORTS]; /**< by sluice port; NULL: not shaped */
 	uint32_t sets_made;                 /**< sets this snapshot created: freed with it unless
 					         the apply commits them */
 };
@@ -65,6 +68,13 @@ struct sl_worker {
 	struct sl_acl_worker acl;
 	struct sl_rl_table *rl;             /**< sources (a ratelimit section); NULL: none */
 	struct rte_ring *inject;            /**< from the management lcore (SP/SC) */
+	unsigned n_workers;
+	/* QoS: to each port's scheduler owner; as an owner, from each worker. */
+	struct rte_ring *qos_to[SL_MAX_PORTS];
+	struct rte_ring *qos_from[SL_MAX_PORTS][SL_FLOW_MAX_WORKERS];
+	const struct sl_qos_port *qos_cur[SL_MAX_PORTS]; /**< the tree it holds packets of */
+	uint16_t qos_n_pending[SL_MAX_PORTS];
+	struct rte_mbuf *qos_pending[SL_MAX_PORTS][SL_BURST_MAX]; /**< dequeued, not yet taken by TX */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
 	uint64_t seen_busy, seen_total;
@@ -200,6 +210,20 @@ void sl_api_sources_top(const struct sl_mgmt_request *req, struct sl_mgmt_respon
 /** The source table's series in /metrics. */
 void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
 				 const struct sl_lcore_stats *sum);
+
+/* qos.c */
+/** The snapshot's shaped ports. 0, or -1 with @p err. */
+int sl_app_qos_build(struct sl_app *app, struct sl_dp *dp, char *err, size_t err_len);
+/** Ports whose tree did not change keep @p old's schedulers (with their queues). */
+void sl_app_qos_carry(struct sl_dp *next, struct sl_dp *old);
+void sl_app_qos_free(struct sl_dp *dp);
+/** The qos stage: packets leaving by shaped ports leave the burst; the rest stay. */
+uint16_t sl_app_qos_stage(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
+			  uint16_t n, uint64_t now);
+/** Every iteration: the scheduler owner's queues to TX. Packets moved (or held). */
+uint32_t sl_app_qos_service(struct sl_worker *w, const struct sl_dp *dp, uint64_t now);
+void sl_api_qos_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_metrics_render_qos(struct sl_app *app, struct sl_buf *b);
 
 /* api_synproxy.c */
 void sl_api_synproxy_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,

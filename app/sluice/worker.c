@@ -5,11 +5,12 @@
  *   for each of my RX queues:
  *     rx burst -> parse -> input (L2, punt ARP/ND) -> acl -> ratelimit ->
  *     flow (connections; a packet of another worker's connection is handed
- *     to it) -> route (FIB, TTL, MTU, ICMP; local-in dispatch) -> [tunnel
- *     -> qos] -> neighbor (L2 rewrite) -> tx burst per egress port on my
- *     own TX queue
+ *     to it) -> route (FIB, TTL, MTU, ICMP; local-in dispatch) -> [tunnel]
+ *     -> neighbor (L2 rewrite) -> qos (shaped ports: classified, queued to
+ *     the port's scheduler) -> tx burst per egress port on my own TX queue
  *   service, every iteration: packets other workers handed to me (from the
- *     flow stage on), connection expiry and reuse
+ *     flow stage on), connection expiry and reuse, the QoS schedulers of the
+ *     ports I own to their TX queues
  *   report an RCU quiescent state
  *
  * The bracketed stages are where later features plug in. Nothing here
@@ -103,8 +104,12 @@ static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rt
 	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
 	if (dp->flow_on)
 		n = sl_flow_post_burst(&w->flow, &dp->flow, pkts, n, now);
-	/* tunnel and qos stages go here. */
+	/* The tunnel stage goes here. */
 	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
+	/* QoS takes packets with their L2 header written: what its scheduler
+	 * lets go goes straight to the TX queue. */
+	if (dp->qos_on)
+		n = sl_app_qos_stage(w, dp, pkts, n, now);
 	return transmit(w, dp, pkts, n, now);
 }
 
@@ -137,9 +142,11 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 static uint32_t service(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
 			uint64_t now, uint64_t *end)
 {
-	uint32_t got = 0;
+	/* Shaped ports' schedulers, even with nothing received (and after a
+	 * QoS section went away: what they held still leaves). */
+	uint32_t got = sl_app_qos_service(w, dp, now);
 	if (w->flow.t == NULL)
-		return 0;
+		return got;
 	/* The management lcore's own packets (health probes). */
 	uint16_t n = rte_ring_sc_dequeue_burst(w->inject, (void **)pkts, dp->burst, NULL);
 	if (n > 0) {

@@ -204,6 +204,10 @@ int cfg_get_set_ref(struct pctx *c, const char *path, const json_t *v, int8_t *o
 
 /* sl_config_acl.c */
 int cfg_parse_acl(struct pctx *c, const json_t *v);
+/* The match keys of an ACL rule (no name, action or level) into @p r. */
+int cfg_parse_match(struct pctx *c, const char *path, const json_t *j, struct sl_config_acl_rule *r);
+int cfg_parse_qos(struct pctx *c, const json_t *v);
+json_t *cfg_qos_json(const struct sl_config *cfg);
 json_t *cfg_acl_json(const struct sl_config *cfg);
 
 /* sl_config_ratelimit.c */

@@ -274,6 +274,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_parse_sets(c, v);
 	if (strcmp(key, "ratelimit") == 0)
 		return cfg_parse_ratelimit(c, v);
+	if (strcmp(key, "qos") == 0)
+		return cfg_parse_qos(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
@@ -282,7 +284,7 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 
 /* Sections that name ports, and so are parsed after "ports" wherever they are
  * ("acl" last of all: its rules also name rate-limit levels). */
-static const char *const after_ports[] = { "routes", "neighbors", "nat", "services" };
+static const char *const after_ports[] = { "routes", "neighbors", "nat", "services", "qos" };
 
 static bool names_ports(const char *key)
 {
@@ -405,6 +407,7 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg->routes);
 	free(cfg->services);
 	free(cfg->acl.rules);
+	free(cfg->qos.match);
 	free(cfg);
 }
 
@@ -439,5 +442,15 @@ struct sl_config *sl_config_dup(const struct sl_config *cfg)
 	}
 	if (cfg->acl.n_rules > 0)
 		memcpy(d->acl.rules, cfg->acl.rules, sizeof(*d->acl.rules) * cfg->acl.n_rules);
+	d->qos.match = malloc(sizeof(*d->qos.match) * (cfg->qos.n_match + 1));
+	if (d->qos.match == NULL) {
+		free(d->acl.rules);
+		free(d->services);
+		free(d->routes);
+		free(d);
+		return NULL;
+	}
+	if (cfg->qos.n_match > 0)
+		memcpy(d->qos.match, cfg->qos.match, sizeof(*d->qos.match) * cfg->qos.n_match);
 	return d;
 }

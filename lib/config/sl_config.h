@@ -343,6 +343,72 @@ struct sl_config_workers {
 	uint16_t burst;           /**< rx burst size, 1..64, default 32 */
 };
 
+#define SL_CONFIG_MAX_QOS_CLASSES 63      /**< per port, below its root */
+#define SL_CONFIG_MAX_QOS_MATCH 4096      /**< match rules over all classes */
+
+/** FQ-CoDel of a leaf class ("qos.fq_codel", or a class's own). */
+struct sl_config_fq_codel {
+	uint32_t flows;           /**< a power of two, 16..65536; default 1024 */
+	uint32_t limit;           /**< packets, default 10240 */
+	uint64_t memory;          /**< bytes, default 32 MB */
+	uint32_t quantum;         /**< bytes, default 1514 */
+	uint32_t target_us, interval_us;  /**< default 5 ms, 100 ms */
+	bool ecn;                 /**< default true */
+};
+
+/**
+ * A bucket's default size at @p bps: 4 ms of the rate (tc's one tick at
+ * HZ=250) and a packet, so a scheduler that did not run for a few
+ * milliseconds (its worker descheduled) still sends its rate on average.
+ */
+static inline uint32_t sl_config_qos_default_burst(uint64_t bps)
+{
+	uint64_t b = bps / 8 / 250 + 1600;
+	return b > (64u << 20) ? 64u << 20 : (uint32_t)b;
+}
+
+/** A class of a port's tree ("qos.ports[].classes[]"). */
+struct sl_config_qos_class {
+	char name[SL_CONFIG_NAME_MAX];  /**< [a-z0-9_-]{1,15}, unique in the port */
+	int parent;               /**< index in classes[]; -1: the port's root */
+	uint64_t rate, ceil;      /**< bit/s on the wire (resolved from "%" of the port's rate) */
+	uint16_t rate_pct, ceil_pct;    /**< as written: percent of the port's rate; 0 absolute */
+	uint32_t burst, cburst;   /**< bytes; default a millisecond of the rate (ceil) + 1600 */
+	uint8_t prio;             /**< 0..7, default 0 */
+	uint32_t quantum;         /**< bytes, default 1514 */
+	int8_t dscp;              /**< rewrite leaving packets to it; -1 leave */
+	bool own_fq;              /**< its own fq_codel (else the section's) */
+	struct sl_config_fq_codel fq;
+	bool leaf;                /**< derived: no class names it as parent */
+};
+
+/** One port's shaping ("qos.ports[]"). */
+struct sl_config_qos_port {
+	int port;                 /**< index into ports[] */
+	uint64_t rate;            /**< bit/s on the wire: the root */
+	uint16_t overhead;        /**< bytes each frame takes on the wire beyond it, default 24 */
+	int default_class;        /**< the leaf unmatched packets go to */
+	unsigned n_classes;
+	struct sl_config_qos_class classes[SL_CONFIG_MAX_QOS_CLASSES];
+};
+
+/** A class's match rule: the packet fields an ACL rule matches. */
+struct sl_config_qos_match {
+	uint8_t port;             /**< index in qos.ports[] */
+	uint8_t cls;              /**< index in its classes[] */
+	struct sl_config_acl_rule rule;
+};
+
+/** The "qos" section. */
+struct sl_config_qos {
+	bool enabled;
+	struct sl_config_fq_codel fq;   /**< the leaves' defaults */
+	unsigned n_ports;
+	struct sl_config_qos_port ports[SL_CONFIG_MAX_PORTS];
+	unsigned n_match;
+	struct sl_config_qos_match *match; /**< heap array, in order of classes then rules */
+};
+
 struct sl_config {
 	struct sl_config_eal eal;
 	unsigned n_ports;
@@ -365,6 +431,7 @@ struct sl_config {
 	struct sl_config_set sets[SL_CONFIG_MAX_SETS];
 	struct sl_config_acl acl;
 	struct sl_config_ratelimit ratelimit;
+	struct sl_config_qos qos;
 };
 
 /**

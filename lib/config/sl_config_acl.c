@@ -248,22 +248,28 @@ static int rule_dst_set(struct pctx *c, const char *path, const json_t *v, void 
 	return cfg_get_set_ref(c, path, v, &((struct sl_config_acl_rule *)obj)->dst_set);
 }
 
+/* What a packet is matched on: a rule's keys but its name, action and level. */
+#define MATCH_FIELDS \
+	F_FN("in_port", rule_in_port), \
+	F_FN("zone", rule_zone), \
+	F_FN("src", rule_src), \
+	F_FN("dst", rule_dst), \
+	F_FN("src_set", rule_src_set), \
+	F_FN("dst_set", rule_dst_set), \
+	F_FN("proto", rule_proto), \
+	F_FN("sport", rule_sport), \
+	F_FN("dport", rule_dport), \
+	F_FN("tcp_flags", rule_tcp_flags), \
+	F_FN("dscp", rule_dscp)
+
 static const struct field rule_fields[] = {
 	F_FN("name", rule_name),
 	F_FN("action", rule_action),
-	F_FN("in_port", rule_in_port),
-	F_FN("zone", rule_zone),
-	F_FN("src", rule_src),
-	F_FN("dst", rule_dst),
-	F_FN("src_set", rule_src_set),
-	F_FN("dst_set", rule_dst_set),
-	F_FN("proto", rule_proto),
-	F_FN("sport", rule_sport),
-	F_FN("dport", rule_dport),
-	F_FN("tcp_flags", rule_tcp_flags),
-	F_FN("dscp", rule_dscp),
+	MATCH_FIELDS,
 	F_FN("level", rule_level),
 };
+
+static const struct field match_fields[] = {MATCH_FIELDS};
 
 static void rule_defaults(struct sl_config_acl_rule *r)
 {
@@ -277,13 +283,11 @@ static void rule_defaults(struct sl_config_acl_rule *r)
 	r->src_set = r->dst_set = -1;
 }
 
-/* Checks across the rule's keys: the family its fields name, what needs which protocol. */
-static int rule_finish(struct pctx *c, const char *path, const json_t *j,
-		       struct sl_config_acl_rule *r)
+/* Checks across the match keys: the family they name, what needs which protocol. */
+static int match_finish(struct pctx *c, const char *path, const json_t *j,
+			struct sl_config_acl_rule *r)
 {
 	char sub[PATH_LEN];
-	if (cfg_required(c, path, j, "action") != 0)
-		return -EINVAL;
 	if (r->has_src)
 		r->af = r->src.addr.af;
 	if (r->has_dst && r->af != 0 && r->dst.addr.af != r->af) {
@@ -311,14 +315,33 @@ static int rule_finish(struct pctx *c, const char *path, const json_t *j,
 		cfg_join(sub, path, port_keys[k]);
 		return cfg_fail(c, sub, "needs \"proto\": \"tcp\" or \"udp\"");
 	}
+	if (json_object_get(j, "tcp_flags") != NULL && r->proto != IPPROTO_TCP) {
+		cfg_join(sub, path, "tcp_flags");
+		return cfg_fail(c, sub, "needs \"proto\": \"tcp\"");
+	}
+	return 0;
+}
+
+int cfg_parse_match(struct pctx *c, const char *path, const json_t *j, struct sl_config_acl_rule *r)
+{
+	rule_defaults(r);
+	r->action = SL_ACL_ALLOW;
+	if (cfg_walk(c, path, j, match_fields, ARRAY_LEN(match_fields), r) != 0)
+		return -EINVAL;
+	return match_finish(c, path, j, r);
+}
+
+/* A rule: its match, then what its action allows. */
+static int rule_finish(struct pctx *c, const char *path, const json_t *j,
+		       struct sl_config_acl_rule *r)
+{
+	char sub[PATH_LEN];
+	if (cfg_required(c, path, j, "action") != 0 || match_finish(c, path, j, r) != 0)
+		return -EINVAL;
 	if (r->level >= 0 && r->action != SL_ACL_ALLOW) {
 		cfg_join(sub, path, "level");
 		return cfg_fail(c, sub, "needs \"action\": \"allow\" (a level sets the limits of "
 				"what a rule lets through)");
-	}
-	if (json_object_get(j, "tcp_flags") != NULL && r->proto != IPPROTO_TCP) {
-		cfg_join(sub, path, "tcp_flags");
-		return cfg_fail(c, sub, "needs \"proto\": \"tcp\"");
 	}
 	return 0;
 }

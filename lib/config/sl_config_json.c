@@ -233,6 +233,8 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 		cfg_put(o, "acl", cfg_acl_json(cfg), &rc);
 	if (cfg->n_sets > 0)
 		cfg_put(o, "sets", cfg_sets_json(cfg), &rc);
+	if (cfg->qos.enabled)
+		cfg_put(o, "qos", cfg_qos_json(cfg), &rc);
 	return cfg_finish(o, rc);
 }
 

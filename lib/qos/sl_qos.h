@@ -137,4 +137,58 @@ void sl_qos_drop_before(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *
 /** Name of a drop reason for metrics ("overlimit", "codel", ...). */
 const char *sl_qos_drop_name(enum sl_qos_drop why);
 
+/** Every packet it holds, regardless of rates (a tree being replaced): up to
+ * @p max, each with its leaf in @p leaf. */
+unsigned sl_qos_drain(struct sl_qos_sched *s, struct rte_mbuf **out, uint16_t *leaf,
+		      unsigned max);
+
+/* ---- A port's shaping, as a data-plane snapshot holds it (sl_qos_port.c) ---- */
+
+struct sl_config;
+struct sl_pset;
+struct sl_acl;
+
+/**
+ * One port's QoS compiled from the configuration: the scheduler's tree
+ * (classes in an order with parents first), the classifier (the classes'
+ * match rules through the ACL's matcher), DSCP rewrites, and the scheduler
+ * itself, which belongs to the port's owner worker.
+ */
+struct sl_qos_port {
+	uint16_t port;                      /**< sluice port index */
+	unsigned owner;                     /**< the worker that schedules it */
+	struct sl_qos_conf conf;
+	struct sl_qos_sched *sched;
+	bool owns_sched;                    /**< freed with it (else a later snapshot's now) */
+	struct sl_acl *matcher;             /**< NULL: no match rules */
+	uint32_t n_rules;
+	uint16_t *rule_leaf;                /**< [n_rules + 1]: [0] the default leaf */
+	int8_t dscp[SL_QOS_MAX_CLASSES];    /**< by class: the DSCP to write, -1 none */
+	char names[SL_QOS_MAX_CLASSES][16]; /**< by class; the root: "root" */
+	uint32_t perturb;                   /**< the flow hash's seed, drawn at build */
+	uint32_t tree_id;                   /**< the same while the tree (and scheduler) is */
+};
+
+/**
+ * Compile qos.ports[@p idx] of @p cfg (its sets @p sets) for a TSC of @p hz,
+ * scheduled by worker @p owner. NULL with @p err on failure.
+ */
+struct sl_qos_port *sl_qos_port_build(const struct sl_config *cfg, unsigned idx,
+				      struct sl_pset *const *sets, unsigned owner, uint64_t hz,
+				      int socket, char *err, size_t err_len);
+void sl_qos_port_free(struct sl_qos_port *p);
+
+/** Whether @p a and @p b have the same tree (a scheduler may pass from one to the other). */
+bool sl_qos_port_same_tree(const struct sl_qos_port *a, const struct sl_qos_port *b);
+
+/**
+ * Classify @p n packets leaving by @p p's port: the leaf in meta->qos_leaf,
+ * the flow hash (5-tuple) in meta->hash, the class's DSCP written. Thread: any worker.
+ */
+void sl_qos_classify(const struct sl_qos_port *p, struct rte_mbuf **pkts, uint16_t n);
+
+/** The leaf of @p to named like leaf @p leaf of @p from, or @p to's default. */
+uint16_t sl_qos_port_map_leaf(const struct sl_qos_port *from, uint16_t leaf,
+			      const struct sl_qos_port *to);
+
 #endif /* SL_QOS_H */

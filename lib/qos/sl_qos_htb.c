@@ -222,6 +222,33 @@ void sl_qos_drop_before(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *
 	rte_pktmbuf_free(m);
 }
 
+unsigned sl_qos_drain(struct sl_qos_sched *s, struct rte_mbuf **out, uint16_t *leaf,
+		      unsigned max)
+{
+	unsigned got = 0;
+	for (unsigned k = 0; k < s->n_leaves && got < max; k++) {
+		struct qclass *c = &s->c[s->leaves[k]];
+		for (uint32_t f = 0; f <= c->fq.mask && got < max; f++) {
+			struct fq_flow *fl = &c->fq.flows[f];
+			while (fl->head != NULL && got < max) {
+				struct rte_mbuf *m = fl->head;
+				fl->head = *qos_next(m);
+				if (fl->head == NULL)
+					fl->tail = NULL;
+				fl->packets--;
+				fl->bytes -= rte_pktmbuf_pkt_len(m);
+				c->fq.packets--;
+				c->fq.bytes -= rte_pktmbuf_pkt_len(m);
+				s->backlog--;
+				leaf[got] = s->leaves[k];
+				out[got++] = m;
+			}
+		}
+		sync_backlog(c);
+	}
+	return got;
+}
+
 /* Fill both buckets with the time gone by, up to what they hold. */
 static void refill(struct sl_qos_sched *s, uint64_t now)
 {

@@ -81,6 +81,7 @@
 	X(CONN_LIMIT, "conn_limit", "a new connection over its source's concurrent connections") \
 	X(BLOCKED, "blocked", "its source is blocked (by reputation or by hand)") \
 	X(SYN_PROXY_INVALID, "syn_proxy_invalid", "an ACK to a SYN-proxied service or port forward with no connection and no valid cookie") \
+	X(QOS_HANDOFF_FULL, "qos_handoff_full", "the ring to the worker that schedules the egress port's QoS was full") \
 	X(SYN_PROXY_WAIT, "syn_proxy_wait", "a packet of a SYN-proxied connection before its backend answered (the client sends it again)")
 
 enum sl_drop_reason {

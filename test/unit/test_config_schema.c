@@ -736,6 +736,87 @@ static void test_ratelimit_levels(void **state)
 	sl_config_free(cfg);
 }
 
+/* Test the qos section: rates as percentages of the port's, ceilings and
+ * bursts defaulted, the default leaf, match rules by class, the canonical
+ * form parsing back the same; and errors naming the field. */
+static void test_qos(void **state)
+{
+	(void)state;
+	struct sl_config *cfg = parse_ok("{" TWO ",'qos':{'fq_codel':{'quantum':300},'ports':[{"
+		"'port':'wan','rate':'100Mbit','classes':["
+		"{'name':'high','rate':'40%','ceil':'80%','match':[{'proto':'tcp','dport':22},"
+		"{'dscp':46}]},"
+		"{'name':'bulk','rate':'50Mbit'},"
+		"{'name':'web','parent':'bulk','rate':'20%','ceil':'50%','prio':1,"
+		"'match':[{'proto':'tcp','dport':'80-443'}]},"
+		"{'name':'low','parent':'bulk','rate':'10Mbit','ceil':'50Mbit','prio':2}]}]}}");
+	const struct sl_config_qos *q = &cfg->qos;
+	assert_true(q->enabled);
+	assert_int_equal(q->n_ports, 1);
+	const struct sl_config_qos_port *p = &q->ports[0];
+	assert_int_equal(p->port, 1);
+	assert_int_equal(p->rate, 100000000);
+	assert_int_equal(p->overhead, 24);
+	assert_int_equal(p->n_classes, 4);
+	assert_int_equal(p->classes[0].rate, 40000000);
+	assert_int_equal(p->classes[0].ceil, 80000000);
+	assert_int_equal(p->classes[0].burst, 40000000 / 8 / 250 + 1600);   /* 4 ms + a packet */
+	assert_int_equal(p->classes[1].ceil, 50000000);      /* the rate */
+	assert_false(p->classes[1].leaf);
+	assert_int_equal(p->classes[2].parent, 1);
+	assert_int_equal(p->classes[0].fq.quantum, 300);     /* the section's */
+	assert_int_equal(p->default_class, 3);               /* the last leaf */
+	assert_int_equal(q->n_match, 3);
+	assert_int_equal(q->match[2].cls, 2);
+	assert_int_equal(q->match[2].rule.dport_lo, 80);
+	char *text = canon(cfg);
+	assert_non_null(strstr(text, "{\"name\":\"high\",\"rate\":\"40%\",\"ceil\":\"80%\""));
+	struct sl_config *again = parse_ok(text);
+	char *text2 = canon(again);
+	assert_string_equal(text, text2);
+	free(text);
+	free(text2);
+	sl_config_free(again);
+	sl_config_free(cfg);
+
+#define QOS(classes) "{" TWO ",'qos':{'ports':[{'port':'wan','rate':'100Mbit','classes':[" classes "]}]}}"
+	static const struct bad_case bad[] = {
+		{QOS("{'name':'a','rate':'60%','ceil':'50%'}"),
+		 "qos.ports[0].classes[0].ceil: is below the class's rate"},
+		{QOS("{'name':'a','rate':'60%'},{'name':'b','rate':'50%'}"),
+		 "qos.ports[0].classes: the rates of the classes under the port add up to more than "
+		 "its rate"},
+		{QOS("{'name':'a','rate':'200Mbit'}"),
+		 "qos.ports[0].classes[0].ceil: is above the port's rate"},
+		{QOS("{'name':'a','rate':'10%'},{'name':'b','parent':'a','rate':'20%'}"),
+		 "qos.ports[0].classes[1].ceil: is above its parent's ceil"},
+		{QOS("{'name':'a','rate':'10%','match':[{'dport':22}]}"),
+		 "qos.ports[0].classes[0].match[0].dport: needs \"proto\": \"tcp\" or \"udp\""},
+		{QOS("{'name':'a','rate':'10%','match':[{'proto':'tcp'}]},{'name':'b','parent':'a','rate':'5%'}"),
+		 "qos.ports[0].classes[0].match: only a leaf class takes packets (this one has children)"},
+		{QOS("{'name':'a','rate':'10%','parent':'x'}"),
+		 "qos.ports[0].classes[0].parent: \"x\" is no class of this port"},
+		{QOS("{'name':'a','rate':'10%'},{'name':'a','rate':'10%'}"),
+		 "qos.ports[0].classes[1].name: \"a\" is already the name of classes[0]"},
+		{QOS("{'name':'a','rate':'150%'}"),
+		 "qos.ports[0].classes[0].rate: \"150%\" is not a percentage from 1% to 100%"},
+		{QOS("{'name':'a','rate':'10','prio':9}"),
+		 "qos.ports[0].classes[0].rate: \"10\" needs a unit (bit, kbit, Mbit, Gbit, Tbit)"},
+		{QOS("{'name':'a','rate':'10%','prio':9}"),
+		 "qos.ports[0].classes[0].prio: an integer from 0 (first) to 7"},
+		{QOS("{'name':'a','rate':'10%','fq_codel':{'flows':1000}}"),
+		 "qos.ports[0].classes[0].fq_codel.flows: a power of two from 16 to 65536"},
+		{"{" TWO ",'qos':{'ports':[{'port':'wan','rate':'100Mbit','default':'z','classes':["
+		 "{'name':'a','rate':'10%'}]}]}}",
+		 "qos.ports[0].default: \"z\" is no class of this port"},
+		{"{" TWO ",'qos':{'ports':[{'port':'dmz','rate':'100Mbit','classes':[]}]}}",
+		 "qos.ports[0].port: \"dmz\" is not a port"},
+	};
+#undef QOS
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		expect_error(bad[i].json, bad[i].err);
+}
+
 static void test_good_edge_cases(void **state)
 {
 	static const char *const good[] = {
@@ -885,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_acl_round_trip),
 		cmocka_unit_test(test_sets_round_trip),
 		cmocka_unit_test(test_ratelimit_levels),
+		cmocka_unit_test(test_qos),
 		cmocka_unit_test(test_per_ip_default),
 		cmocka_unit_test(test_route_limits),
 		cmocka_unit_test(test_neighbor_limits),

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import Sluice, demo_config, topology
+from conftest import API_PORT, SLUICECTL, Sluice, demo_config, topology
 
 LCORES = "0@0,1@1,2@1"
 RATE = 100_000_000
@@ -85,6 +85,12 @@ def test_port_rate(topo, dut):
     port_sent = total(m, "sluice_port_transmit_packets_total", port="wan")
     assert 0 <= port_sent - sent <= 10, (port_sent, sent)
     assert total(m, "sluice_drop_packets_total", reason="qos_handoff_full") == 0
+    out = topo.run("dut", SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}", "qos").stdout
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0][:6] == ["PORT", "CLASS", "PARENT", "RATE", "CEIL", "PRIO"], out
+    assert rows[1][:6] == ["wan", "high", "root", "40Mbit", "80Mbit", "0"], out
+    assert rows[2][:6] == ["wan", "low", "root", "60Mbit", "100Mbit", "1"], out
+    assert int(rows[2][6]) >= classes["low"]["packets"] > 0, out   # counters only grow
 
 
 # Test a live change: the port's rate goes from 100 to 50 Mbit/s under load;

@@ -54,6 +54,7 @@ static const char usage_text[] =
 	"  services [NAME]        load-balanced services: backends, health, connections\n"
 	"  acl                    ACL rules in order, with the packets and bytes each decided\n"
 	"  top [drops|packets]    the sources with the most drops (or packets), rate limiting\n"
+	"  qos                    shaped ports' classes: rates, sent, drops, marks, backlog\n"
 	"  syn-proxy              SYN-proxied services and port forwards, answering or not;\n"
 	"                         cookies sent, validated and invalid\n"
 	"  blocks                 blocked sources: cause, time left, offences, reason\n"
@@ -352,6 +353,8 @@ static int run(const struct ctl *c, int argc, char **argv)
 			return ctl_usage_error("top: at most one of drops, packets");
 		return ctl_cmd_top(c, argc == 2 ? argv[1] : NULL);
 	}
+	if (strcmp(cmd, "qos") == 0)
+		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE : ctl_cmd_qos(c);
 	if (strcmp(cmd, "syn-proxy") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE
 		       : ctl_cmd_synproxy(c);

@@ -154,6 +154,7 @@ int ctl_cmd_services(const struct ctl *c, const char *name);
 int ctl_cmd_acl(const struct ctl *c);
 int ctl_cmd_top(const struct ctl *c, const char *by);
 int ctl_cmd_synproxy(const struct ctl *c);
+int ctl_cmd_qos(const struct ctl *c);
 int ctl_cmd_blocks(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_sets(const struct ctl *c, int argc, char **argv);
 

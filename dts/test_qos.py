@@ -10,11 +10,12 @@ h1 to h2 crosses both workers (the lan port's two queues), so every packet
 but the owner's own reaches the wan port's scheduler through a ring.
 """
 import json
+import subprocess
 import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, Sluice, demo_config, topology
+from conftest import API_PORT, ROOT, SLUICE, SLUICECTL, Sluice, demo_config, topology
 
 LCORES = "0@0,1@1,2@1"
 RATE = 100_000_000
@@ -123,3 +124,16 @@ def test_live_rate_change(topo, dut):
     view = dut.api("/api/v1/qos")["ports"][0]
     assert view["rate_bps"] == 50_000_000
     assert {c["name"]: c["ceil_bps"] for c in view["classes"]}["low"] == 50_000_000
+
+
+# Test that the seed preset is a valid configuration whose tree is the one
+# its documentation describes.
+def test_interactive_preset():
+    preset = ROOT / "conf" / "qos-interactive.json"
+    r = subprocess.run([SLUICE, "--", "--config", preset, "--check"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    port = json.loads(preset.read_text())["qos"]["ports"][0]
+    shares = {c["name"]: (c["rate"], c["ceil"], c["prio"]) for c in port["classes"]}
+    assert shares == {"high": ("40%", "80%", 0), "medium": ("30%", "60%", 1),
+                      "low": ("30%", "100%", 2)}

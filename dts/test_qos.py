@@ -124,6 +124,120 @@ def test_live_rate_change(topo, dut):
     view = dut.api("/api/v1/qos")["ports"][0]
     assert view["rate_bps"] == 50_000_000
     assert {c["name"]: c["ceil_bps"] for c in view["classes"]}["low"] == 50_000_000
+    set_rate(dut, "100Mbit")
+
+
+def set_rate(dut, rate):
+    """The wan port's rate, live (a new tree: its counters start from zero)."""
+    cfg = dut.api("/api/v1/config")
+    cfg["qos"]["ports"][0]["rate"] = rate
+    dut.api("/api/v1/config", method="PUT", body=cfg)
+
+
+def class_bits(m, cls):
+    """Bits a class sent on the wire, overhead included."""
+    return 8 * (total(m, "sluice_qos_class_bytes_total", port="wan", **{"class": cls}) +
+                OVERHEAD * total(m, "sluice_qos_class_packets_total", port="wan", **{"class": cls}))
+
+
+def class_rates(dut, seconds):
+    """Each class's wire rate (bit/s) over @seconds."""
+    a, ta = dut.metrics(), time.monotonic()
+    time.sleep(seconds)
+    b, tb = dut.metrics(), time.monotonic()
+    return {c: (class_bits(b, c) - class_bits(a, c)) / (tb - ta) for c in ("high", "low")}
+
+
+def iperf(topo, host, port, streams, seconds, json_out=False):
+    """An iperf3 server on h2 and a client on @host; both processes."""
+    srv = topo.popen("h2", "iperf3", "-s", "-1", "-p", str(port), stdout=-1, text=True)
+    time.sleep(0.3)
+    cli = topo.popen(host, "iperf3", "-c", "10.2.0.2", "-p", str(port), "-P", str(streams),
+                     "-t", str(seconds), *(["-J"] if json_out else []), stdout=-1, text=True)
+    return srv, cli
+
+
+def done(*procs):
+    return [p.communicate(timeout=60)[0] for p in procs]
+
+
+# Test borrowing: with "high" idle, "low" takes the port (its ceiling); with
+# both busy, "high" gets at least its guaranteed 40 % (and "low" its 60 %).
+def test_borrowing(topo, dut):
+    low = iperf(topo, "h1", 5301, 4, 9)
+    time.sleep(2.0)
+    alone = class_rates(dut, 2.5)
+    high = iperf(topo, "h3", 22, 4, 5)          # SSH's port: the high class
+    time.sleep(1.5)
+    both = class_rates(dut, 2.5)
+    done(*high, *low)
+    print(f"low alone: {alone['low'] / 1e6:.1f} Mbit/s; both busy: high "
+          f"{both['high'] / 1e6:.1f}, low {both['low'] / 1e6:.1f} Mbit/s")
+    assert abs(alone["low"] - RATE) <= RATE * 0.02, alone
+    assert both["high"] >= 0.4 * RATE * 0.98, both
+    assert both["low"] >= 0.6 * RATE * 0.98, both
+
+
+# Test fairness by flow in a class: 8 TCP flows from h1 and 1 from h3 share
+# "low" flow by flow (Jain's index over the 9 flows at least 0.95).
+def test_fairness_in_a_class(topo, dut):
+    many = iperf(topo, "h1", 5302, 8, 6, json_out=True)
+    one = iperf(topo, "h3", 5303, 1, 6, json_out=True)
+    outs = done(*many, *one)
+    rates = []
+    for out in (outs[1], outs[3]):
+        for stream in json.loads(out)["end"]["streams"]:
+            rates.append(stream["receiver"]["bits_per_second"])
+    jain = sum(rates) ** 2 / (len(rates) * sum(r * r for r in rates))
+    print(f"9 flows: {', '.join(f'{r / 1e6:.1f}' for r in rates)} Mbit/s; Jain's index {jain:.3f}")
+    assert len(rates) == 9 and jain >= 0.95, rates
+
+
+def low_class(dut):
+    return {c["name"]: c for c in dut.api("/api/v1/qos")["ports"][0]["classes"]}["low"]
+
+
+# Test CoDel on a port shaped to 50 Mbit/s (a fresh tree for each part):
+# bulk TCP in a class keeps its sojourn near the 5 ms target (the median, over
+# a 4 s run that includes slow start, in a bucket no higher than 8-16 ms)
+# through CoDel's drops; ECN-capable TCP gets marks instead of
+# drops; an unresponsive UDP flow at twice the rate is held by the class's
+# packet limit (its fattest-flow drops), the backlog never past the limit.
+def test_codel_and_ecn(topo, dut):
+    try:
+        set_rate(dut, "50Mbit")
+        done(*iperf(topo, "h1", 5304, 4, 4))
+        tcp = low_class(dut)
+        print(f"TCP: sojourn p50 {tcp['sojourn_p50_us']:.0f} us, p99 {tcp['sojourn_p99_us']:.0f} us, "
+              f"{tcp['drops']['codel']} CoDel drops")
+        assert tcp["drops"]["codel"] > 0 and tcp["ecn_marks"] == 0, tcp
+        assert tcp["sojourn_p50_us"] <= 16384, tcp
+
+        set_rate(dut, "51Mbit")                  # a fresh tree: counters from zero
+        for host in ("h1", "h2"):
+            topo.run(host, "sysctl", "-qw", "net.ipv4.tcp_ecn=1")
+        try:
+            done(*iperf(topo, "h1", 5305, 4, 4))
+        finally:
+            for host in ("h1", "h2"):
+                topo.run(host, "sysctl", "-qw", "net.ipv4.tcp_ecn=2")
+        ecn = low_class(dut)
+        print(f"ECN-capable TCP: {ecn['ecn_marks']} marks, {ecn['drops']['codel']} CoDel drops")
+        assert ecn["ecn_marks"] > 0 and ecn["drops"]["codel"] <= ecn["ecn_marks"] / 10, ecn
+
+        set_rate(dut, "50Mbit")
+        srv = topo.popen("h2", "iperf3", "-s", "-1", "-p", "5306", stdout=-1, text=True)
+        time.sleep(0.3)
+        topo.run("h1", "iperf3", "-c", "10.2.0.2", "-p", "5306", "-u", "-b", "100M", "-l",
+                 "1400", "-t", "4", timeout=60)
+        srv.communicate(timeout=30)
+        udp = low_class(dut)
+        print(f"UDP at 2x: {udp['drops']['overlimit']} limit drops, {udp['drops']['codel']} CoDel "
+              f"drops, backlog {udp['backlog_packets']} packets at the end")
+        assert udp["drops"]["overlimit"] > 1000, udp
+        assert udp["backlog_packets"] <= 10240, udp
+    finally:
+        set_rate(dut, "100Mbit")
 
 
 # Test that the seed preset is a valid configuration whose tree is the one

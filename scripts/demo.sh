@@ -11,9 +11,11 @@
 # service whose two backends are the inside hosts (round robin, TCP health
 # checks), a flood from ten spoofed sources on h3 that the shield absorbs
 # (each source held to 1000 packets/s, then blocked by its reputation) while
-# h1's iperf3 keeps its rate, prints a report from the REST API (the
-# connection table, the per-backend counts, the sources with most drops and
-# the blocks made) and /metrics, renders the Grafana dashboard's panels from
+# h1's iperf3 keeps its rate, QoS applied live (the wan port shaped to
+# 50 Mbit/s with the seed preset's classes: a ping's RTT alone and beside a
+# bulk transfer), prints a report from the REST API (the connection table,
+# the per-backend counts, the sources with most drops, the blocks made and
+# the QoS classes) and /metrics, renders the Grafana dashboard's panels from
 # that Prometheus into a PNG, and stops cleanly.
 #
 # usage: scripts/demo.sh [--keep]     (--keep leaves sluice running)
@@ -160,8 +162,35 @@ done
 ns h1 iperf3 -c 10.2.0.2 -t 5 | tail -3
 wait "${flooders[@]}" 2>/dev/null || true
 
-say "report"
 ctl() { ns dut "$root/build/app/sluicectl/sluicectl" --api "$API" "$@"; }
+
+say "QoS: wan shaped live to 50 Mbit/s with conf/qos-interactive.json's classes; h1 pings h2 alone, then beside a bulk transfer in the same class"
+ns dut curl -s "$API/api/v1/config" | /usr/bin/python3 -c '
+import json, sys
+cfg = json.load(sys.stdin)
+qos = json.load(open(sys.argv[1]))["qos"]
+qos["ports"][0]["rate"] = "50Mbit"
+cfg["qos"] = qos
+json.dump(cfg, open(sys.argv[2], "w"), indent=2)' conf/qos-interactive.json "$run_dir/sluice-qos.json"
+ctl config apply "$run_dir/sluice-qos.json" >/dev/null
+rtt() { # label: the RTT percentiles of 200 pings, 10 ms apart
+    ns h1 ping -c 200 -i 0.01 -W 1 10.2.0.2 | /usr/bin/python3 -c '
+import re, sys
+t = sorted(float(x) for x in re.findall(r"time=([0-9.]+) ms", sys.stdin.read()))
+q = lambda p: t[min(len(t) - 1, int(p * len(t)))] if t else float("nan")
+print(f"ping RTT {sys.argv[1]}: p50 {q(0.5):.2f} ms, p95 {q(0.95):.2f} ms, p99 {q(0.99):.2f} ms ({len(t)} replies)")' "$1"
+}
+rtt "alone"
+ns h2 iperf3 -s -1 -B 10.2.0.2 >/dev/null 2>&1 &
+sleep 0.5
+ns h1 iperf3 -c 10.2.0.2 -P 4 -t 6 >"$run_dir/iperf-qos.txt" &
+iperf_pid=$!
+sleep 2
+rtt "beside 4 bulk TCP streams (FQ-CoDel keeps the ping out of their queue)"
+wait "$iperf_pid" || true
+echo "bulk: $(grep -E 'SUM.*receiver' "$run_dir/iperf-qos.txt" | awk '{print $6, $7}') through the 50 Mbit/s port"
+
+say "report"
 if [ -x build/app/sluicectl/sluicectl ]; then
     ctl status; ctl ports; ctl neighbors; ctl routes
     say "connection table (sluicectl flows)"
@@ -171,6 +200,8 @@ if [ -x build/app/sluicectl/sluicectl ]; then
     say "the shield: sources with the most drops (sluicectl top), blocks made (sluicectl blocks)"
     ctl top
     ctl blocks
+    say "QoS classes (sluicectl qos)"
+    ctl qos
 else
     ns dut curl -s "$API/api/v1/status"; echo
 fi

@@ -262,6 +262,7 @@ static enum sl_apply_result apply(struct sl_app *app, struct sl_config *next, bo
 	rte_rcu_qsbr_synchronize(app->qsv, RTE_QSBR_THRID_INVALID);
 	sl_acl_carry(dp->acl, old->acl);   /* old is out of the workers' hands */
 	sl_app_sets_commit(app, dp);
+	sl_app_qos_release(app, old);
 	if (app->rl != NULL)
 		app->rl->offence_memory = dp->rl.rep.block_max;
 	sl_dp_free(old);

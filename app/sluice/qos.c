@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
+#include "sl_log.h"
 #include "sluice.h"
 
 #define DRAIN_MAX 64
@@ -54,6 +55,28 @@ void sl_app_qos_carry(struct sl_dp *next, struct sl_dp *old)
 		n->sched = o->sched;
 		n->tree_id = o->tree_id;
 		o->owns_sched = false;
+	}
+}
+
+void sl_app_qos_release(struct sl_app *app, struct sl_dp *old)
+{
+	for (unsigned port = 0; port < SL_MAX_PORTS; port++) {
+		struct sl_qos_port *o = old->qos[port];
+		if (o == NULL || !o->owns_sched)
+			continue;
+		/* Its owner may have queued into it in an iteration that began
+		 * before the new snapshot and reported quiescence after it: it
+		 * moves those packets on its next iteration. Wait for that. */
+		struct sl_worker *w = &app->workers[o->owner];
+		uint64_t deadline = rte_get_tsc_cycles() + app->tsc_hz;
+		while (__atomic_load_n(&w->qos_cur[port], __ATOMIC_ACQUIRE) == o &&
+		       rte_get_tsc_cycles() < deadline)
+			rte_delay_us_sleep(20);
+		if (__atomic_load_n(&w->qos_cur[port], __ATOMIC_ACQUIRE) == o) {
+			SL_LOG(ERR, "qos", "port %u: its scheduler owner did not let go of the old "
+			       "tree within a second; it is kept (not freed)", port);
+			old->qos[port] = NULL;
+		}
 	}
 }
 
@@ -154,13 +177,15 @@ uint32_t sl_app_qos_service(struct sl_worker *w, const struct sl_dp *dp, uint64_
 		if (p == NULL || p->owner != w->index) {
 			if (w->qos_cur[port] != NULL) {
 				migrate(w, NULL, port, now);   /* shaping left this port (or owner) */
-				w->qos_cur[port] = NULL;
+				__atomic_store_n(&w->qos_cur[port], NULL, __ATOMIC_RELEASE);
 			}
 			moved += flush(w, dp, port);
 			continue;
 		}
-		if (w->qos_cur[port] != NULL && w->qos_cur[port]->sched != p->sched)
+		if (w->qos_cur[port] != NULL && w->qos_cur[port]->sched != p->sched) {
 			migrate(w, p, port, now);
+			__atomic_store_n(&w->qos_cur[port], p, __ATOMIC_RELEASE);
+		}
 		/* The other workers' packets. */
 		for (unsigned from = 0; from < w->n_workers; from++) {
 			struct rte_ring *r = w->qos_from[port][from];
@@ -186,7 +211,7 @@ uint32_t sl_app_qos_service(struct sl_worker *w, const struct sl_dp *dp, uint64_
 		/* Remembered only while it holds packets: an idle owner may sleep
 		 * through a change, and the old tree be freed meanwhile. */
 		uint32_t backlog = sl_qos_backlog(p->sched);
-		w->qos_cur[port] = backlog != 0 ? p : NULL;
+		__atomic_store_n(&w->qos_cur[port], backlog != 0 ? p : NULL, __ATOMIC_RELEASE);
 		moved += backlog != 0 || w->qos_n_pending[port] != 0;
 	}
 	return moved;

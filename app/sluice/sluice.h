@@ -216,6 +216,8 @@ void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
 int sl_app_qos_build(struct sl_app *app, struct sl_dp *dp, char *err, size_t err_len);
 /** Ports whose tree did not change keep @p old's schedulers (with their queues). */
 void sl_app_qos_carry(struct sl_dp *next, struct sl_dp *old);
+/** Before @p old is freed (after its grace period): wait until no owner still holds packets of its trees. */
+void sl_app_qos_release(struct sl_app *app, struct sl_dp *old);
 void sl_app_qos_free(struct sl_dp *dp);
 /** The qos stage: packets leaving by shaped ports leave the burst; the rest stay. */
 uint16_t sl_app_qos_stage(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,

@@ -3,7 +3,7 @@
  * What the QoS scheduler costs, in cycles a packet: enqueue into FQ-CoDel
  * leaves of a three-class HTB tree and dequeue, in bursts of 32, with 1,
  * 100 and 10 000 flows active (hashed into each leaf's 1 024 queues); and
- * the whole stage (classification through the seed preset's 20 match
+ * the whole stage (classification through the seed preset's 18 match
  * rules, the flow hash, enqueue, dequeue) on parsed TCP/UDP packets. The
  * root's rate is far above what is offered, so every packet leaves: this
  * is the scheduler's own cost, not a rate. Medians of 101 rounds.
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 		       stage10k);
 	else
 		printf("enqueue + dequeue, cycles a packet: 1 flow %.1f  100 flows %.1f  "
-		       "10 000 flows %.1f\nthe stage (classify 20 rules, hash, enqueue, dequeue): "
+		       "10 000 flows %.1f\nthe stage (classify 18 rules, hash, enqueue, dequeue): "
 		       "1 flow %.1f  100 flows %.1f  10 000 flows %.1f\n", one, hundred, many,
 		       stage1, stage100, stage10k);
 	return 0;

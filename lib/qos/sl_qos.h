@@ -105,9 +105,6 @@ struct sl_qos_sched *sl_qos_sched_create(const struct sl_qos_conf *conf, uint64_
 /** Free it and every packet it holds. */
 void sl_qos_sched_free(struct sl_qos_sched *s);
 
-/** The leaf classes' indices, in config order; returns how many. */
-unsigned sl_qos_leaves(const struct sl_qos_sched *s, uint16_t *out, unsigned max);
-
 /**
  * Queue @p m in leaf @p leaf, flow @p hash, at TSC @p now. The scheduler
  * owns it from then on (it may drop it, or another packet of the leaf, to
@@ -129,10 +126,6 @@ uint32_t sl_qos_backlog(const struct sl_qos_sched *s);
 
 /** Class @p idx's counters. */
 const struct sl_qos_class_stats *sl_qos_stats(const struct sl_qos_sched *s, uint16_t idx);
-
-/** Count a packet dropped for @p leaf before it reached the scheduler (and free it). */
-void sl_qos_drop_before(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *m,
-			enum sl_qos_drop why);
 
 /** Name of a drop reason for metrics ("overlimit", "codel", ...). */
 const char *sl_qos_drop_name(enum sl_qos_drop why);

@@ -181,13 +181,6 @@ void sl_qos_sched_free(struct sl_qos_sched *s)
 	rte_free(s);
 }
 
-unsigned sl_qos_leaves(const struct sl_qos_sched *s, uint16_t *out, unsigned max)
-{
-	unsigned n = RTE_MIN(max, (unsigned)s->n_leaves);
-	memcpy(out, s->leaves, n * sizeof(*out));
-	return n;
-}
-
 uint32_t sl_qos_backlog(const struct sl_qos_sched *s)
 {
 	return s->backlog;
@@ -213,13 +206,6 @@ void sl_qos_enqueue(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *m, u
 	fq_enqueue(&c->fq, &c->st, m, hash);
 	s->backlog = s->backlog + c->fq.packets - before;
 	sync_backlog(c);
-}
-
-void sl_qos_drop_before(struct sl_qos_sched *s, uint16_t leaf, struct rte_mbuf *m,
-			enum sl_qos_drop why)
-{
-	s->c[leaf].st.drops[why]++;
-	rte_pktmbuf_free(m);
 }
 
 unsigned sl_qos_drain(struct sl_qos_sched *s, struct rte_mbuf **out, uint16_t *leaf,

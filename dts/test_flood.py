@@ -123,7 +123,9 @@ def test_spoofed_flood_absorbed(topo, dut):
     tcp_srv.communicate(timeout=30)
     after = dut.metrics()
     offered, took = int(sent[0]), float(sent[1])
-    got = json.loads(udp.stdout)["end"]["sum"]
+    result = json.loads(udp.stdout)
+    assert "error" not in result, result["error"]
+    got = result["end"]["sum"]
     lost = got["lost_percent"]
     assert got["packets"] > 3000, got
     assert lost < 1.0, got

@@ -94,19 +94,26 @@ def test_port_rate(topo, dut):
     assert int(rows[2][6]) >= classes["low"]["packets"] > 0, out   # counters only grow
 
 
-# Test the rate at 500 Mbit/s: the same measure on a port shaped five times
-# faster (a live change to a fresh tree) holds within 1 % too.
+# Test the rate at 500 Mbit/s (a live change to a fresh tree): UDP offered
+# at 600 Mbit/s keeps the class backlogged, and over 10 s the wire rate
+# holds within 1 %. (TCP at this rate on these two vCPUs, shared by both
+# hosts' stacks, iperf3 and both workers, leaves the queue empty now and
+# then: 0.1 to 1.1 % below the rate in ten runs; the shaper is what is
+# measured here.)
 def test_port_rate_500mbit(topo, dut):
     try:
         set_rate(dut, "500Mbit")
-        srv, cli = iperf(topo, "h1", 5207, 4, 7)
+        srv = topo.popen("h2", "iperf3", "-s", "-1", "-p", "5207", stdout=-1, text=True)
+        time.sleep(0.3)
+        cli = topo.popen("h1", "iperf3", "-c", "10.2.0.2", "-p", "5207", "-u", "-b", "150M",
+                         "-P", "4", "-l", "1400", "-t", "13", stdout=-1, text=True)
         time.sleep(2.0)
         a, ta = dut.metrics(), time.monotonic()
-        time.sleep(4.0)
+        time.sleep(10.0)
         b, tb = dut.metrics(), time.monotonic()
         done(srv, cli)
         rate = (wire_bits(b) - wire_bits(a)) / (tb - ta)
-        print(f"shaped to 500 Mbit/s: {rate / 1e6:.2f} Mbit/s on the wire")
+        print(f"shaped to 500 Mbit/s, 600 offered: {rate / 1e6:.2f} Mbit/s on the wire")
         assert abs(rate - 500_000_000) <= 500_000_000 * 0.01, rate
     finally:
         set_rate(dut, "100Mbit")

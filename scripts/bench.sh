@@ -39,7 +39,12 @@
 #
 #  A DUT is a name: testpmd-io, l3fwd, sluice (conf/bench.json), or
 #  sluice@FILE, sluice on another configuration with the same ports (NAT,
-#  shield, QoS, tunnel runs), e.g. --duts "l3fwd sluice sluice@conf/bench-nat.json".
+#  shield, QoS, tunnel runs), e.g. --duts "l3fwd sluice sluice@conf/bench-nat.json",
+#  or qos-sched: DPDK's qos_sched example (rte_sched, profile
+#  scripts/bench/qos_sched.cfg) forwarding port a to port b unchanged, its
+#  RX and scheduler lcores both on the DUT's CPU. qos-sched runs in the
+#  saturating harness only: it has no count of its busy cycles, so the
+#  fixed-rate rounds leave it out.
 #
 # Principles: same generator, same packets, same CPUs for every DUT; rounds
 # interleave the DUTs so drift hits all alike; every process is bounded in
@@ -269,6 +274,18 @@ dut_l3fwd() {
     dut_pid=$!
     pids+=("$dut_pid")
     wait_for 20 grep -qs 'entering main loop' "$dir/dut.log"
+}
+
+dut_qos_sched() {
+    local dir=$1
+    stdbuf -oL -eL "$QOS_SCHED" --lcores=0@$CPU_GEN,1@$CPU_DUT,2@$CPU_DUT \
+        --file-prefix bench-dut-$slot "${EAL_MEM[@]}" --no-pci \
+        --vdev="net_memif0,role=client,socket=$SOCK_A,id=$((ID_A + slot)),mac=$MAC_A" \
+        --vdev="net_memif1,role=client,socket=$SOCK_B,id=$((ID_B + slot)),mac=$MAC_B" \
+        -- --mnc 0 --msz 32768 --bsz "64,64,64,64" --pfc "0,1,1,2" --cfg "$root/scripts/bench/qos_sched.cfg" >"$dir/dut.log" 2>&1 &
+    dut_pid=$!
+    pids+=("$dut_pid")
+    wait_for 20 grep -qs 'sched+write port' "$dir/dut.log"
 }
 
 # sluice_copy CONF OUT: the configuration for this slot (sluice saves applied
@@ -501,6 +518,7 @@ run_fixed() {
     rm -rf "$dir"; mkdir -p "$dir"
     dut_pids=() result_lines=()
     for name in $duts; do
+        [ "$name" = qos-sched ] && continue     # no busy-cycle count (see above)
         names+=("$name")
         vdevs+=(--vdev="net_memif$((2 * n)),role=server,socket=$SOCK_A,id=$((ID_A + n)),mac=$GEN_MAC_A")
         vdevs+=(--vdev="net_memif$((2 * n + 1)),role=server,socket=$SOCK_B,id=$((ID_B + n)),mac=$GW_MAC")
@@ -612,6 +630,11 @@ if [ "$harness" = 1 ]; then
         say "building l3fwd from /usr/share/dpdk/examples"
         L3FWD=$(scripts/bench/build-l3fwd.sh "$out/l3fwd-src") || exit 1
         echo "$L3FWD"
+    fi
+    if [[ " $duts " == *" qos-sched "* ]]; then
+        say "building qos_sched from /usr/share/dpdk/examples"
+        QOS_SCHED=$(scripts/bench/build-qos-sched.sh "$out/qos_sched-src") || exit 1
+        echo "$QOS_SCHED"
     fi
     mkdir -p /run/sluice
     clean_runtime

@@ -145,6 +145,8 @@ static uint32_t service(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	/* Shaped ports' schedulers, even with nothing received (and after a
 	 * QoS section went away: what they held still leaves). */
 	uint32_t got = sl_app_qos_service(w, dp, now);
+	if (got > 0)
+		*end = rte_rdtsc();     /* their TX is this iteration's work */
 	if (w->flow.t == NULL)
 		return got;
 	/* The management lcore's own packets (health probes). */

@@ -38,6 +38,7 @@ struct sl_qos_sched {
 	uint16_t n, n_leaves, overhead;
 	uint16_t leaves[SL_QOS_MAX_CLASSES];
 	uint64_t hz;
+	uint64_t us_per_cycle;      /* microseconds per TSC cycle, Q32 (the sojourn histogram) */
 	int64_t debt;               /* a bucket's floor (negative) */
 	uint32_t backlog;
 	/* Deficit round robin: whose turn it is, per (level, prio), as a
@@ -139,6 +140,7 @@ struct sl_qos_sched *sl_qos_sched_create(const struct sl_qos_conf *conf, uint64_
 	s->n = conf->n_classes;
 	s->overhead = conf->overhead;
 	s->hz = hz;
+	s->us_per_cycle = (uint64_t)(((unsigned __int128)1000000 << 32) / hz);
 	s->debt = -(int64_t)(DEBT_S * hz);
 	for (unsigned i = 0; i < s->n; i++)
 		s->c[i].leaf = true;
@@ -317,8 +319,8 @@ static int pick(struct sl_qos_sched *s, int *level, bool count_over)
 	/* Deficit round robin among the leaves at that level and prio. */
 	uint16_t *turn = &s->turn[best_level][best_prio];
 	for (;;) {
-		for (unsigned j = 0; j < s->n_leaves; j++) {
-			unsigned k = (*turn + j) % s->n_leaves;
+		unsigned k = *turn;
+		for (unsigned j = 0; j < s->n_leaves; j++, k = k + 1 == s->n_leaves ? 0 : k + 1) {
 			struct qclass *c = &s->c[s->leaves[k]];
 			if (levels[k] != best_level || c->prio != best_prio)
 				continue;
@@ -328,22 +330,20 @@ static int pick(struct sl_qos_sched *s, int *level, bool count_over)
 			}
 			/* Its turn is over: credit for the next, and on to the others. */
 			c->deficit += (int32_t)c->quantum;
-			*turn = (uint16_t)((k + 1) % s->n_leaves);
+			*turn = (uint16_t)(k + 1 == s->n_leaves ? 0 : k + 1);
 			break;
 		}
 	}
 }
 
-/* log2 bucket of a sojourn of @p cycles. */
+/* log2 bucket of a sojourn of @p cycles: 0 below 1 us, b for [2^(b-1), 2^b) us,
+ * 23 from 2^22 us up. (A multiply: a division per packet costs more than
+ * the rest of the histogram.) */
 static unsigned sojourn_bucket(const struct sl_qos_sched *s, uint64_t cycles)
 {
-	uint64_t us = cycles * 1000000 / s->hz;
-	unsigned b = 0;
-	while (us > 0 && b < 23) {
-		us >>= 1;
-		b++;
-	}
-	return b;
+	uint64_t us = (uint64_t)(((unsigned __int128)cycles * s->us_per_cycle) >> 32);
+	unsigned b = us == 0 ? 0 : 64 - (unsigned)__builtin_clzll(us);
+	return b < 23 ? b : 23;
 }
 
 unsigned sl_qos_dequeue(struct sl_qos_sched *s, struct rte_mbuf **out, unsigned max, uint64_t now)
@@ -352,9 +352,14 @@ unsigned sl_qos_dequeue(struct sl_qos_sched *s, struct rte_mbuf **out, unsigned 
 	if (s->backlog == 0)
 		return 0;
 	refill(s, now);
+	int k = -1, level = 0;
 	while (got < max) {
-		int level;
-		int k = pick(s, &level, got == 0);
+		/* The leaf that just sent goes on while it has credit and still
+		 * sends at the same level: charges only lower the others, so none
+		 * can have come before it (pick() would return it again). */
+		if (k < 0 || s->c[s->leaves[k]].deficit <= 0 || s->c[s->leaves[k]].fq.packets == 0 ||
+		    send_level(s, &s->c[s->leaves[k]]) != level)
+			k = pick(s, &level, got == 0);
 		if (k < 0)
 			break;
 		struct qclass *c = &s->c[s->leaves[k]];

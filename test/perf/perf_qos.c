@@ -4,9 +4,13 @@
  * leaves of a three-class HTB tree and dequeue, in bursts of 32, with 1,
  * 100 and 10 000 flows active (hashed into each leaf's 1 024 queues); and
  * the whole stage (classification through the seed preset's 18 match
- * rules, the flow hash, enqueue, dequeue) on parsed TCP/UDP packets. The
- * root's rate is far above what is offered, so every packet leaves: this
- * is the scheduler's own cost, not a rate. Medians of 101 rounds.
+ * rules, the flow hash, enqueue, dequeue) on parsed TCP/UDP packets; and,
+ * beside them, DPDK's rte_sched on the same bursts: one subport of 4 096
+ * pipes, flow i in pipe i mod 4 096 and traffic class i mod 3 (three
+ * strict priorities, as the tree's three classes), the packet's tree path
+ * written and the packet enqueued and dequeued. Every rate is far above
+ * what is offered, so every packet leaves: this is each scheduler's own
+ * cost, not a rate. Medians of 101 rounds.
  *
  *   perf_qos [EAL args] -- [--json]
  */
@@ -18,6 +22,7 @@
 #include <rte_mbuf.h>
 
 #include <rte_ip.h>
+#include <rte_sched.h>
 
 #include "perf_common.h"
 #include "sl_config.h"
@@ -46,7 +51,67 @@ static void set_class(struct sl_qos_class_conf *c, uint16_t parent, uint64_t gbi
 	c->interval_us = 100000;
 }
 
-static double run(uint32_t flows, uint64_t stamp)
+/*
+ * What is measured: @c fill makes a burst (untimed), @c push classifies and
+ * enqueues it, @c pull dequeues; one subject each for sluice's scheduler
+ * alone, sluice's whole stage and rte_sched.
+ */
+struct subject {
+	void *ctx;
+	void (*fill)(struct rte_mbuf *m, uint32_t flow);
+	void (*push)(void *ctx, struct rte_mbuf **pkts, unsigned n, uint64_t now);
+	unsigned (*pull)(void *ctx, struct rte_mbuf **out, unsigned n, uint64_t now);
+};
+
+/* Cycles a packet of push + pull, with @p flows flows taking turns. */
+static double measure(const struct subject *sub, uint32_t flows, uint64_t stamp)
+{
+	struct rte_mbuf *pkts[BURST], *out[BURST];
+	uint64_t r[ROUNDS];
+	uint32_t next = 0;
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		uint64_t total = 0;
+		for (unsigned b = 0; b < BURSTS; b++) {
+			if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
+				abort();
+			for (unsigned i = 0; i < BURST; i++, next++)
+				sub->fill(pkts[i], next % flows);
+			uint64_t a = rte_rdtsc_precise();
+			sub->push(sub->ctx, pkts, BURST, a);
+			unsigned got = 0;
+			while (got < BURST)
+				got += sub->pull(sub->ctx, out + got, BURST - got, rte_rdtsc());
+			total += rte_rdtsc_precise() - a - stamp;
+			rte_pktmbuf_free_bulk(out, got);
+		}
+		r[round] = total;
+	}
+	return (double)perf_median(r, ROUNDS) / (BURSTS * BURST);
+}
+
+/* The scheduler alone: flow i to leaf 1 + i mod 3, its hash given. */
+static void fill_bare(struct rte_mbuf *m, uint32_t flow)
+{
+	rte_pktmbuf_append(m, 64);
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	memset(meta, 0, sizeof(*meta));
+	meta->qos_leaf = (uint16_t)(1 + flow % 3);
+	meta->hash = flow * 2654435761u;
+}
+
+static void push_sched(void *ctx, struct rte_mbuf **pkts, unsigned n, uint64_t now)
+{
+	for (unsigned i = 0; i < n; i++)
+		sl_qos_enqueue(ctx, sl_pkt_meta(pkts[i])->qos_leaf, pkts[i],
+			       sl_pkt_meta(pkts[i])->hash, now);
+}
+
+static unsigned pull_sched(void *ctx, struct rte_mbuf **out, unsigned n, uint64_t now)
+{
+	return sl_qos_dequeue(ctx, out, n, now);
+}
+
+static double run_sched(uint32_t flows, uint64_t stamp)
 {
 	struct sl_qos_conf q = {.n_classes = 4, .overhead = 24};
 	set_class(&q.classes[0], SL_QOS_NONE, 300, 0);
@@ -56,34 +121,10 @@ static double run(uint32_t flows, uint64_t stamp)
 	struct sl_qos_sched *s = sl_qos_sched_create(&q, rte_get_tsc_hz(), SOCKET_ID_ANY);
 	if (s == NULL)
 		abort();
-	struct rte_mbuf *pkts[BURST], *out[BURST];
-	uint64_t r[ROUNDS];
-	uint32_t next = 0;
-	for (unsigned round = 0; round < ROUNDS; round++) {
-		uint64_t total = 0;
-		for (unsigned b = 0; b < BURSTS; b++) {
-			if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
-				abort();
-			for (unsigned i = 0; i < BURST; i++) {
-				rte_pktmbuf_append(pkts[i], 64);
-				memset(sl_pkt_meta(pkts[i]), 0, sizeof(struct sl_pkt_meta));
-			}
-			uint64_t a = rte_rdtsc_precise();
-			for (unsigned i = 0; i < BURST; i++, next++) {
-				uint32_t flow = next % flows;
-				sl_qos_enqueue(s, (uint16_t)(1 + flow % 3), pkts[i],
-					       flow * 2654435761u, a);
-			}
-			unsigned got = 0;
-			while (got < BURST)
-				got += sl_qos_dequeue(s, out + got, BURST - got, rte_rdtsc());
-			total += rte_rdtsc_precise() - a - stamp;
-			rte_pktmbuf_free_bulk(out, got);
-		}
-		r[round] = total;
-	}
+	struct subject sub = {s, fill_bare, push_sched, pull_sched};
+	double c = measure(&sub, flows, stamp);
 	sl_qos_sched_free(s);
-	return (double)perf_median(r, ROUNDS) / (BURSTS * BURST);
+	return c;
 }
 
 /* The seed preset's classes on a port far faster than what is offered. */
@@ -134,6 +175,18 @@ static void frame(struct rte_mbuf *m, uint32_t i)
 		abort();
 }
 
+static void push_stage(void *ctx, struct rte_mbuf **pkts, unsigned n, uint64_t now)
+{
+	struct sl_qos_port *p = ctx;
+	sl_qos_classify(p, pkts, (uint16_t)n);
+	push_sched(p->sched, pkts, n, now);
+}
+
+static unsigned pull_stage(void *ctx, struct rte_mbuf **out, unsigned n, uint64_t now)
+{
+	return sl_qos_dequeue(((struct sl_qos_port *)ctx)->sched, out, n, now);
+}
+
 static double run_stage(uint32_t flows, uint64_t stamp)
 {
 	char err[256];
@@ -148,32 +201,72 @@ static double run_stage(uint32_t flows, uint64_t stamp)
 		fprintf(stderr, "perf_qos: %s\n", err);
 		abort();
 	}
-	struct rte_mbuf *pkts[BURST], *out[BURST];
-	uint64_t r[ROUNDS];
-	uint32_t next = 0;
-	for (unsigned round = 0; round < ROUNDS; round++) {
-		uint64_t total = 0;
-		for (unsigned b = 0; b < BURSTS; b++) {
-			if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
-				abort();
-			for (unsigned i = 0; i < BURST; i++, next++)
-				frame(pkts[i], next % flows);
-			uint64_t a = rte_rdtsc_precise();
-			sl_qos_classify(p, pkts, BURST);
-			for (unsigned i = 0; i < BURST; i++)
-				sl_qos_enqueue(p->sched, sl_pkt_meta(pkts[i])->qos_leaf, pkts[i],
-					       sl_pkt_meta(pkts[i])->hash, a);
-			unsigned got = 0;
-			while (got < BURST)
-				got += sl_qos_dequeue(p->sched, out + got, BURST - got, rte_rdtsc());
-			total += rte_rdtsc_precise() - a - stamp;
-			rte_pktmbuf_free_bulk(out, got);
-		}
-		r[round] = total;
-	}
+	struct subject sub = {p, frame, push_stage, pull_stage};
+	double c = measure(&sub, flows, stamp);
 	sl_qos_port_free(p);
 	sl_config_free(cfg);
-	return (double)perf_median(r, ROUNDS) / (BURSTS * BURST);
+	return c;
+}
+
+/* ------------------------------------------------------------ rte_sched */
+
+#define RS_PIPES 4096
+#define RS_BYTES_PER_S (300000000000ull / 8)
+
+static void push_rte_sched(void *ctx, struct rte_mbuf **pkts, unsigned n, uint64_t now)
+{
+	(void)now;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t flow = sl_pkt_meta(pkts[i])->hash;
+		rte_sched_port_pkt_write(ctx, pkts[i], 0, flow % RS_PIPES, flow % 3, 0,
+					 RTE_COLOR_GREEN);
+	}
+	rte_sched_port_enqueue(ctx, pkts, n);
+}
+
+static unsigned pull_rte_sched(void *ctx, struct rte_mbuf **out, unsigned n, uint64_t now)
+{
+	(void)now;
+	return (unsigned)rte_sched_port_dequeue(ctx, out, n);
+}
+
+/* Flow i's packet for rte_sched: the flow number rides in the meta. */
+static void fill_rte_sched(struct rte_mbuf *m, uint32_t flow)
+{
+	fill_bare(m, flow);
+	sl_pkt_meta(m)->hash = flow;
+}
+
+static double run_rte_sched(uint32_t flows, uint64_t stamp)
+{
+	struct rte_sched_pipe_params pipe = {.tb_rate = RS_BYTES_PER_S, .tb_size = 1000000,
+					     .tc_period = 10, .tc_ov_weight = 1,
+					     .wrr_weights = {1, 1, 1, 1}};
+	struct rte_sched_subport_profile_params profile = {.tb_rate = RS_BYTES_PER_S,
+							   .tb_size = 1000000, .tc_period = 10};
+	for (unsigned t = 0; t < RTE_SCHED_TRAFFIC_CLASSES_PER_PIPE; t++)
+		pipe.tc_rate[t] = profile.tc_rate[t] = RS_BYTES_PER_S;
+	struct rte_sched_subport_params subport = {.n_pipes_per_subport_enabled = RS_PIPES,
+						   .pipe_profiles = &pipe, .n_pipe_profiles = 1,
+						   .n_max_pipe_profiles = 1};
+	for (unsigned t = 0; t < RTE_SCHED_TRAFFIC_CLASSES_PER_PIPE; t++)
+		subport.qsize[t] = 64;
+	struct rte_sched_port_params params = {.name = "perf_qos", .socket = (int)rte_socket_id(),
+					       .rate = RS_BYTES_PER_S, .mtu = 1500,
+					       .frame_overhead = 24, .n_subports_per_port = 1,
+					       .subport_profiles = &profile, .n_subport_profiles = 1,
+					       .n_max_subport_profiles = 1,
+					       .n_pipes_per_subport = RS_PIPES};
+	struct rte_sched_port *port = rte_sched_port_config(&params);
+	if (port == NULL || rte_sched_subport_config(port, 0, &subport, 0) != 0)
+		abort();
+	for (uint32_t i = 0; i < RS_PIPES; i++)
+		if (rte_sched_pipe_config(port, 0, i, 0) != 0)
+			abort();
+	struct subject sub = {port, fill_rte_sched, push_rte_sched, pull_rte_sched};
+	double c = measure(&sub, flows, stamp);
+	rte_sched_port_free(port);
+	return c;
 }
 
 int main(int argc, char **argv)
@@ -187,18 +280,28 @@ int main(int argc, char **argv)
 	if (pool == NULL)
 		return 1;
 	uint64_t stamp = perf_stamp_cost();
-	double one = run(1, stamp), hundred = run(100, stamp), many = run(10000, stamp);
-	double stage1 = run_stage(1, stamp), stage100 = run_stage(100, stamp),
-	       stage10k = run_stage(10000, stamp);
+	static const uint32_t flows[] = {1, 100, 10000};
+	static const struct {
+		const char *key, *text;
+		double (*run)(uint32_t flows, uint64_t stamp);
+	} subjects[] = {
+		{"", "enqueue + dequeue", run_sched},
+		{"stage_", "the stage (classify 18 rules, hash, enqueue, dequeue)", run_stage},
+		{"rte_sched_", "rte_sched (tree path, enqueue, dequeue)", run_rte_sched},
+	};
+	for (unsigned k = 0; k < RTE_DIM(subjects); k++) {
+		printf(json ? "%s" : "%s, cycles a packet:", json ? (k == 0 ? "{" : ", ") : subjects[k].text);
+		for (unsigned f = 0; f < RTE_DIM(flows); f++) {
+			double c = subjects[k].run(flows[f], stamp);
+			if (json)
+				printf("%s\"%sflows_%u\": %.1f", f ? ", " : "", subjects[k].key, flows[f], c);
+			else
+				printf("  %u flow%s %.1f", flows[f], flows[f] > 1 ? "s" : "", c);
+		}
+		if (!json)
+			printf("\n");
+	}
 	if (json)
-		printf("{\"flows_1\": %.1f, \"flows_100\": %.1f, \"flows_10000\": %.1f, "
-		       "\"stage_flows_1\": %.1f, \"stage_flows_100\": %.1f, "
-		       "\"stage_flows_10000\": %.1f}\n", one, hundred, many, stage1, stage100,
-		       stage10k);
-	else
-		printf("enqueue + dequeue, cycles a packet: 1 flow %.1f  100 flows %.1f  "
-		       "10 000 flows %.1f\nthe stage (classify 18 rules, hash, enqueue, dequeue): "
-		       "1 flow %.1f  100 flows %.1f  10 000 flows %.1f\n", one, hundred, many,
-		       stage1, stage100, stage10k);
+		printf("}\n");
 	return 0;
 }

@@ -236,6 +236,13 @@ def sluice(sluice_factory):
     return sluice_factory()
 
 
+def metric_sum(m, name, **labels):
+    """The sum of metric @name's series (a Sluice.metrics() dict) whose labels
+    include @labels."""
+    want = set(labels.items())
+    return sum(v for (n, ls), v in m.items() if n == name and want <= set(ls))
+
+
 def scapy(topo, host, prog, timeout=60):
     """Run @prog (scapy imported) on @host; its stdout."""
     return topo.run(host, "/usr/bin/python3", "-c",

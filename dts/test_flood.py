@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import Sluice, demo_config, topology
+from conftest import Sluice, demo_config, metric_sum, topology
 
 LCORES = "0@0,1@1,2@1"
 SOURCES = 10000
@@ -93,10 +93,6 @@ def dut(topo, tmp_path_factory):
     s.stop()
 
 
-def sum_series(m, name, **labels):
-    want = set(labels.items())
-    return sum(v for (n, ls), v in m.items() if n == name and want <= set(ls))
-
 
 # Test the flood: 10 000 spoofed sources at a fixed rate while h1's UDP
 # stream at a fixed rate loses < 1 % and its TCP transfer completes; the
@@ -130,11 +126,11 @@ def test_spoofed_flood_absorbed(topo, dut):
     assert got["packets"] > 3000, got
     assert lost < 1.0, got
     assert tcp.returncode == 0, tcp.stdout + tcp.stderr
-    drops = {r: sum_series(after, "sluice_drop_packets_total", reason=r) -
-             sum_series(before, "sluice_drop_packets_total", reason=r)
+    drops = {r: metric_sum(after, "sluice_drop_packets_total", reason=r) -
+             metric_sum(before, "sluice_drop_packets_total", reason=r)
              for r in ("rate_pps", "conn_rate", "flow_table_full", "no_route")}
-    flood_in = sum_series(after, "sluice_port_receive_packets_total", port="lan") - \
-        sum_series(before, "sluice_port_receive_packets_total", port="lan")
+    flood_in = metric_sum(after, "sluice_port_receive_packets_total", port="lan") - \
+        metric_sum(before, "sluice_port_receive_packets_total", port="lan")
     absorbed = drops["rate_pps"] + drops["conn_rate"]
     print(f"flood: {offered} packets offered in {took:.1f} s ({offered / took:.0f}/s) from "
           f"{SOURCES} sources; lan received {flood_in:.0f}; dropped rate_pps "
@@ -148,7 +144,7 @@ def test_spoofed_flood_absorbed(topo, dut):
     # The table never held more sources than its size, and overflowed.
     assert after[("sluice_ratelimit_sources_limit", frozenset())] == 4096
     assert after[("sluice_ratelimit_sources", frozenset())] <= 4096
-    assert sum_series(after, "sluice_ratelimit_overflow_packets_total") > 0
+    assert metric_sum(after, "sluice_ratelimit_overflow_packets_total") > 0
     # One neighbor for the spoofed range: its gateway.
     addrs = {n["address"] for n in dut.api("/api/v1/neighbors")["neighbors"]}
     assert "10.1.0.3" in addrs and not any(a.startswith("172.16.") for a in addrs), addrs

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import API_PORT, SLUICECTL, Sluice, demo_config, nginx_config, scapy, topology
+from conftest import (API_PORT, SLUICECTL, Sluice, demo_config, metric_sum, nginx_config,
+                      scapy, topology)
 
 LCORES = "0@0,1@1,2@1"
 VIP = "10.2.0.100"
@@ -103,10 +104,6 @@ def dut(topo, nginx, tmp_path_factory):
     s.stop()
 
 
-def total(m, name, **labels):
-    want = set(labels.items())
-    return sum(v for (n, ls), v in m.items() if n == name and want <= set(ls))
-
 
 def curl(topo, url, n, ipv6=False):
     """@n requests, one connection each; the bodies."""
@@ -137,8 +134,8 @@ print(r[TCP].seq, o['Timestamp'][0])
     assert (flags, ack, win, mss, wscale, sack, tsecr) == \
         ("SA", "1001", "65535", "1460", "7", "True", "123456"), out
     mid = dut.metrics()
-    assert total(mid, "sluice_syn_proxy_cookies_total", result="sent") - \
-        total(before, "sluice_syn_proxy_cookies_total", result="sent") == 1
+    assert metric_sum(mid, "sluice_syn_proxy_cookies_total", result="sent") - \
+        metric_sum(before, "sluice_syn_proxy_cookies_total", result="sent") == 1
     assert not [f for f in dut.api("/api/v1/flows?port=41000")["flows"]]
     # A forged cookie, then the real one (with the timestamp echoed).
     scapy(topo, "h2", f"""
@@ -147,8 +144,8 @@ send(IP(dst='10.2.0.1')/TCP(sport=41000, dport=9080, flags='A', seq=1001, ack={(
 """)
     time.sleep(0.3)
     after = dut.metrics()
-    assert total(after, "sluice_syn_proxy_cookies_total", result="invalid") - \
-        total(mid, "sluice_syn_proxy_cookies_total", result="invalid") == 1
+    assert metric_sum(after, "sluice_syn_proxy_cookies_total", result="invalid") - \
+        metric_sum(mid, "sluice_syn_proxy_cookies_total", result="invalid") == 1
     assert not dut.api("/api/v1/flows?port=41000")["flows"]
     scapy(topo, "h2", f"""
 send(IP(dst='10.2.0.1')/TCP(sport=41000, dport=9080, flags='A', seq=1001, ack={(cookie + 1) & 0xffffffff},
@@ -162,8 +159,8 @@ send(IP(dst='10.2.0.1')/TCP(sport=41000, dport=9080, flags='A', seq=1001, ack={(
     assert f["state"] == "established" and f["syn_proxy"] == "spliced", f
     assert f["reply"]["src"] == "10.1.0.2" and f["reply"]["sport"] == 8090, f
     final = dut.metrics()
-    assert total(final, "sluice_syn_proxy_cookies_total", result="validated") - \
-        total(after, "sluice_syn_proxy_cookies_total", result="validated") == 1
+    assert metric_sum(final, "sluice_syn_proxy_cookies_total", result="validated") - \
+        metric_sum(after, "sluice_syn_proxy_cookies_total", result="validated") == 1
 
 
 # Test real TCP through the proxy, IPv4 and IPv6: every request is answered,
@@ -175,11 +172,11 @@ def test_curl_through_proxy(topo, dut):
     assert curl(topo, "http://[fd00:2::1]:9086/", 10, ipv6=True) == ["proxied"] * 10
     after = dut.metrics()
     for result in ("sent", "validated"):
-        assert total(after, "sluice_syn_proxy_cookies_total", result=result) - \
-            total(before, "sluice_syn_proxy_cookies_total", result=result) == 20, result
-    assert total(after, "sluice_drop_packets_total", reason="syn_proxy_wait") == \
-        total(before, "sluice_drop_packets_total", reason="syn_proxy_wait")
-    assert total(after, "sluice_flow_created_total") - total(before, "sluice_flow_created_total") == 20
+        assert metric_sum(after, "sluice_syn_proxy_cookies_total", result=result) - \
+            metric_sum(before, "sluice_syn_proxy_cookies_total", result=result) == 20, result
+    assert metric_sum(after, "sluice_drop_packets_total", reason="syn_proxy_wait") == \
+        metric_sum(before, "sluice_drop_packets_total", reason="syn_proxy_wait")
+    assert metric_sum(after, "sluice_flow_created_total") - metric_sum(before, "sluice_flow_created_total") == 20
     view = {t["target"]: t for t in dut.api("/api/v1/syn-proxy")["targets"]}
     assert view["dnat:wan:tcp/9080"] == {"target": "dnat:wan:tcp/9080", "mode": "always",
                                          "active": True}
@@ -202,12 +199,12 @@ def test_refused_after_cookie(topo, dut):
     # The reset lands while curl connects (7), sends (55) or reads (56, 52):
     # which one is a race on the client; never a timeout (28).
     assert r.returncode in (7, 52, 55, 56), (r.returncode, r.stderr)
-    assert total(after, "sluice_tcp_resets_sent_total") - \
-        total(before, "sluice_tcp_resets_sent_total") >= 1
-    assert total(after, "sluice_drop_packets_total", reason="no_backend") - \
-        total(before, "sluice_drop_packets_total", reason="no_backend") >= 1
-    assert total(after, "sluice_syn_proxy_cookies_total", result="validated") > \
-        total(before, "sluice_syn_proxy_cookies_total", result="validated")
+    assert metric_sum(after, "sluice_tcp_resets_sent_total") - \
+        metric_sum(before, "sluice_tcp_resets_sent_total") >= 1
+    assert metric_sum(after, "sluice_drop_packets_total", reason="no_backend") - \
+        metric_sum(before, "sluice_drop_packets_total", reason="no_backend") >= 1
+    assert metric_sum(after, "sluice_syn_proxy_cookies_total", result="validated") > \
+        metric_sum(before, "sluice_syn_proxy_cookies_total", result="validated")
 
 
 # Test the proxy under a spoofed SYN flood at the rate h4 can send: every
@@ -220,9 +217,9 @@ def test_spoofed_syn_flood(topo, dut):
     before = dut.metrics()
     assert curl(topo, f"http://{VIP}/", 3) == ["proxied"] * 3
     mid = dut.metrics()
-    assert total(mid, "sluice_syn_proxy_cookies_total", result="sent") == \
-        total(before, "sluice_syn_proxy_cookies_total", result="sent")
-    assert total(mid, "sluice_syn_proxy_active", target="web") == 0
+    assert metric_sum(mid, "sluice_syn_proxy_cookies_total", result="sent") == \
+        metric_sum(before, "sluice_syn_proxy_cookies_total", result="sent")
+    assert metric_sum(mid, "sluice_syn_proxy_active", target="web") == 0
 
     flood = topo.popen("h4", "/usr/bin/python3", "-c", SYN_FLOOD, wan_mac, h4_mac, "10.2.0.1",
                        "9080", "10000", "4", stdout=-1, text=True)
@@ -233,9 +230,9 @@ def test_spoofed_syn_flood(topo, dut):
     time.sleep(0.5)
     after = dut.metrics()
     offered, took = int(sent[0]), float(sent[1])
-    cookies = total(after, "sluice_syn_proxy_cookies_total", result="sent") - \
-        total(mid, "sluice_syn_proxy_cookies_total", result="sent")
-    created = total(after, "sluice_flow_created_total") - total(mid, "sluice_flow_created_total")
+    cookies = metric_sum(after, "sluice_syn_proxy_cookies_total", result="sent") - \
+        metric_sum(mid, "sluice_syn_proxy_cookies_total", result="sent")
+    created = metric_sum(after, "sluice_flow_created_total") - metric_sum(mid, "sluice_flow_created_total")
     print(f"SYN flood: {offered} SYNs offered in {took:.1f} s ({offered / took:.0f}/s) from "
           f"10000 sources; {cookies:.0f} answered with a cookie; {created:.0f} connections "
           f"created; legit requests: {bodies.count('proxied')}/10")
@@ -243,7 +240,7 @@ def test_spoofed_syn_flood(topo, dut):
     assert cookies >= offered * 0.5, (cookies, offered)
     # The flood opened nothing: one connection per legitimate request.
     assert created == 10, created
-    assert total(during, "sluice_flow_connections", state="syn_sent") <= 1
+    assert metric_sum(during, "sluice_flow_connections", state="syn_sent") <= 1
 
     # The auto service: a flood to it turns the proxy on; its requests still succeed.
     flood = topo.popen("h4", "/usr/bin/python3", "-c", SYN_FLOOD, wan_mac, h4_mac, VIP,
@@ -254,9 +251,9 @@ def test_spoofed_syn_flood(topo, dut):
     view = {t["target"]: t for t in dut.api("/api/v1/syn-proxy")["targets"]}
     flood.communicate(timeout=60)
     assert bodies == ["proxied"] * 5
-    assert total(during, "sluice_syn_proxy_active", target="web") == 1
+    assert metric_sum(during, "sluice_syn_proxy_active", target="web") == 1
     assert view["web"]["active"] and view["web"]["syn_rate"] > 300, view["web"]
-    assert total(during, "sluice_syn_proxy_syn_rate", target="web") > 300
+    assert metric_sum(during, "sluice_syn_proxy_syn_rate", target="web") > 300
 
 
 # Test that syn_proxy is refused where it cannot work, naming the field, and

@@ -282,8 +282,14 @@ static void free_ring(struct rte_ring *r)
  */
 static int setup_qos(struct sl_app *app, char *err, size_t len)
 {
-	for (unsigned i = 0; i < app->n_workers; i++)
-		app->workers[i].n_workers = app->n_workers;
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		struct sl_qos_worker *q = &app->workers[i].qos;
+		q->index = app->workers[i].index;
+		q->n_workers = app->n_workers;
+		q->st = app->workers[i].ip.st;
+		for (uint16_t port = 0; port < app->n_ports; port++)
+			q->port_id[port] = app->ports[port].port_id;
+	}
 	for (uint16_t port = 0; port < app->n_ports; port++) {
 		unsigned owner = port % app->n_workers;
 		for (unsigned i = 0; i < app->n_workers; i++) {
@@ -298,8 +304,8 @@ static int setup_qos(struct sl_app *app, char *err, size_t len)
 					 rte_strerror(rte_errno));
 				return -ENOMEM;
 			}
-			app->workers[i].qos_to[port] = r;
-			app->workers[owner].qos_from[port][i] = r;
+			app->workers[i].qos.to[port] = r;
+			app->workers[owner].qos.from[port][i] = r;
 		}
 	}
 	return 0;
@@ -490,10 +496,9 @@ static void shutdown_app(struct sl_app *app)
 			free_ring(app->handoff[i][j]);
 		free_ring(app->workers[i].inject);
 		struct sl_worker *w = &app->workers[i];
-		for (uint16_t p = 0; p < SL_MAX_PORTS; p++) {
-			free_ring(w->qos_to[p]);
-			rte_pktmbuf_free_bulk(w->qos_pending[p], w->qos_n_pending[p]);
-		}
+		for (uint16_t p = 0; p < SL_MAX_PORTS; p++)
+			free_ring(w->qos.to[p]);
+		sl_qos_worker_release(&w->qos);
 	}
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);

@@ -1,16 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * QoS in the worker loop, its REST view and its metrics.
- *
- * Each shaped port has one scheduler owner, worker (port index mod
- * workers), which alone touches its scheduler: one rate, held exactly,
- * whichever worker a packet arrived on (doc/architecture.md, "QoS across
- * workers"). Every worker classifies what leaves by a shaped port after
- * its L2 rewrite (leaf, flow hash, DSCP); the owner queues its own packets
- * directly, the others pass theirs through one ring per (worker, port).
- * The owner's service step, every iteration: the rings into the scheduler,
- * then what the scheduler lets go to its TX queue, as much as the queue
- * takes: what it refuses waits for the next iteration, never dropped.
+ * QoS's trees in the data-plane snapshots, its REST view and its metrics.
+ * The worker side is lib/qos (sl_qos_stage, sl_qos_service): one scheduler
+ * owner per shaped port, the port's index modulo the workers
+ * (doc/architecture.md, "QoS across workers").
  *
  *   GET /api/v1/qos     the ports' trees with each class's counters
  */
@@ -23,8 +16,6 @@
 
 #include "sl_log.h"
 #include "sluice.h"
-
-#define DRAIN_MAX 64
 
 static unsigned next_tree_id = 1;
 
@@ -69,10 +60,9 @@ void sl_app_qos_release(struct sl_app *app, struct sl_dp *old)
 		 * moves those packets on its next iteration. Wait for that. */
 		struct sl_worker *w = &app->workers[o->owner];
 		uint64_t deadline = rte_get_tsc_cycles() + app->tsc_hz;
-		while (__atomic_load_n(&w->qos_cur[port], __ATOMIC_ACQUIRE) == o &&
-		       rte_get_tsc_cycles() < deadline)
+		while (sl_qos_worker_holds(&w->qos, port, o) && rte_get_tsc_cycles() < deadline)
 			rte_delay_us_sleep(20);
-		if (__atomic_load_n(&w->qos_cur[port], __ATOMIC_ACQUIRE) == o) {
+		if (sl_qos_worker_holds(&w->qos, port, o)) {
 			SL_LOG(ERR, "qos", "port %u: its scheduler owner did not let go of the old "
 			       "tree within a second; it is kept (not freed)", port);
 			old->qos[port] = NULL;
@@ -84,137 +74,6 @@ void sl_app_qos_free(struct sl_dp *dp)
 {
 	for (unsigned port = 0; port < SL_MAX_PORTS; port++)
 		sl_qos_port_free(dp->qos[port]);
-}
-
-/* ------------------------------------------------------------- the stage */
-
-uint16_t sl_app_qos_stage(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
-			  uint16_t n, uint64_t now)
-{
-	struct rte_mbuf *shaped[n];
-	uint16_t keep = 0, k = 0;
-	uint64_t ports = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		uint16_t out = sl_pkt_meta(pkts[i])->out_port;
-		if (out < SL_MAX_PORTS && dp->qos[out] != NULL) {
-			shaped[k++] = pkts[i];
-			ports |= 1ull << out;
-		} else {
-			pkts[keep++] = pkts[i];
-		}
-	}
-	for (; ports != 0; ports &= ports - 1) {
-		unsigned port = (unsigned)__builtin_ctzll(ports);
-		const struct sl_qos_port *p = dp->qos[port];
-		struct rte_mbuf *mine[k];
-		uint16_t m = 0;
-		for (uint16_t i = 0; i < k; i++)
-			if (sl_pkt_meta(shaped[i])->out_port == port)
-				mine[m++] = shaped[i];
-		sl_qos_classify(p, mine, m);
-		if (p->owner == w->index) {
-			for (uint16_t i = 0; i < m; i++)
-				sl_qos_enqueue(p->sched, sl_pkt_meta(mine[i])->qos_leaf, mine[i],
-					       sl_pkt_meta(mine[i])->hash, now);
-			continue;
-		}
-		for (uint16_t i = 0; i < m; i++)
-			sl_pkt_meta(mine[i])->qos_time = p->tree_id;   /* whose leaf numbers */
-		unsigned sent = rte_ring_sp_enqueue_burst(w->qos_to[port], (void **)mine, m, NULL);
-		for (unsigned i = sent; i < m; i++)
-			sl_stats_drop(w->ip.st, mine[i], SL_DROP_QOS_HANDOFF_FULL);
-	}
-	return keep;
-}
-
-/* Send what waits for port @p port's TX queue; the count it took. */
-static uint16_t flush(struct sl_worker *w, const struct sl_dp *dp, unsigned port)
-{
-	uint16_t n = w->qos_n_pending[port];
-	if (n == 0)
-		return 0;
-	struct rte_mbuf **q = w->qos_pending[port];
-	uint16_t sent = rte_eth_tx_burst(dp->ip->ports[port].port_id, (uint16_t)w->index, q, n);
-	struct sl_lcore_stats *st = w->ip.st;
-	for (uint16_t i = 0; i < sent; i++)
-		st->port[port].tx_bytes += rte_pktmbuf_pkt_len(q[i]);
-	st->port[port].tx_packets += sent;
-	memmove(q, q + sent, (size_t)(n - sent) * sizeof(*q));
-	w->qos_n_pending[port] = (uint16_t)(n - sent);
-	return sent;
-}
-
-/* The tree of port @p port changed under the owner: its queued packets
- * move to the new scheduler, by class name (or its default). */
-static void migrate(struct sl_worker *w, const struct sl_qos_port *to, unsigned port,
-		    uint64_t now)
-{
-	const struct sl_qos_port *from = w->qos_cur[port];
-	struct rte_mbuf *m[DRAIN_MAX];
-	uint16_t leaf[DRAIN_MAX];
-	unsigned n;
-	while ((n = sl_qos_drain(from->sched, m, leaf, DRAIN_MAX)) > 0) {
-		for (unsigned i = 0; i < n; i++) {
-			if (to == NULL) {
-				/* Shaping is off: straight to the queue, if it takes them. */
-				uint16_t sent = rte_eth_tx_burst(w->ip.t->ports[port].port_id,
-								 (uint16_t)w->index, &m[i], 1);
-				if (sent == 0)
-					sl_stats_drop(w->ip.st, m[i], SL_DROP_TX_FULL);
-				continue;
-			}
-			uint16_t l = sl_qos_port_map_leaf(from, leaf[i], to);
-			sl_qos_enqueue(to->sched, l, m[i], sl_pkt_meta(m[i])->hash, now);
-		}
-	}
-}
-
-uint32_t sl_app_qos_service(struct sl_worker *w, const struct sl_dp *dp, uint64_t now)
-{
-	uint32_t moved = 0;
-	for (unsigned port = 0; port < SL_MAX_PORTS; port++) {
-		const struct sl_qos_port *p = dp->qos[port];
-		if (p == NULL || p->owner != w->index) {
-			if (w->qos_cur[port] != NULL) {
-				migrate(w, NULL, port, now);   /* shaping left this port (or owner) */
-				__atomic_store_n(&w->qos_cur[port], NULL, __ATOMIC_RELEASE);
-			}
-			moved += flush(w, dp, port);
-			continue;
-		}
-		if (w->qos_cur[port] != NULL && w->qos_cur[port]->sched != p->sched) {
-			migrate(w, p, port, now);
-			__atomic_store_n(&w->qos_cur[port], p, __ATOMIC_RELEASE);
-		}
-		/* The other workers' packets. */
-		for (unsigned from = 0; from < w->n_workers; from++) {
-			struct rte_ring *r = w->qos_from[port][from];
-			struct rte_mbuf *m[DRAIN_MAX];
-			unsigned n = r != NULL ? rte_ring_sc_dequeue_burst(r, (void **)m, DRAIN_MAX,
-									   NULL) : 0;
-			for (unsigned i = 0; i < n; i++) {
-				struct sl_pkt_meta *meta = sl_pkt_meta(m[i]);
-				/* Classified by another tree (a change in flight): the default. */
-				uint16_t leaf = meta->qos_time == p->tree_id ? meta->qos_leaf :
-						p->rule_leaf[0];
-				sl_qos_enqueue(p->sched, leaf, m[i], meta->hash, now);
-			}
-			moved += n;
-		}
-		moved += flush(w, dp, port);
-		if (w->qos_n_pending[port] == 0) {
-			uint16_t room = SL_BURST_MAX;
-			w->qos_n_pending[port] = (uint16_t)sl_qos_dequeue(p->sched, w->qos_pending[port],
-									 room, now);
-			moved += flush(w, dp, port);
-		}
-		/* Remembered only while it holds packets: an idle owner may sleep
-		 * through a change, and the old tree be freed meanwhile. */
-		uint32_t backlog = sl_qos_backlog(p->sched);
-		__atomic_store_n(&w->qos_cur[port], backlog != 0 ? p : NULL, __ATOMIC_RELEASE);
-		moved += backlog != 0 || w->qos_n_pending[port] != 0;
-	}
-	return moved;
 }
 
 /* ----------------------------------------------------------- REST, metrics */
@@ -241,7 +100,8 @@ static json_t *class_json(const struct sl_qos_port *p, uint16_t k)
 	const struct sl_qos_class_stats *st = sl_qos_stats(p->sched, k);
 	json_t *drops = json_object();
 	for (unsigned r = 0; r < SL_QOS_DROP_REASONS; r++)
-		json_object_set_new(drops, sl_qos_drop_name(r), json_integer((json_int_t)st->drops[r]));
+		json_object_set_new(drops, sl_qos_drop_name(r),
+				    json_integer((json_int_t)sl_qos_class_drops(p->sched, k, r)));
 	bool leaf = true;
 	for (uint16_t j = 1; j < p->conf.n_classes; j++)
 		leaf &= p->conf.classes[j].parent != k;
@@ -317,17 +177,17 @@ void sl_metrics_render_qos(struct sl_app *app, struct sl_buf *b)
 	}
 	sl_metrics_family(b, "sluice_qos_class_drops_total", SL_METRIC_COUNTER,
 			  "Packets a QoS class dropped: overlimit (its packet limit), memory (its "
-			  "memory limit), codel (sojourn above target), flow_full (no room on the "
-			  "way to the port's scheduler).");
+			  "memory limit), codel (sojourn above target), flow_full (no room in the "
+			  "ring from another worker to the port's scheduler; also counted as the drop "
+			  "reason qos_handoff_full).");
 	for (unsigned port = 0; port < SL_MAX_PORTS; port++) {
 		const struct sl_qos_port *p = dp->qos[port];
 		for (uint16_t k = 1; p != NULL && k < p->conf.n_classes; k++) {
-			const struct sl_qos_class_stats *st = sl_qos_stats(p->sched, k);
 			for (unsigned r = 0; r < SL_QOS_DROP_REASONS; r++) {
 				const char *labels[] = {"port", app->cfg->ports[port].name, "class",
 							p->names[k], "reason", sl_qos_drop_name(r), NULL};
 				sl_metrics_sample_u64(b, "sluice_qos_class_drops_total", NULL, labels,
-						      st->drops[r]);
+						      sl_qos_class_drops(p->sched, k, r));
 			}
 		}
 	}

@@ -68,13 +68,7 @@ struct sl_worker {
 	struct sl_acl_worker acl;
 	struct sl_rl_table *rl;             /**< sources (a ratelimit section); NULL: none */
 	struct rte_ring *inject;            /**< from the management lcore (SP/SC) */
-	unsigned n_workers;
-	/* QoS: to each port's scheduler owner; as an owner, from each worker. */
-	struct rte_ring *qos_to[SL_MAX_PORTS];
-	struct rte_ring *qos_from[SL_MAX_PORTS][SL_FLOW_MAX_WORKERS];
-	const struct sl_qos_port *qos_cur[SL_MAX_PORTS]; /**< the tree it holds packets of */
-	uint16_t qos_n_pending[SL_MAX_PORTS];
-	struct rte_mbuf *qos_pending[SL_MAX_PORTS][SL_BURST_MAX]; /**< dequeued, not yet taken by TX */
+	struct sl_qos_worker qos;           /**< rings to and from the ports' schedulers */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
 	uint64_t seen_busy, seen_total;
@@ -219,11 +213,6 @@ void sl_app_qos_carry(struct sl_dp *next, struct sl_dp *old);
 /** Before @p old is freed (after its grace period): wait until no owner still holds packets of its trees. */
 void sl_app_qos_release(struct sl_app *app, struct sl_dp *old);
 void sl_app_qos_free(struct sl_dp *dp);
-/** The qos stage: packets leaving by shaped ports leave the burst; the rest stay. */
-uint16_t sl_app_qos_stage(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
-			  uint16_t n, uint64_t now);
-/** Every iteration: the scheduler owner's queues to TX. Packets moved (or held). */
-uint32_t sl_app_qos_service(struct sl_worker *w, const struct sl_dp *dp, uint64_t now);
 void sl_api_qos_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
 void sl_metrics_render_qos(struct sl_app *app, struct sl_buf *b);
 

@@ -82,13 +82,18 @@ static uint64_t transmit(struct sl_worker *w, const struct sl_dp *dp, struct rte
 	return end;
 }
 
-/* Answers a stage built for what it refused (resets, ICMP errors), already
- * routed: L2 rewrite and out, apart from the burst. */
+/* Answers a stage built for what it refused (resets, ICMP errors, SYN
+ * cookies), already routed: L2 rewrite, a shaped port's scheduler like any
+ * packet (a flood's answers count against its rate), and out. */
 static void send_answers(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **answers,
 			 uint16_t n, uint64_t now)
 {
-	if (n > 0)
-		transmit(w, dp, answers, sl_ipstack_neighbor_burst(&w->ip, answers, n, now), now);
+	if (n == 0)
+		return;
+	n = sl_ipstack_neighbor_burst(&w->ip, answers, n, now);
+	if (dp->qos_on)
+		n = sl_qos_stage(&w->qos, dp->qos, answers, n, now);
+	transmit(w, dp, answers, n, now);
 }
 
 /* From the flow stage on: where handed-off packets join. */
@@ -109,7 +114,7 @@ static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rt
 	/* QoS takes packets with their L2 header written: what its scheduler
 	 * lets go goes straight to the TX queue. */
 	if (dp->qos_on)
-		n = sl_app_qos_stage(w, dp, pkts, n, now);
+		n = sl_qos_stage(&w->qos, dp->qos, pkts, n, now);
 	return transmit(w, dp, pkts, n, now);
 }
 
@@ -137,14 +142,15 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 /*
  * Work that does not wait for a received packet: what other workers handed
  * to this one, and the connection table's housekeeping. Returns the packets
- * it moved (0: the iteration stays idle) and sets *end after their TX.
+ * it moved (0: the iteration stays idle) and sets *end after their TX;
+ * *holding when packets wait in a shaped port's scheduler (no sleeping).
  */
 static uint32_t service(struct sl_worker *w, const struct sl_dp *dp, struct rte_mbuf **pkts,
-			uint64_t now, uint64_t *end)
+			uint64_t now, uint64_t *end, bool *holding)
 {
 	/* Shaped ports' schedulers, even with nothing received (and after a
 	 * QoS section went away: what they held still leaves). */
-	uint32_t got = sl_app_qos_service(w, dp, now);
+	uint32_t got = sl_qos_service(&w->qos, dp->qos, now, holding);
 	if (got > 0)
 		*end = rte_rdtsc();     /* their TX is this iteration's work */
 	if (w->flow.t == NULL)
@@ -190,6 +196,7 @@ int sl_worker_main(void *arg)
 		uint64_t now = rte_rdtsc();
 		uint64_t end = 0;
 		uint32_t got = 0;
+		bool holding = false;
 		w->ip.t = dp->ip;
 		w->flow.local_arg = dp->ip;
 		for (uint16_t q = 0; q < w->n_rxq; q++) {
@@ -200,7 +207,7 @@ int sl_worker_main(void *arg)
 			got += n;
 			end = process(w, dp, pkts, n, rq->port, now);
 		}
-		got += service(w, dp, pkts, now, &end);
+		got += service(w, dp, pkts, now, &end, &holding);
 		rte_rcu_qsbr_quiescent(app->qsv, w->index);
 
 		/* A busy iteration ends at its last TX (empty polls after it count
@@ -212,7 +219,7 @@ int sl_worker_main(void *arg)
 		if (got)
 			st->busy_cycles += end - now;
 		prev = end;
-		if (got) {
+		if (got || holding) {
 			idle = 0;
 		} else if (dp->idle_sleep_us && ++idle >= IDLE_POLLS_BEFORE_SLEEP) {
 			/* Off the packet path: nothing arrived for a while. */

@@ -38,11 +38,15 @@
 
 #include <rte_mbuf.h>
 
+#include "sl_stats.h"
+
 #define SL_QOS_MAX_CLASSES 64       /**< per port, the root included */
 #define SL_QOS_MAX_DEPTH 8          /**< levels below the root */
 #define SL_QOS_PRIOS 8              /**< prio 0 (first) .. 7 */
 #define SL_QOS_TIME_SHIFT 10        /**< meta->qos_time = TSC >> 10 */
 #define SL_QOS_NONE UINT16_MAX
+#define SL_QOS_MAX_WORKERS 32       /**< workers that may hand packets to an owner */
+#define SL_QOS_TX_BURST 64          /**< packets an owner dequeues for TX at a time */
 
 /** A class as the configuration gives it (rates in bits per second on the wire). */
 struct sl_qos_class_conf {
@@ -73,7 +77,8 @@ enum sl_qos_drop {
 	SL_QOS_DROP_OVERLIMIT,      /**< the leaf's packet limit: from its fattest flow */
 	SL_QOS_DROP_MEMORY,         /**< the leaf's memory limit: from its fattest flow */
 	SL_QOS_DROP_CODEL,          /**< CoDel: the flow's sojourn stayed above target */
-	SL_QOS_DROP_FLOW_FULL,      /**< no room on the way to the port's scheduler */
+	SL_QOS_DROP_FLOW_FULL,      /**< no room on the way to the port's scheduler (the
+				     *   ring from another worker to its owner) */
 	SL_QOS_DROP_REASONS
 };
 
@@ -124,8 +129,19 @@ unsigned sl_qos_dequeue(struct sl_qos_sched *s, struct rte_mbuf **out, unsigned 
 /** Packets queued in all leaves. */
 uint32_t sl_qos_backlog(const struct sl_qos_sched *s);
 
-/** Class @p idx's counters. */
+/** Class @p idx's counters. Its drops[SL_QOS_DROP_FLOW_FULL] stays 0: other
+ * workers count those (sl_qos_class_drops sums them in). */
 const struct sl_qos_class_stats *sl_qos_stats(const struct sl_qos_sched *s, uint16_t idx);
+
+/** Packets class @p idx dropped for @p why, whoever counted them. */
+uint64_t sl_qos_class_drops(const struct sl_qos_sched *s, uint16_t idx, enum sl_qos_drop why);
+
+/**
+ * A packet of leaf @p leaf that worker @p worker could not hand to the
+ * scheduler's owner (SL_QOS_DROP_FLOW_FULL). Thread: that worker; each
+ * worker has its own counters in the scheduler.
+ */
+void sl_qos_count_lost(struct sl_qos_sched *s, unsigned worker, uint16_t leaf);
 
 /** Name of a drop reason for metrics ("overlimit", "codel", ...). */
 const char *sl_qos_drop_name(enum sl_qos_drop why);
@@ -183,5 +199,51 @@ void sl_qos_classify(const struct sl_qos_port *p, struct rte_mbuf **pkts, uint16
 /** The leaf of @p to named like leaf @p leaf of @p from, or @p to's default. */
 uint16_t sl_qos_port_map_leaf(const struct sl_qos_port *from, uint16_t leaf,
 			      const struct sl_qos_port *to);
+
+/* ---- A worker's side of QoS (sl_qos_worker.c) ---------------------------- */
+
+/**
+ * One worker's QoS state: its rings to the owners of the ports it does not
+ * schedule, the rings into the ones it does, and what it dequeued that
+ * the TX queue has not taken yet. The application makes the rings (one per
+ * worker and port, to the port's owner) and sets the port ids.
+ */
+struct sl_qos_worker {
+	unsigned index, n_workers;
+	struct sl_lcore_stats *st;                 /**< its drops and ports' TX counts */
+	uint16_t port_id[SL_MAX_PORTS];            /**< the DPDK port of each sluice port */
+	struct rte_ring *to[SL_MAX_PORTS];         /**< to each port's owner; NULL: mine */
+	struct rte_ring *from[SL_MAX_PORTS][SL_QOS_MAX_WORKERS]; /**< as owner: from each */
+	const struct sl_qos_port *cur[SL_MAX_PORTS]; /**< as owner: the tree it holds packets of */
+	uint16_t n_pending[SL_MAX_PORTS];
+	struct rte_mbuf *pending[SL_MAX_PORTS][SL_QOS_TX_BURST]; /**< dequeued, not yet sent */
+};
+
+/**
+ * The qos stage: packets of @p pkts leaving by a shaped port (@p ports, by
+ * sluice port; NULL: not shaped) are classified and queued in their port's
+ * scheduler, directly or through the ring to its owner; the others stay,
+ * in order. Returns how many stay.
+ */
+uint16_t sl_qos_stage(struct sl_qos_worker *w, struct sl_qos_port *const *ports,
+		      struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/**
+ * Every loop iteration: for each port it owns, the other workers' packets
+ * into the scheduler and what may leave to the TX queue (what the queue
+ * refuses waits); a tree that changed takes over the old one's packets.
+ * Returns the packets it took in or sent; sets *@p holding when packets
+ * wait in it (for tokens or for the TX queue): the worker must keep
+ * polling, though it did no work.
+ */
+uint32_t sl_qos_service(struct sl_qos_worker *w, struct sl_qos_port *const *ports, uint64_t now,
+			bool *holding);
+
+/** Whether @p w still holds packets of @p p for @p port (so @p p must not be freed). */
+bool sl_qos_worker_holds(const struct sl_qos_worker *w, unsigned port,
+			 const struct sl_qos_port *p);
+
+/** Free what it has dequeued and not sent (at exit). */
+void sl_qos_worker_release(struct sl_qos_worker *w);
 
 #endif /* SL_QOS_H */

@@ -39,12 +39,16 @@ struct sl_qos_sched {
 	uint16_t leaves[SL_QOS_MAX_CLASSES];
 	uint64_t hz;
 	uint64_t us_per_cycle;      /* microseconds per TSC cycle, Q32 (the sojourn histogram) */
+	uint64_t bucket_min[23];    /* the fewest cycles of a sojourn in bucket b + 1 */
 	int64_t debt;               /* a bucket's floor (negative) */
 	uint32_t backlog;
 	/* Deficit round robin: whose turn it is, per (level, prio), as a
 	 * position in leaves[]. */
 	uint16_t turn[SL_QOS_MAX_DEPTH + 1][SL_QOS_PRIOS];
 	struct qclass c[SL_QOS_MAX_CLASSES];
+	/* Packets other workers could not hand over, by worker and leaf: each
+	 * worker writes its own row. */
+	uint64_t lost[SL_QOS_MAX_WORKERS][SL_QOS_MAX_CLASSES] __rte_cache_aligned;
 };
 
 static const char *const drop_names[SL_QOS_DROP_REASONS] = {
@@ -141,6 +145,8 @@ struct sl_qos_sched *sl_qos_sched_create(const struct sl_qos_conf *conf, uint64_
 	s->overhead = conf->overhead;
 	s->hz = hz;
 	s->us_per_cycle = (uint64_t)(((unsigned __int128)1000000 << 32) / hz);
+	for (unsigned b = 0; b < RTE_DIM(s->bucket_min); b++)
+		s->bucket_min[b] = (uint64_t)((((unsigned __int128)hz << b) + 999999) / 1000000);
 	s->debt = -(int64_t)(DEBT_S * hz);
 	for (unsigned i = 0; i < s->n; i++)
 		s->c[i].leaf = true;
@@ -191,6 +197,24 @@ uint32_t sl_qos_backlog(const struct sl_qos_sched *s)
 const struct sl_qos_class_stats *sl_qos_stats(const struct sl_qos_sched *s, uint16_t idx)
 {
 	return idx < s->n ? &s->c[idx].st : NULL;
+}
+
+uint64_t sl_qos_class_drops(const struct sl_qos_sched *s, uint16_t idx, enum sl_qos_drop why)
+{
+	if (idx >= s->n || why >= SL_QOS_DROP_REASONS)
+		return 0;
+	if (why != SL_QOS_DROP_FLOW_FULL)
+		return s->c[idx].st.drops[why];
+	uint64_t sum = 0;
+	for (unsigned w = 0; w < SL_QOS_MAX_WORKERS; w++)
+		sum += s->lost[w][idx];
+	return sum;
+}
+
+void sl_qos_count_lost(struct sl_qos_sched *s, unsigned worker, uint16_t leaf)
+{
+	if (worker < SL_QOS_MAX_WORKERS && leaf < SL_QOS_MAX_CLASSES)
+		s->lost[worker][leaf]++;
 }
 
 static void sync_backlog(struct qclass *c)
@@ -337,13 +361,16 @@ static int pick(struct sl_qos_sched *s, int *level, bool count_over)
 }
 
 /* log2 bucket of a sojourn of @p cycles: 0 below 1 us, b for [2^(b-1), 2^b) us,
- * 23 from 2^22 us up. (A multiply: a division per packet costs more than
- * the rest of the histogram.) */
+ * 23 from 2^22 us up. A multiply estimates it (a division per packet costs
+ * more than the rest of the histogram); the estimate is never high and at
+ * most one bucket low, at a bucket's edge, which the table settles. */
 static unsigned sojourn_bucket(const struct sl_qos_sched *s, uint64_t cycles)
 {
 	uint64_t us = (uint64_t)(((unsigned __int128)cycles * s->us_per_cycle) >> 32);
 	unsigned b = us == 0 ? 0 : 64 - (unsigned)__builtin_clzll(us);
-	return b < 23 ? b : 23;
+	if (b >= 23)
+		return 23;
+	return b + (cycles >= s->bucket_min[b]);
 }
 
 unsigned sl_qos_dequeue(struct sl_qos_sched *s, struct rte_mbuf **out, unsigned max, uint64_t now)

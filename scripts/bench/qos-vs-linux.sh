@@ -32,13 +32,19 @@ htb_commands() {
 import json, sys
 port = json.load(open(sys.argv[1]))["qos"]["ports"][0]
 link = int(sys.argv[2].lower().replace("gbit", "")) * 10**9
+UNITS = {"gbit": 10**9, "mbit": 10**6, "kbit": 10**3, "bit": 1}
 def bps(v):
-    return int(link * float(v[:-1]) / 100) if v.endswith("%") else v
+    if v.endswith("%"):
+        return int(link * float(v[:-1]) / 100)
+    for unit, mul in UNITS.items():
+        if v.lower().endswith(unit):
+            return int(float(v[:-len(unit)]) * mul)
+    return int(v)
 dev = "dev wan0"
 print(f"qdisc add {dev} root handle 1: htb default {10 * (1 + [c['name'] for c in port['classes']].index(port['default']))}")
 print(f"class add {dev} parent 1: classid 1:1 htb rate {link}bit ceil {link}bit quantum 1514")
 protos = {"tcp": 6, "udp": 17}
-dscp = {"ef": 46, "cs6": 48}
+dscp = {"ef": 46, "cs6": 48, "cs7": 56, "af41": 34, "af31": 26, "af21": 18, "af11": 10, "cs1": 8}
 for i, c in enumerate(port["classes"]):
     cid = f"1:{10 * (i + 1)}"
     print(f"class add {dev} parent 1:1 classid {cid} htb rate {bps(c['rate'])}bit "
@@ -52,7 +58,8 @@ for i, c in enumerate(port["classes"]):
             if k in m:
                 sel.append(f"match ip {k} {m[k]} 0xffff")
         if "dscp" in m:
-            sel.append(f"match ip tos {dscp[m['dscp']] << 2:#x} 0xfc")
+            d = m["dscp"] if isinstance(m["dscp"], int) else dscp[m["dscp"]]
+            sel.append(f"match ip tos {d << 2:#x} 0xfc")
         print(f"filter add {dev} parent 1: protocol ip prio 1 u32 {' '.join(sel)} flowid {cid}")
 PY
 }

@@ -517,6 +517,30 @@ static void test_conf_check(void **state)
 	assert_int_equal(sl_qos_conf_check(&q, err, sizeof(err)), -EINVAL);
 }
 
+/* Test the drops other workers count for a class (flow_full: the ring to
+ * the owner was full): summed over the workers, per class, beside the
+ * owner's own reasons. */
+static void test_lost_by_workers(void **state)
+{
+	(void)state;
+	struct sl_qos_conf q;
+	interactive(&q);
+	struct sl_qos_sched *s = sl_qos_sched_create(&q, HZ, SOCKET_ID_ANY);
+	assert_non_null(s);
+	sl_qos_count_lost(s, 0, 2);
+	sl_qos_count_lost(s, 3, 2);
+	sl_qos_count_lost(s, SL_QOS_MAX_WORKERS - 1, 2);
+	sl_qos_count_lost(s, 1, 3);
+	sl_qos_count_lost(s, SL_QOS_MAX_WORKERS, 3);    /* out of range: ignored */
+	assert_int_equal(sl_qos_class_drops(s, 2, SL_QOS_DROP_FLOW_FULL), 3);
+	assert_int_equal(sl_qos_class_drops(s, 3, SL_QOS_DROP_FLOW_FULL), 1);
+	assert_int_equal(sl_qos_class_drops(s, 1, SL_QOS_DROP_FLOW_FULL), 0);
+	assert_int_equal(sl_qos_class_drops(s, 2, SL_QOS_DROP_OVERLIMIT), 0);
+	assert_int_equal(sl_qos_stats(s, 2)->drops[SL_QOS_DROP_FLOW_FULL], 0);
+	assert_int_equal(sl_qos_class_drops(s, 9, SL_QOS_DROP_FLOW_FULL), 0);
+	sl_qos_sched_free(s);
+}
+
 int main(void)
 {
 	char *argv[] = {"test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
@@ -532,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_flow_first),
 		cmocka_unit_test(test_fq_codel_reference),
 		cmocka_unit_test(test_htb_shares),
+		cmocka_unit_test(test_lost_by_workers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

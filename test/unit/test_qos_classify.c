@@ -57,6 +57,7 @@ struct pkt_case {
 
 static const struct pkt_case cases[] = {
 	{"EF, any port", 4, 17, 1, false, 1000, 9, 46 << 2, VOICE, -1},
+	{"EF with ECT(1): DSCP alone is matched", 4, 17, 1, false, 1000, 9, 46 << 2 | 1, VOICE, -1},
 	{"SIP by port", 4, 17, 1, false, 1000, 5060, 0, VOICE, -1},
 	{"EF and an office source: voice comes first", 4, 6, 1, true, 1000, 22, 46 << 2, VOICE, -1},
 	{"HTTPS from the office: web comes first", 4, 6, 1, true, 1000, 443, 0, WEB, 10 << 2},
@@ -70,6 +71,7 @@ static const struct pkt_case cases[] = {
 	{"ICMP from the office", 4, 1, 1, true, 0, 0, 0, OFFICE, -1},
 	{"ICMP elsewhere", 4, 1, 1, false, 0, 0, 0, BULK, -1},
 	{"IPv6 EF", 6, 17, 1, false, 1000, 9, 46 << 2, VOICE, -1},
+	{"IPv6 EF with CE", 6, 17, 1, false, 1000, 9, 46 << 2 | 3, VOICE, -1},
 	{"IPv6 HTTPS, ECN kept", 6, 6, 1, false, 1000, 443, 0x01, WEB, 10 << 2 | 0x01},
 	{"IPv6 from the office", 6, 17, 1, true, 1000, 53, 0, OFFICE, -1},
 	{"IPv6 elsewhere", 6, 17, 1, false, 1000, 53, 0, BULK, -1},

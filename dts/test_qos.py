@@ -51,6 +51,16 @@ def wire_bits(m):
                 OVERHEAD * metric_sum(m, "sluice_port_transmit_packets_total", port="wan"))
 
 
+def wire_rate(dut, after, seconds):
+    """The wan port's wire rate (bit/s) over @seconds, @after seconds from
+    now (past slow start); and the metrics at both ends."""
+    time.sleep(after)
+    a, ta = dut.metrics(), time.monotonic()
+    time.sleep(seconds)
+    b, tb = dut.metrics(), time.monotonic()
+    return (wire_bits(b) - wire_bits(a)) / (tb - ta), a, b
+
+
 # Test the rate: four TCP streams fill the shaped port; sluice's own egress
 # counters show 100 Mbit/s on the wire within 1 % over 4 s, and the class
 # counters account for every packet sent.
@@ -59,13 +69,9 @@ def test_port_rate(topo, dut):
     time.sleep(0.5)
     cli = topo.popen("h1", "iperf3", "-c", "10.2.0.2", "-p", "5201", "-P", "4", "-t", "7",
                      "-J", stdout=-1, text=True)
-    time.sleep(2.0)                     # past slow start
-    a, ta = dut.metrics(), time.monotonic()
-    time.sleep(4.0)
-    b, tb = dut.metrics(), time.monotonic()
+    rate, _, _ = wire_rate(dut, 2.0, 4.0)
     out = json.loads(cli.communicate(timeout=60)[0])
     srv.communicate(timeout=30)
-    rate = (wire_bits(b) - wire_bits(a)) / (tb - ta)
     got = out["end"]["sum_received"]["bits_per_second"]
     print(f"shaped to {RATE / 1e6:.0f} Mbit/s: {rate / 1e6:.2f} Mbit/s on the wire "
           f"(iperf3 goodput {got / 1e6:.1f} Mbit/s)")
@@ -97,12 +103,8 @@ def test_port_rate(topo, dut):
 # packets, and the port's rate holds within 1 % over 4 s.
 def test_rate_across_workers(topo, dut):
     srv, cli = iperf(topo, "h1", 5208, 16, 7)
-    time.sleep(2.0)
-    a, ta = dut.metrics(), time.monotonic()
-    time.sleep(4.0)
-    b, tb = dut.metrics(), time.monotonic()
+    rate, a, b = wire_rate(dut, 2.0, 4.0)
     done(srv, cli)
-    rate = (wire_bits(b) - wire_bits(a)) / (tb - ta)
     per_worker = {lc: metric_sum(b, "sluice_lcore_receive_packets_total", lcore=lc) -
                   metric_sum(a, "sluice_lcore_receive_packets_total", lcore=lc) for lc in ("1", "2")}
     print(f"16 streams over both workers: {rate / 1e6:.2f} Mbit/s on the wire; "
@@ -125,12 +127,8 @@ def test_port_rate_500mbit(topo, dut):
         time.sleep(0.3)
         cli = topo.popen("h1", "iperf3", "-c", "10.2.0.2", "-p", "5207", "-u", "-b", "150M",
                          "-P", "4", "-l", "1400", "-t", "13", stdout=-1, text=True)
-        time.sleep(2.0)
-        a, ta = dut.metrics(), time.monotonic()
-        time.sleep(10.0)
-        b, tb = dut.metrics(), time.monotonic()
+        rate, _, _ = wire_rate(dut, 2.0, 10.0)
         done(srv, cli)
-        rate = (wire_bits(b) - wire_bits(a)) / (tb - ta)
         print(f"shaped to 500 Mbit/s, 600 offered: {rate / 1e6:.2f} Mbit/s on the wire")
         assert abs(rate - 500_000_000) <= 500_000_000 * 0.01, rate
     finally:
@@ -151,13 +149,9 @@ def test_live_rate_change(topo, dut):
     cfg["qos"]["ports"][0]["rate"] = "50Mbit"
     dut.api("/api/v1/config", method="PUT", body=cfg)
     after_change = dut.metrics()
-    time.sleep(1.0)
-    a, ta = dut.metrics(), time.monotonic()
-    time.sleep(3.0)
-    b, tb = dut.metrics(), time.monotonic()
+    rate, _, _ = wire_rate(dut, 1.0, 3.0)
     cli.communicate(timeout=60)
     srv.communicate(timeout=30)
-    rate = (wire_bits(b) - wire_bits(a)) / (tb - ta)
     print(f"after the change to 50 Mbit/s: {rate / 1e6:.2f} Mbit/s on the wire")
     assert abs(rate - 50_000_000) <= 50_000_000 * 0.01, rate
     # Nothing dropped by the change: no drop reason moved across it.

@@ -14,7 +14,8 @@
  * differs (the top bit of a public key is ignored, an all-zero shared
  * secret is refused).
  *
- * Threads: every function is reentrant; none allocates.
+ * Threads: every function is reentrant; none allocates (wolfCrypt built
+ * without WOLFSSL_SMALL_STACK, as Debian's is; the build refuses another).
  */
 #ifndef SL_WG_H
 #define SL_WG_H
@@ -33,11 +34,12 @@
 void sl_wg_hash(uint8_t out[SL_WG_KEY_LEN], const void *a, size_t a_len, const void *b,
 		size_t b_len);
 
-/** MAC(@p key, @p data): BLAKE2s-128 keyed with @p key (1 to 32 bytes). */
-void sl_wg_mac(uint8_t out[SL_WG_MAC_LEN], const uint8_t *key, size_t key_len, const void *data,
+/** MAC(@p key, @p data): BLAKE2s-128 keyed with @p key (1 to 32 bytes; else
+ * false and zeros). */
+bool sl_wg_mac(uint8_t out[SL_WG_MAC_LEN], const uint8_t *key, size_t key_len, const void *data,
 	       size_t len);
 
-/** HMAC(@p key, @p data) over BLAKE2s-256 (RFC 2104, 64-byte blocks); @p key at most 32 bytes. */
+/** HMAC(@p key, @p data) over BLAKE2s-256 (RFC 2104, 64-byte blocks; a longer key is hashed). */
 void sl_wg_hmac(uint8_t out[SL_WG_KEY_LEN], const uint8_t *key, size_t key_len,
 		const void *data, size_t len);
 
@@ -58,6 +60,7 @@ bool sl_wg_pubkey(uint8_t pub[SL_WG_KEY_LEN], const uint8_t priv[SL_WG_KEY_LEN])
 /**
  * DH(@p priv, @p pub): X25519. False when the result is all zeros (a
  * public key of small order) or on a library error; @p out is then zeros.
+ * @p out may be either input.
  */
 bool sl_wg_dh(uint8_t out[SL_WG_KEY_LEN], const uint8_t priv[SL_WG_KEY_LEN],
 	      const uint8_t pub[SL_WG_KEY_LEN]);
@@ -81,14 +84,16 @@ bool sl_wg_xaead_seal(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN],
 		      const uint8_t nonce[SL_WG_XNONCE_LEN], const void *pt, size_t len,
 		      const void *ad, size_t ad_len);
 
-/** Open an XAEAD message of @p len bytes (tag included). False when the tag does not verify. */
+/** Open an XAEAD message of @p len bytes (tag included) into @p out, which
+ * must not overlap @p ct (false if it does). False when the tag does not verify. */
 bool sl_wg_xaead_open(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN],
 		      const uint8_t nonce[SL_WG_XNONCE_LEN], const void *ct, size_t len,
 		      const void *ad, size_t ad_len);
 
 /**
  * TAI64N of @p unix_ns nanoseconds since 1970 (UTC): 2^62 + 10 + seconds
- * as big-endian 64 bits, then the nanoseconds as big-endian 32 bits.
+ * as big-endian 64 bits, then the nanoseconds rounded down to a multiple of
+ * 2^24 (as wireguard-go and Linux round them), big-endian 32 bits.
  * Big-endian so that a later time compares greater with memcmp (replayed
  * initiations are refused by that comparison).
  */

@@ -8,16 +8,38 @@
  * and accepts an all-zero result, which WireGuard refuses: both are settled
  * here. Secrets on the stack are wiped before returning.
  */
+#include <stdint.h>
 #include <string.h>
 
-#include <wolfssl/options.h>   /* first: the library's build settings */
+/* The library's build settings first, without its changes to the system's
+ * (it would redefine _FORTIFY_SOURCE). */
+#define WOLFSSL_OPTIONS_IGNORE_SYS
+#include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/blake2.h>
 #include <wolfssl/wolfcrypt/chacha20_poly1305.h>
 #include <wolfssl/wolfcrypt/curve25519.h>
 
 #include "sl_wg.h"
 
+/* Nothing here may fail at run time but on bad arguments, which the
+ * callers rule out: with small-stack builds wolfCrypt's hashes allocate. */
+#ifdef WOLFSSL_SMALL_STACK
+#error "sl_wg_crypto expects a wolfCrypt whose hashes do not allocate"
+#endif
+
 #define BLAKE2S_BLOCK 64
+
+/* Feed @p len bytes to @p s, in pieces wolfCrypt's 32-bit lengths take. */
+static void b2s_update(Blake2s *s, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	while (len > 0) {
+		word32 n = len > UINT32_MAX ? UINT32_MAX : (word32)len;
+		wc_Blake2sUpdate(s, b, n);
+		b += n;
+		len -= n;
+	}
+}
 
 void sl_wg_wipe(void *p, size_t len)
 {
@@ -40,35 +62,44 @@ void sl_wg_hash(uint8_t out[SL_WG_KEY_LEN], const void *a, size_t a_len, const v
 {
 	Blake2s s;
 	wc_InitBlake2s(&s, SL_WG_KEY_LEN);
-	wc_Blake2sUpdate(&s, a, (word32)a_len);
-	if (b_len > 0)
-		wc_Blake2sUpdate(&s, b, (word32)b_len);
+	b2s_update(&s, a, a_len);
+	b2s_update(&s, b, b_len);
 	wc_Blake2sFinal(&s, out, SL_WG_KEY_LEN);
 	sl_wg_wipe(&s, sizeof(s));
 }
 
-void sl_wg_mac(uint8_t out[SL_WG_MAC_LEN], const uint8_t *key, size_t key_len, const void *data,
+bool sl_wg_mac(uint8_t out[SL_WG_MAC_LEN], const uint8_t *key, size_t key_len, const void *data,
 	       size_t len)
 {
 	Blake2s s;
-	wc_InitBlake2s_WithKey(&s, SL_WG_MAC_LEN, key, (word32)key_len);
-	wc_Blake2sUpdate(&s, data, (word32)len);
+	if (key_len == 0 || key_len > SL_WG_KEY_LEN ||
+	    wc_InitBlake2s_WithKey(&s, SL_WG_MAC_LEN, key, (word32)key_len) != 0) {
+		memset(out, 0, SL_WG_MAC_LEN);
+		return false;
+	}
+	b2s_update(&s, data, len);
 	wc_Blake2sFinal(&s, out, SL_WG_MAC_LEN);
 	sl_wg_wipe(&s, sizeof(s));
+	return true;
 }
 
 void sl_wg_hmac(uint8_t out[SL_WG_KEY_LEN], const uint8_t *key, size_t key_len,
 		const void *data, size_t len)
 {
-	uint8_t pad[BLAKE2S_BLOCK], inner[SL_WG_KEY_LEN];
+	uint8_t pad[BLAKE2S_BLOCK], inner[SL_WG_KEY_LEN], hashed[SL_WG_KEY_LEN];
 	Blake2s s;
-	/* Keys here are at most a hash long: never longer than a block. */
+	/* RFC 2104: a key longer than a block is replaced by its hash. */
+	if (key_len > BLAKE2S_BLOCK) {
+		sl_wg_hash(hashed, key, key_len, NULL, 0);
+		key = hashed;
+		key_len = sizeof(hashed);
+	}
 	memset(pad, 0x36, sizeof(pad));
-	for (size_t i = 0; i < key_len && i < SL_WG_KEY_LEN; i++)
+	for (size_t i = 0; i < key_len; i++)
 		pad[i] ^= key[i];
 	wc_InitBlake2s(&s, SL_WG_KEY_LEN);
 	wc_Blake2sUpdate(&s, pad, sizeof(pad));
-	wc_Blake2sUpdate(&s, data, (word32)len);
+	b2s_update(&s, data, len);
 	wc_Blake2sFinal(&s, inner, SL_WG_KEY_LEN);
 	for (size_t i = 0; i < sizeof(pad); i++)
 		pad[i] ^= 0x36 ^ 0x5c;
@@ -78,6 +109,7 @@ void sl_wg_hmac(uint8_t out[SL_WG_KEY_LEN], const uint8_t *key, size_t key_len,
 	wc_Blake2sFinal(&s, out, SL_WG_KEY_LEN);
 	sl_wg_wipe(pad, sizeof(pad));
 	sl_wg_wipe(inner, sizeof(inner));
+	sl_wg_wipe(hashed, sizeof(hashed));
 	sl_wg_wipe(&s, sizeof(s));
 }
 
@@ -127,25 +159,24 @@ bool sl_wg_dh(uint8_t out[SL_WG_KEY_LEN], const uint8_t priv[SL_WG_KEY_LEN],
 	      const uint8_t pub[SL_WG_KEY_LEN])
 {
 	curve25519_key sk, pk;
-	uint8_t peer[SL_WG_KEY_LEN];
+	uint8_t peer[SL_WG_KEY_LEN], secret[SL_WG_KEY_LEN] = {0};
 	word32 len = SL_WG_KEY_LEN;
 	memcpy(peer, pub, sizeof(peer));
 	peer[31] &= 127;     /* RFC 7748 §5: the top bit is ignored */
-	memset(out, 0, SL_WG_KEY_LEN);
 	bool ok = wc_curve25519_init(&sk) == 0;
 	ok = wc_curve25519_init(&pk) == 0 && ok;
 	ok = ok && wc_curve25519_import_private_ex(priv, SL_WG_KEY_LEN, &sk, EC25519_LITTLE_ENDIAN) == 0;
 	ok = ok && wc_curve25519_import_public_ex(peer, SL_WG_KEY_LEN, &pk, EC25519_LITTLE_ENDIAN) == 0;
-	ok = ok && wc_curve25519_shared_secret_ex(&sk, &pk, out, &len, EC25519_LITTLE_ENDIAN) == 0 &&
+	ok = ok && wc_curve25519_shared_secret_ex(&sk, &pk, secret, &len, EC25519_LITTLE_ENDIAN) == 0 &&
 	     len == SL_WG_KEY_LEN;
 	wc_curve25519_free(&sk);
 	wc_curve25519_free(&pk);
 	static const uint8_t zero[SL_WG_KEY_LEN];
-	if (!ok || sl_wg_equal(out, zero, SL_WG_KEY_LEN)) {
-		sl_wg_wipe(out, SL_WG_KEY_LEN);
-		return false;
-	}
-	return true;
+	ok = ok && !sl_wg_equal(secret, zero, SL_WG_KEY_LEN);
+	/* @p out may be @p priv or @p pub: written only now. */
+	memcpy(out, ok ? secret : zero, SL_WG_KEY_LEN);
+	sl_wg_wipe(secret, sizeof(secret));
+	return ok;
 }
 
 /* wolfCrypt refuses NULL buffers even of length 0 (an empty message is
@@ -165,6 +196,8 @@ bool sl_wg_aead_seal(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN], uint64_t co
 		     const void *pt, size_t len, const void *ad, size_t ad_len)
 {
 	uint8_t nonce[CHACHA20_POLY1305_AEAD_IV_SIZE];
+	if (len > UINT32_MAX - SL_WG_TAG_LEN || ad_len > UINT32_MAX)
+		return false;
 	aead_nonce(nonce, counter);
 	return wc_ChaCha20Poly1305_Encrypt(key, nonce, OR_NOTHING(ad, ad_len), (word32)ad_len,
 					   OR_NOTHING(pt, len), (word32)len, out, out + len) == 0;
@@ -173,7 +206,7 @@ bool sl_wg_aead_seal(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN], uint64_t co
 bool sl_wg_aead_open(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN], uint64_t counter,
 		     const void *ct, size_t len, const void *ad, size_t ad_len)
 {
-	if (len < SL_WG_TAG_LEN)
+	if (len < SL_WG_TAG_LEN || len > UINT32_MAX || ad_len > UINT32_MAX)
 		return false;
 	uint8_t nonce[CHACHA20_POLY1305_AEAD_IV_SIZE], tag[SL_WG_TAG_LEN];
 	size_t n = len - SL_WG_TAG_LEN;
@@ -201,11 +234,19 @@ bool sl_wg_xaead_open(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN],
 		      const uint8_t nonce[SL_WG_XNONCE_LEN], const void *ct, size_t len,
 		      const void *ad, size_t ad_len)
 {
+	uint8_t none[1];
 	if (len < SL_WG_TAG_LEN)
 		return false;
-	if (wc_XChaCha20Poly1305_Decrypt(out, len - SL_WG_TAG_LEN, ct, len, OR_NOTHING(ad, ad_len),
-					 ad_len, nonce, SL_WG_XNONCE_LEN, key, SL_WG_KEY_LEN) != 0) {
-		sl_wg_wipe(out, len - SL_WG_TAG_LEN);
+	size_t n = len - SL_WG_TAG_LEN;
+	/* wolfCrypt decrypts before it authenticates the ciphertext: in place,
+	 * it would authenticate the plaintext. */
+	uintptr_t o = (uintptr_t)out, i = (uintptr_t)ct;
+	if (n > 0 && o < i + len && i < o + n)
+		return false;
+	if (wc_XChaCha20Poly1305_Decrypt(n > 0 ? out : none, n > 0 ? n : 1, ct, len,
+					 OR_NOTHING(ad, ad_len), ad_len, nonce, SL_WG_XNONCE_LEN,
+					 key, SL_WG_KEY_LEN) != 0) {
+		sl_wg_wipe(out, n);
 		return false;
 	}
 	return true;

@@ -4,12 +4,14 @@
  * independent implementations (Python's hashlib BLAKE2s and hmac, the
  * cryptography package's X25519 and ChaCha20-Poly1305, an HChaCha20 checked
  * against draft-irtf-cfrg-xchacha's vector) and published ones (RFC 7748
- * §6.1; WireGuard's initial chaining key and hash, as wireguard-go and Linux
- * hard-code them); then the refusals: tampered tags, small-order public
- * keys, and TAI64N's order.
+ * §6.1; WireGuard's initial chaining key and hash, which wireguard-go and
+ * Linux compute at start and other implementations write out); then the
+ * refusals: tampered tags, small-order and non-canonical public keys, bad
+ * MAC keys, an XAEAD opened in place, and TAI64N's order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -148,10 +150,16 @@ static void test_hash_mac_kdf(void **state)
 	sl_wg_hash(out, initial_ck, 32, identifier, strlen(identifier));
 	assert_memory_equal(out, initial_h, 32);
 
-	sl_wg_mac(out, key32, 32, msg, strlen(msg));
+	assert_true(sl_wg_mac(out, key32, 32, msg, strlen(msg)));
 	assert_memory_equal(out, mac16, 16);
-	sl_wg_mac(out, key32, 16, msg, strlen(msg));   /* the cookie's 16-byte key */
+	assert_true(sl_wg_mac(out, key32, 16, msg, strlen(msg)));   /* the cookie's 16-byte key */
 	assert_memory_equal(out, mac16_k16, 16);
+	static const uint8_t zero16[16];
+	uint8_t key33[33] = {1};
+	assert_false(sl_wg_mac(out, key32, 0, msg, strlen(msg)));
+	assert_memory_equal(out, zero16, 16);
+	assert_false(sl_wg_mac(out, key33, 33, msg, strlen(msg)));
+	assert_memory_equal(out, zero16, 16);
 
 	sl_wg_hmac(out, key32, 32, msg, strlen(msg));
 	assert_memory_equal(out, hmac_msg, 32);
@@ -170,6 +178,10 @@ static void test_hash_mac_kdf(void **state)
 	memcpy(ck, key32, 32);
 	sl_wg_kdf(ck, msg, strlen(msg), ck, NULL, NULL);
 	assert_memory_equal(ck, kdf1, 32);
+	memcpy(ck, key32, 32);
+	sl_wg_kdf(ck, msg, strlen(msg), ck, t2, NULL);      /* Noise: ck, k = KDF2(ck, ...) */
+	assert_memory_equal(ck, kdf1, 32);
+	assert_memory_equal(t2, kdf2, 32);
 	sl_wg_kdf(key32, "", 0, t1, NULL, NULL);
 	assert_memory_equal(t1, kdf1_empty, 32);
 	/* Only T3 wanted: T1 and T2 are still computed on the way. */
@@ -206,12 +218,34 @@ static void test_x25519(void **state)
 	assert_true(sl_wg_dh(out, alice_priv, high));
 	assert_memory_equal(out, shared, 32);
 
+	/* Points of order 1, 2, 4 and 8, and p - 1, p, p + 1 (non-canonical):
+	 * every one gives an all-zero secret. */
+	static const char *const small[] = {
+		"0000000000000000000000000000000000000000000000000000000000000000",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+		"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	};
 	static const uint8_t zero[32];
-	uint8_t one[32] = {1};
-	assert_false(sl_wg_dh(out, alice_priv, zero));
-	assert_memory_equal(out, zero, 32);
-	assert_false(sl_wg_dh(out, alice_priv, one));
-	assert_memory_equal(out, zero, 32);
+	for (unsigned i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+		uint8_t p[32];
+		for (unsigned j = 0; j < 32; j++) {
+			unsigned v;
+			sscanf(small[i] + 2 * j, "%2x", &v);
+			p[j] = (uint8_t)v;
+		}
+		memset(out, 0x55, 32);
+		if (sl_wg_dh(out, alice_priv, p))
+			fail_msg("point %s accepted", small[i]);
+		assert_memory_equal(out, zero, 32);
+	}
+	/* The output may be the private key itself. */
+	memcpy(k, alice_priv, 32);
+	assert_true(sl_wg_dh(k, k, bob_pub));
+	assert_memory_equal(k, shared, 32);
 }
 
 /* Test AEAD: the counter as the nonce's last eight bytes, little-endian;
@@ -249,10 +283,26 @@ static void test_aead(void **state)
 	assert_false(sl_wg_aead_open(pt, aead_key, 2, aead_1, n + 16, ad, an));
 	assert_false(sl_wg_aead_open(pt, aead_key, 1, aead_1, n + 16, "additionaL", an));
 	assert_false(sl_wg_aead_open(pt, aead_key, 1, aead_1, 15, ad, an));
-	/* An empty message: the tag alone (a keepalive). */
-	assert_true(sl_wg_aead_seal(ct, aead_key, 7, NULL, 0, NULL, 0));
-	assert_true(sl_wg_aead_open(pt, aead_key, 7, ct, 16, NULL, 0));
-	assert_false(sl_wg_aead_open(pt, aead_key, 8, ct, 16, NULL, 0));
+	/* An empty message, the tag alone: the handshake's "encrypted nothing"
+	 * (a hash as AD) and a keepalive (no AD). */
+	static const uint8_t nothing_ad32[16] = {
+		0x28, 0xf8, 0x65, 0xb2, 0x00, 0x58, 0x48, 0xf3,
+		0xd1, 0x73, 0xe0, 0x12, 0xc5, 0xcb, 0x07, 0x68,
+	};
+	static const uint8_t nothing_5[16] = {
+		0x08, 0x7f, 0x5d, 0xf1, 0xcd, 0x49, 0x21, 0xa6,
+		0xba, 0x7c, 0xcd, 0x77, 0x2b, 0xcf, 0x8e, 0x9a,
+	};
+	uint8_t ad32[32];
+	for (unsigned i = 0; i < 32; i++)
+		ad32[i] = (uint8_t)(0x20 + i);
+	assert_true(sl_wg_aead_seal(ct, aead_key, 0, NULL, 0, ad32, 32));
+	assert_memory_equal(ct, nothing_ad32, 16);
+	assert_true(sl_wg_aead_open(pt, aead_key, 0, ct, 16, ad32, 32));
+	assert_true(sl_wg_aead_seal(ct, aead_key, 5, NULL, 0, NULL, 0));
+	assert_memory_equal(ct, nothing_5, 16);
+	assert_true(sl_wg_aead_open(pt, aead_key, 5, ct, 16, NULL, 0));
+	assert_false(sl_wg_aead_open(pt, aead_key, 6, ct, 16, NULL, 0));
 }
 
 /* Test XAEAD (cookies): the vector, and refusals. */
@@ -272,6 +322,25 @@ static void test_xaead(void **state)
 	ct[3] ^= 1;
 	nonce[23] ^= 1;
 	assert_false(sl_wg_xaead_open(pt, aead_key, nonce, ct, n + 16, ad, an));
+	nonce[23] ^= 1;
+
+	/* A cookie's shape: 16 bytes under 16 bytes of AD (the MAC1 it answers). */
+	static const uint8_t cookie[32] = {
+		0xf1, 0x0d, 0x71, 0xf7, 0x5f, 0xf5, 0xf2, 0x5d, 0xf3, 0x1b, 0x7d, 0xd8, 0xfa, 0xa3, 0x93, 0x5a,
+		0xcc, 0xa3, 0x75, 0x94, 0x81, 0x71, 0x35, 0xd1, 0x37, 0xd3, 0xa2, 0x0e, 0x8e, 0x49, 0x63, 0x6e,
+	};
+	uint8_t c16[16], a16[16], sealed[32];
+	for (unsigned i = 0; i < 16; i++) {
+		c16[i] = (uint8_t)i;
+		a16[i] = (uint8_t)(0x10 + i);
+	}
+	assert_true(sl_wg_xaead_seal(sealed, aead_key, nonce, c16, 16, a16, 16));
+	assert_memory_equal(sealed, cookie, 32);
+	assert_true(sl_wg_xaead_open(pt, aead_key, nonce, sealed, 32, a16, 16));
+	assert_memory_equal(pt, c16, 16);
+	/* In place it is refused, the message left as it was. */
+	assert_false(sl_wg_xaead_open(sealed, aead_key, nonce, sealed, 32, a16, 16));
+	assert_memory_equal(sealed, cookie, 32);
 }
 
 /* Test TAI64N: the label, big-endian seconds and nanoseconds rounded down

@@ -93,7 +93,6 @@ def dut(topo, tmp_path_factory):
     s.stop()
 
 
-
 # Test the flood: 10 000 spoofed sources at a fixed rate while h1's UDP
 # stream at a fixed rate loses < 1 % and its TCP transfer completes; the
 # flood is dropped by reason, the source table stays within its size, and

@@ -44,7 +44,6 @@ def dut(topo, tmp_path_factory):
     s.stop()
 
 
-
 def wire_bits(m):
     """Bits the wan port sent on the wire, overhead included."""
     return 8 * (metric_sum(m, "sluice_port_transmit_bytes_total", port="wan") +
@@ -65,10 +64,7 @@ def wire_rate(dut, after, seconds):
 # counters show 100 Mbit/s on the wire within 1 % over 4 s, and the class
 # counters account for every packet sent.
 def test_port_rate(topo, dut):
-    srv = topo.popen("h2", "iperf3", "-s", "-1", "-p", "5201", stdout=-1, text=True)
-    time.sleep(0.5)
-    cli = topo.popen("h1", "iperf3", "-c", "10.2.0.2", "-p", "5201", "-P", "4", "-t", "7",
-                     "-J", stdout=-1, text=True)
+    srv, cli = iperf(topo, "h1", 5201, 4, 7, json_out=True)
     rate, _, _ = wire_rate(dut, 2.0, 4.0)
     out = json.loads(cli.communicate(timeout=60)[0])
     srv.communicate(timeout=30)
@@ -139,15 +135,10 @@ def test_port_rate_500mbit(topo, dut):
 # within a second the new rate holds (1 %), and the change itself loses no
 # packet (the queued ones move to the new tree's classes).
 def test_live_rate_change(topo, dut):
-    srv = topo.popen("h2", "iperf3", "-s", "-1", "-p", "5202", stdout=-1, text=True)
-    time.sleep(0.5)
-    cli = topo.popen("h1", "iperf3", "-c", "10.2.0.2", "-p", "5202", "-P", "4", "-t", "8",
-                     stdout=-1, text=True)
+    srv, cli = iperf(topo, "h1", 5202, 4, 8)
     time.sleep(2.0)
-    cfg = dut.api("/api/v1/config")
     before = dut.metrics()
-    cfg["qos"]["ports"][0]["rate"] = "50Mbit"
-    dut.api("/api/v1/config", method="PUT", body=cfg)
+    set_rate(dut, "50Mbit")
     after_change = dut.metrics()
     rate, _, _ = wire_rate(dut, 1.0, 3.0)
     cli.communicate(timeout=60)

@@ -104,7 +104,6 @@ def dut(topo, nginx, tmp_path_factory):
     s.stop()
 
 
-
 def curl(topo, url, n, ipv6=False):
     """@n requests, one connection each; the bodies."""
     out = []

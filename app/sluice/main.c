@@ -271,11 +271,6 @@ static void free_ring(struct rte_ring *r)
 }
 
 /*
- * Connection tracking, with a flow section: the table (its size is fixed
- * until a restart), one handoff ring per ordered pair of workers, and each
- * worker's view of them.
- */
-/*
  * QoS: one ring from each worker to the scheduler owner of each port
  * (port index mod workers), made at start for every port, so shaping can
  * be switched on live.
@@ -291,7 +286,7 @@ static int setup_qos(struct sl_app *app, char *err, size_t len)
 			q->port_id[port] = app->ports[port].port_id;
 	}
 	for (uint16_t port = 0; port < app->n_ports; port++) {
-		unsigned owner = port % app->n_workers;
+		unsigned owner = sl_app_qos_owner(app, port);
 		for (unsigned i = 0; i < app->n_workers; i++) {
 			if (i == owner)
 				continue;
@@ -331,6 +326,11 @@ static int setup_ratelimit(struct sl_app *app, const struct sl_config *cfg, char
 	return 0;
 }
 
+/*
+ * Connection tracking, with a flow section: the table (its size is fixed
+ * until a restart), one handoff ring per ordered pair of workers, and each
+ * worker's view of them.
+ */
 static int setup_flow(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
 {
 	if (!cfg->flow.enabled)

@@ -11,8 +11,6 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
-#include <rte_ring.h>
 
 #include "sl_log.h"
 #include "sluice.h"
@@ -24,7 +22,7 @@ int sl_app_qos_build(struct sl_app *app, struct sl_dp *dp, char *err, size_t err
 	const struct sl_config *cfg = dp->cfg;
 	for (unsigned i = 0; i < cfg->qos.n_ports; i++) {
 		unsigned port = (unsigned)cfg->qos.ports[i].port;
-		struct sl_qos_port *p = sl_qos_port_build(cfg, i, dp->sets, port % app->n_workers,
+		struct sl_qos_port *p = sl_qos_port_build(cfg, i, dp->sets, sl_app_qos_owner(app, port),
 							  app->tsc_hz, app->socket, err, err_len);
 		if (p == NULL)
 			return -1;
@@ -102,9 +100,7 @@ static json_t *class_json(const struct sl_qos_port *p, uint16_t k)
 	for (unsigned r = 0; r < SL_QOS_DROP_REASONS; r++)
 		json_object_set_new(drops, sl_qos_drop_name(r),
 				    json_integer((json_int_t)sl_qos_class_drops(p->sched, k, r)));
-	bool leaf = true;
-	for (uint16_t j = 1; j < p->conf.n_classes; j++)
-		leaf &= p->conf.classes[j].parent != k;
+	bool leaf = sl_qos_conf_is_leaf(&p->conf, k);
 	json_t *o = json_pack("{s:s, s:I, s:I, s:i, s:b, s:I, s:I, s:o, s:I, s:I, s:I, s:i, s:i, "
 			      "s:f, s:f}",
 		"name", p->names[k], "rate_bps", (json_int_t)c->rate, "ceil_bps", (json_int_t)c->ceil,

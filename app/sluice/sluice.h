@@ -206,6 +206,11 @@ void sl_metrics_render_ratelimit(struct sl_app *app, struct sl_buf *b,
 				 const struct sl_lcore_stats *sum);
 
 /* qos.c */
+/** The worker that schedules port @p port's QoS (its rings are made for it at start). */
+static inline unsigned sl_app_qos_owner(const struct sl_app *app, unsigned port)
+{
+	return port % app->n_workers;
+}
 /** The snapshot's shaped ports. 0, or -1 with @p err. */
 int sl_app_qos_build(struct sl_app *app, struct sl_dp *dp, char *err, size_t err_len);
 /** Ports whose tree did not change keep @p old's schedulers (with their queues). */

@@ -9,11 +9,6 @@
 
 #include "sluicectl.h"
 
-static json_int_t int_of(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
 /* "100Mbit": a rate as tc prints it. */
 static void rate_cell(struct ctl_table *t, json_int_t bps)
 {
@@ -58,14 +53,14 @@ int ctl_cmd_qos(const struct ctl *c)
 			ctl_table_text(t, ctl_str(p, "port"));
 			ctl_table_text(t, ctl_str(cls, "name"));
 			ctl_table_text(t, ctl_str(cls, "parent"));
-			rate_cell(t, int_of(cls, "rate_bps"));
-			rate_cell(t, int_of(cls, "ceil_bps"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(cls, "prio"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(cls, "packets"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(cls, "bytes"));
+			rate_cell(t, ctl_int(cls, "rate_bps"));
+			rate_cell(t, ctl_int(cls, "ceil_bps"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(cls, "prio"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(cls, "packets"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(cls, "bytes"));
 			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, drops);
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(cls, "ecn_marks"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT "p", int_of(cls, "backlog_packets"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(cls, "ecn_marks"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT "p", ctl_int(cls, "backlog_packets"));
 			ctl_table_cell(t, "%.0fus", json_number_value(json_object_get(cls,
 										     "sojourn_p99_us")));
 		}

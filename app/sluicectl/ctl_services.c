@@ -9,11 +9,6 @@
 
 #include "sluicectl.h"
 
-static json_int_t int_of(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
 /* "10.1.0.2:80", "[fd00::2]:80" */
 static void addr_port_cell(struct ctl_table *t, const char *addr, json_int_t port, const char *tail)
 {
@@ -53,13 +48,13 @@ int ctl_cmd_services(const struct ctl *c, const char *name)
 		json_array_foreach(json_object_get(s, "backends"), k, b) {
 			ctl_table_row(t);
 			ctl_table_text(t, ctl_str(s, "name"));
-			addr_port_cell(t, ctl_str(s, "vip"), int_of(s, "port"), tail);
+			addr_port_cell(t, ctl_str(s, "vip"), ctl_int(s, "port"), tail);
 			ctl_table_text(t, ctl_str(s, "scheduler"));
-			addr_port_cell(t, ctl_str(b, "address"), int_of(b, "port"), "");
+			addr_port_cell(t, ctl_str(b, "address"), ctl_int(b, "port"), "");
 			ctl_table_text(t, ctl_str(b, "health"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "weight"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "connections"));
-			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, int_of(b, "opened"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(b, "weight"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(b, "connections"));
+			ctl_table_cell(t, "%" JSON_INTEGER_FORMAT, ctl_int(b, "opened"));
 		}
 	}
 	st = ctl_table_finish(t);

@@ -88,6 +88,12 @@ static inline const char *ctl_str(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/** An integer member of @p obj, or 0. */
+static inline json_int_t ctl_int(const json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
 /** Append to @p out (size @p len) @p s percent-encoded as one path part;
  *  '/' is kept when @p keep_slash. Returns -ENAMETOOLONG if it does not fit. */
 int ctl_path_escape(char *out, size_t len, const char *s, bool keep_slash);

@@ -293,7 +293,7 @@ static struct rte_acl_ctx *build_trie(const struct sl_config_acl *cfg, uint8_t a
 /* The tries, actions and (for @p n_workers > 0) counters of @p c's rules. */
 static struct sl_acl *acl_new(const struct sl_config_acl *c, const struct sl_config *cfg,
 			      struct sl_pset *const *sets, unsigned n_workers, int socket,
-			      bool *failed, char *err, size_t err_len)
+			      char *err, size_t err_len)
 {
 	uint64_t t0 = rte_get_tsc_cycles();
 	struct sl_acl *acl = rte_zmalloc_socket("sl_acl", sizeof(*acl), 0, socket);
@@ -335,7 +335,6 @@ static struct sl_acl *acl_new(const struct sl_config_acl *c, const struct sl_con
 	if (err[0] == '\0')
 		acl->ctx6 = build_trie(c, SL_AF_INET6, socket, err, err_len);
 	if (err[0] != '\0') {
-		*failed = true;
 		sl_acl_free(acl);
 		return NULL;
 	}
@@ -343,7 +342,6 @@ static struct sl_acl *acl_new(const struct sl_config_acl *c, const struct sl_con
 	return acl;
 nomem:
 	snprintf(err, err_len, "acl: out of memory for %u rules", c->n_rules);
-	*failed = true;
 	sl_acl_free(acl);
 	return NULL;
 }
@@ -355,18 +353,22 @@ struct sl_acl *sl_acl_build(const struct sl_config *cfg, struct sl_pset *const *
 	*failed = false;
 	if (!c->enabled || (c->n_rules == 0 && c->default_action == SL_ACL_ALLOW))
 		return NULL;
-	return acl_new(c, cfg, sets, n_workers, socket, failed, err, err_len);
+	struct sl_acl *acl = acl_new(c, cfg, sets, n_workers, socket, err, err_len);
+	*failed = acl == NULL;
+	return acl;
 }
 
 struct sl_acl *sl_acl_matcher_build(const struct sl_config_acl_rule *rules, unsigned n_rules,
 				    const struct sl_config *cfg, struct sl_pset *const *sets,
 				    int socket, char *err, size_t err_len)
 {
-	bool failed;
 	const struct sl_config_acl c = {.enabled = true, .default_action = SL_ACL_ALLOW,
 					.n_rules = n_rules,
 					.rules = (struct sl_config_acl_rule *)(uintptr_t)rules};
-	return acl_new(&c, cfg, sets, 0, socket, &failed, err, err_len);
+	struct sl_acl *acl = acl_new(&c, cfg, sets, 0, socket, err, err_len);
+	if (acl != NULL)
+		acl->rules = NULL;   /* the caller's rules need not outlive the build */
+	return acl;
 }
 
 void sl_acl_free(struct sl_acl *acl)

@@ -100,7 +100,8 @@ uint32_t sl_acl_match_linear(const struct sl_config *cfg, struct sl_pset *const 
 /**
  * A matcher over @p rules alone (their actions and levels unused, no
  * counters): the same fields, tries and sets as the stage, for another
- * stage's classification (QoS). NULL with @p err on failure.
+ * stage's classification (QoS). It keeps no pointer to @p rules. NULL with
+ * @p err on failure.
  */
 struct sl_acl *sl_acl_matcher_build(const struct sl_config_acl_rule *rules, unsigned n_rules,
 				    const struct sl_config *cfg, struct sl_pset *const *sets,

@@ -12,7 +12,8 @@
  *   sl_config_flow.c      the "flow" section (connection tracking)
  *   sl_config_nat.c       the "nat" section (source NAT rules)
  *   sl_config_service.c   the "services" section (load-balanced services)
- *   sl_config_acl.c       the "acl" section (ordered rules)
+ *   sl_config_acl.c       the "acl" section (ordered rules; their match keys, shared)
+ *   sl_config_qos.c       the "qos" section (shaped ports, class trees)
  *   sl_config_ratelimit.c the "ratelimit" section (per-source limits by level)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
@@ -206,6 +207,11 @@ int cfg_get_set_ref(struct pctx *c, const char *path, const json_t *v, int8_t *o
 int cfg_parse_acl(struct pctx *c, const json_t *v);
 /* The match keys of an ACL rule (no name, action or level) into @p r. */
 int cfg_parse_match(struct pctx *c, const char *path, const json_t *j, struct sl_config_acl_rule *r);
+/* A rule's match keys into @p o (as cfg_parse_match reads them); *rc -1 on failure. */
+void cfg_match_json(json_t *o, const struct sl_config *cfg, const struct sl_config_acl_rule *r,
+		    int *rc);
+
+/* sl_config_qos.c */
 int cfg_parse_qos(struct pctx *c, const json_t *v);
 json_t *cfg_qos_json(const struct sl_config *cfg);
 json_t *cfg_acl_json(const struct sl_config *cfg);

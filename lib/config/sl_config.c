@@ -411,6 +411,15 @@ void sl_config_free(struct sl_config *cfg)
 	free(cfg);
 }
 
+/* A copy of @p n elements of @p size (room for one at least); NULL on no memory. */
+static void *dup_array(const void *src, size_t n, size_t size)
+{
+	void *d = calloc(n + 1, size);
+	if (d != NULL && n > 0)
+		memcpy(d, src, n * size);
+	return d;
+}
+
 struct sl_config *sl_config_dup(const struct sl_config *cfg)
 {
 	struct sl_config *d = malloc(sizeof(*d));
@@ -418,39 +427,13 @@ struct sl_config *sl_config_dup(const struct sl_config *cfg)
 	if (d == NULL)
 		return NULL;
 	*d = *cfg;
-	d->routes = malloc(sizeof(*d->routes) * (cfg->n_routes > 0 ? cfg->n_routes : 1));
-	if (d->routes == NULL) {
-		free(d);
+	d->routes = dup_array(cfg->routes, cfg->n_routes, sizeof(*d->routes));
+	d->services = dup_array(cfg->services, cfg->n_services, sizeof(*d->services));
+	d->acl.rules = dup_array(cfg->acl.rules, cfg->acl.n_rules, sizeof(*d->acl.rules));
+	d->qos.match = dup_array(cfg->qos.match, cfg->qos.n_match, sizeof(*d->qos.match));
+	if (d->routes == NULL || d->services == NULL || d->acl.rules == NULL || d->qos.match == NULL) {
+		sl_config_free(d);
 		return NULL;
 	}
-	if (cfg->n_routes > 0)
-		memcpy(d->routes, cfg->routes, sizeof(*d->routes) * cfg->n_routes);
-	d->services = calloc(cfg->n_services + 1, sizeof(*d->services));
-	if (d->services == NULL) {
-		free(d->routes);
-		free(d);
-		return NULL;
-	}
-	if (cfg->n_services > 0)
-		memcpy(d->services, cfg->services, sizeof(*d->services) * cfg->n_services);
-	d->acl.rules = malloc(sizeof(*d->acl.rules) * (cfg->acl.n_rules + 1));
-	if (d->acl.rules == NULL) {
-		free(d->services);
-		free(d->routes);
-		free(d);
-		return NULL;
-	}
-	if (cfg->acl.n_rules > 0)
-		memcpy(d->acl.rules, cfg->acl.rules, sizeof(*d->acl.rules) * cfg->acl.n_rules);
-	d->qos.match = malloc(sizeof(*d->qos.match) * (cfg->qos.n_match + 1));
-	if (d->qos.match == NULL) {
-		free(d->acl.rules);
-		free(d->services);
-		free(d->routes);
-		free(d);
-		return NULL;
-	}
-	if (cfg->qos.n_match > 0)
-		memcpy(d->qos.match, cfg->qos.match, sizeof(*d->qos.match) * cfg->qos.n_match);
 	return d;
 }

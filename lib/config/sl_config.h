@@ -373,7 +373,7 @@ struct sl_config_qos_class {
 	int parent;               /**< index in classes[]; -1: the port's root */
 	uint64_t rate, ceil;      /**< bit/s on the wire (resolved from "%" of the port's rate) */
 	uint16_t rate_pct, ceil_pct;    /**< as written: percent of the port's rate; 0 absolute */
-	uint32_t burst, cburst;   /**< bytes; default a millisecond of the rate (ceil) + 1600 */
+	uint32_t burst, cburst;   /**< bytes; default 4 ms of the rate (ceil) + 1600 */
 	uint8_t prio;             /**< 0..7, default 0 */
 	uint32_t quantum;         /**< bytes, default 1514 */
 	int8_t dscp;              /**< rewrite leaving packets to it; -1 leave */

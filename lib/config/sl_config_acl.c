@@ -461,17 +461,12 @@ static json_t *flags_json(uint8_t value, uint8_t mask)
 	return json_string(buf);
 }
 
-json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_config_acl_rule *r)
+void cfg_match_json(json_t *o, const struct sl_config *cfg, const struct sl_config_acl_rule *r,
+		    int *rc_out)
 {
 	static const char *const protos[256] = {[IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp",
 						[IPPROTO_ICMP] = "icmp", [IPPROTO_ICMPV6] = "icmpv6"};
-	json_t *o = json_object();
-	int rc = o != NULL ? 0 : -1;
-	if (o == NULL)
-		return NULL;
-	if (r->name[0] != '\0')
-		cfg_put(o, "name", json_string(r->name), &rc);
-	cfg_put(o, "action", json_string(action_names[r->action]), &rc);
+	int rc = *rc_out;
 	if (r->in_port >= 0 && (unsigned)r->in_port < cfg->n_ports)
 		cfg_put(o, "in_port", json_string(cfg->ports[r->in_port].name), &rc);
 	if (r->zone >= 0)
@@ -495,6 +490,19 @@ json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_con
 		cfg_put(o, "tcp_flags", flags_json(r->flags_value, r->flags_mask), &rc);
 	if (r->dscp >= 0)
 		cfg_put(o, "dscp", json_integer(r->dscp), &rc);
+	*rc_out = rc;
+}
+
+json_t *sl_config_acl_rule_json(const struct sl_config *cfg, const struct sl_config_acl_rule *r)
+{
+	json_t *o = json_object();
+	int rc = o != NULL ? 0 : -1;
+	if (o == NULL)
+		return NULL;
+	if (r->name[0] != '\0')
+		cfg_put(o, "name", json_string(r->name), &rc);
+	cfg_put(o, "action", json_string(action_names[r->action]), &rc);
+	cfg_match_json(o, cfg, r, &rc);
 	if (r->level >= 0 && (unsigned)r->level < cfg->ratelimit.n_levels)
 		cfg_put(o, "level", json_string(cfg->ratelimit.levels[r->level].name), &rc);
 	return cfg_finish(o, rc);

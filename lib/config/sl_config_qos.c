@@ -97,7 +97,6 @@ struct class_ctx {
 	uint64_t port_rate;
 	const json_t *match;       /* its "match", parsed once the classes are known */
 	const char *parent;        /* its "parent" name, resolved after */
-	const struct sl_config_fq_codel *fq_default;
 };
 
 static int cls_name(struct pctx *c, const char *path, const json_t *v, void *obj)
@@ -173,8 +172,7 @@ static int cls_dscp(struct pctx *c, const char *path, const json_t *v, void *obj
 static int cls_fq(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct class_ctx *x = obj;
-	x->cls->own_fq = true;
-	x->cls->fq = *x->fq_default;
+	x->cls->own_fq = true;    /* over the section's, which it starts from */
 	return parse_fq(c, path, v, &x->cls->fq);
 }
 
@@ -213,7 +211,7 @@ static int check_tree(struct pctx *c, const char *path, struct sl_config_qos_por
 		      struct class_ctx *x)
 {
 	char list[PATH_LEN], sub[PATH_LEN], key[PATH_LEN];
-	uint64_t children[SL_CONFIG_MAX_QOS_CLASSES + 1] = {0};   /* [n]: the root */
+	uint64_t children[SL_CONFIG_MAX_QOS_CLASSES] = {0}, under_root = 0;
 	cfg_join(list, path, "classes");
 	for (unsigned i = 0; i < p->n_classes; i++) {
 		struct sl_config_qos_class *k = &p->classes[i];
@@ -233,8 +231,7 @@ static int check_tree(struct pctx *c, const char *path, struct sl_config_qos_por
 				return cfg_fail(c, key, "a class cannot be its own parent");
 		}
 	}
-	/* Parents before children for the scheduler: depth by walking up (a loop
-	 * shows as a walk longer than the classes). */
+	/* Depth by walking up (a loop shows as a walk longer than the classes). */
 	for (unsigned i = 0; i < p->n_classes; i++) {
 		unsigned depth = 0;
 		for (int q = p->classes[i].parent; q >= 0; q = p->classes[q].parent) {
@@ -271,7 +268,7 @@ static int check_tree(struct pctx *c, const char *path, struct sl_config_qos_por
 			return cfg_fail(c, key, "is above %s", parent < 0 ? "the port's rate" :
 					"its parent's ceil");
 		}
-		children[parent < 0 ? SL_CONFIG_MAX_QOS_CLASSES : (unsigned)parent] += k->rate;
+		*(parent < 0 ? &under_root : &children[parent]) += k->rate;
 		if (k->burst == 0)
 			k->burst = sl_config_qos_default_burst(k->rate);
 		if (k->cburst == 0)
@@ -281,18 +278,16 @@ static int check_tree(struct pctx *c, const char *path, struct sl_config_qos_por
 			return cfg_fail(c, key, "only a leaf class takes packets (this one has children)");
 		}
 	}
-	for (unsigned i = 0; i <= p->n_classes; i++) {
-		unsigned at = i == p->n_classes ? SL_CONFIG_MAX_QOS_CLASSES : i;
-		uint64_t rate = i == p->n_classes ? p->rate : p->classes[i].rate;
-		if (children[at] <= rate)
+	for (unsigned i = 0; i < p->n_classes; i++) {
+		if (children[i] <= p->classes[i].rate)
 			continue;
-		if (i == p->n_classes)
-			return cfg_fail(c, list, "the rates of the classes under the port add up to "
-					"more than its rate");
 		cfg_join_index(sub, list, i);
 		cfg_join(key, sub, "rate");
 		return cfg_fail(c, key, "is below the rates of its children together");
 	}
+	if (under_root > p->rate)
+		return cfg_fail(c, list, "the rates of the classes under the port add up to more "
+				"than its rate");
 	return 0;
 }
 
@@ -350,7 +345,7 @@ static int parse_port(struct pctx *c, const char *path, const json_t *j,
 		k->dscp = -1;
 		k->quantum = 1514;
 		k->fq = c->cfg->qos.fq;
-		x[i] = (struct class_ctx){.cls = k, .port_rate = p->rate, .fq_default = &c->cfg->qos.fq};
+		x[i] = (struct class_ctx){.cls = k, .port_rate = p->rate};
 		cfg_join_index(sub, list, i);
 		if (cfg_walk(c, sub, e, class_fields, ARRAY_LEN(class_fields), &x[i]) != 0 ||
 		    cfg_required(c, sub, e, "name") != 0 || cfg_required(c, sub, e, "rate") != 0)
@@ -523,9 +518,9 @@ json_t *cfg_qos_json(const struct sl_config *cfg)
 				const struct sl_config_qos_match *mm = &q->match[m];
 				if (mm->port != i || mm->cls != k)
 					continue;
-				json_t *r = sl_config_acl_rule_json(cfg, &mm->rule);
+				json_t *r = json_object();
 				if (r != NULL)
-					json_object_del(r, "action");
+					cfg_match_json(r, cfg, &mm->rule, &cr);
 				if (r == NULL || json_array_append_new(match, r) != 0)
 					cr = -1;
 			}

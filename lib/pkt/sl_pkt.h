@@ -91,7 +91,9 @@ struct sl_pkt_meta {
 	uint8_t level;          /**< set by acl: the rate-limit level the packet is held
 				     to (0: "default") */
 	uint8_t qos_leaf;       /**< set by qos: the leaf class it waits in */
-	uint32_t qos_time;      /**< set by qos: when it was queued, TSC >> 10 */
+	uint32_t qos_time;      /**< set by qos: when it was queued, TSC >> 10; in the
+				     ring to a port's scheduler owner, the tree_id whose
+				     leaf numbers qos_leaf is in */
 	struct rte_mbuf *qnext; /**< set by qos: the next packet of its flow queue */
 };
 

@@ -97,6 +97,9 @@ struct sl_qos_class_stats {
 
 struct sl_qos_sched;
 
+/** Whether class @p k of @p q is a leaf (not the root, no class's parent). */
+bool sl_qos_conf_is_leaf(const struct sl_qos_conf *q, uint16_t k);
+
 /**
  * Check @p conf: a tree (the root first, parents before children), rates
  * within ceilings, children's rates within their parent's ceiling. 0, or

@@ -137,18 +137,22 @@ bool sl_qos_port_same_tree(const struct sl_qos_port *a, const struct sl_qos_port
 	       memcmp(a->names, b->names, sizeof(a->names)) == 0;
 }
 
+bool sl_qos_conf_is_leaf(const struct sl_qos_conf *q, uint16_t k)
+{
+	if (k == 0 || k >= q->n_classes)
+		return false;
+	for (uint16_t j = k + 1; j < q->n_classes; j++)   /* children come after parents */
+		if (q->classes[j].parent == k)
+			return false;
+	return true;
+}
+
 uint16_t sl_qos_port_map_leaf(const struct sl_qos_port *from, uint16_t leaf,
 			      const struct sl_qos_port *to)
 {
 	for (uint16_t k = 1; k < to->conf.n_classes; k++) {
-		if (strcmp(to->names[k], from->names[leaf]) != 0)
-			continue;
-		/* Still a leaf there: no class names it as parent. */
-		bool parent = false;
-		for (uint16_t j = 1; j < to->conf.n_classes; j++)
-			parent |= to->conf.classes[j].parent == k;
-		if (!parent)
-			return k;
+		if (strcmp(to->names[k], from->names[leaf]) == 0 && sl_qos_conf_is_leaf(&to->conf, k))
+			return k;   /* still a leaf there */
 	}
 	return to->rule_leaf[0];
 }

@@ -86,8 +86,10 @@ static void migrate(struct sl_qos_worker *w, const struct sl_qos_port *to, unsig
 {
 	const struct sl_qos_port *from = w->cur[port];
 	struct rte_mbuf *m[DRAIN_MAX];
-	uint16_t leaf[DRAIN_MAX];
+	uint16_t leaf[DRAIN_MAX], map[SL_QOS_MAX_CLASSES];
 	unsigned n;
+	/* Each old leaf's new one, looked up by name once, not per packet. */
+	memset(map, 0xff, sizeof(map));
 	while ((n = sl_qos_drain(from->sched, m, leaf, DRAIN_MAX)) > 0) {
 		for (unsigned i = 0; i < n; i++) {
 			if (to == NULL) {
@@ -95,8 +97,9 @@ static void migrate(struct sl_qos_worker *w, const struct sl_qos_port *to, unsig
 					sl_stats_drop(w->st, m[i], SL_DROP_TX_FULL);
 				continue;
 			}
-			uint16_t l = sl_qos_port_map_leaf(from, leaf[i], to);
-			sl_qos_enqueue(to->sched, l, m[i], sl_pkt_meta(m[i])->hash, now);
+			if (map[leaf[i]] == SL_QOS_NONE)
+				map[leaf[i]] = sl_qos_port_map_leaf(from, leaf[i], to);
+			sl_qos_enqueue(to->sched, map[leaf[i]], m[i], sl_pkt_meta(m[i])->hash, now);
 		}
 	}
 }

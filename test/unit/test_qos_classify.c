@@ -21,6 +21,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "config_fixture.h"
 #include "sl_config.h"
 #include "sl_pkt.h"
 #include "sl_qos.h"
@@ -134,19 +135,6 @@ static uint8_t tos_of(struct rte_mbuf *m, int ipv)
 	return ipv == 4 ? ip[1] : (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
 }
 
-static struct sl_config *config(const char *text)
-{
-	char err[256] = "";
-	json_error_t je;
-	json_t *doc = json_loads(text, 0, &je);
-	assert_non_null(doc);
-	struct sl_config *cfg = sl_config_parse(doc, err, sizeof(err));
-	json_decref(doc);
-	if (cfg == NULL)
-		fail_msg("config: %s", err);
-	return cfg;
-}
-
 static struct sl_qos_port *build(const struct sl_config *cfg)
 {
 	char err[256] = "";
@@ -163,7 +151,7 @@ static struct sl_qos_port *build(const struct sl_config *cfg)
 static void test_leaves_and_rewrite(void **state)
 {
 	(void)state;
-	struct sl_config *cfg = config(tree);
+	struct sl_config *cfg = parse_ok(tree);
 	struct sl_qos_port *p = build(cfg);
 	const unsigned n = RTE_DIM(cases);
 	assert_string_equal(p->names[BULK], "bulk");
@@ -203,7 +191,7 @@ static void test_leaves_and_rewrite(void **state)
 static void test_flow_hash(void **state)
 {
 	(void)state;
-	struct sl_config *cfg = config(tree);
+	struct sl_config *cfg = parse_ok(tree);
 	struct sl_qos_port *a = build(cfg), *b = build(cfg);
 	assert_int_not_equal(a->perturb, b->perturb);
 	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
@@ -239,7 +227,7 @@ static void test_flow_hash(void **state)
 static void test_map_leaf(void **state)
 {
 	(void)state;
-	struct sl_config *cfg = config(tree);
+	struct sl_config *cfg = parse_ok(tree);
 	struct sl_qos_port *old = build(cfg);
 	static const char changed[] =
 		"{\"ports\":[{\"name\":\"lan\",\"device\":\"net_null0\"},"
@@ -251,7 +239,7 @@ static void test_map_leaf(void **state)
 		"{\"name\":\"sip\",\"parent\":\"voice\",\"rate\":\"10%\",\"ceil\":\"100%\"},"
 		"{\"name\":\"office\",\"rate\":\"30%\",\"ceil\":\"100%\",\"prio\":1},"
 		"{\"name\":\"bulk\",\"rate\":\"30%\",\"ceil\":\"100%\",\"prio\":2}]}]}}";
-	struct sl_config *cfg2 = config(changed);
+	struct sl_config *cfg2 = parse_ok(changed);
 	struct sl_qos_port *next = build(cfg2);
 	const uint16_t rest = 1, office = 4, bulk = 5;
 	assert_string_equal(next->names[office], "office");

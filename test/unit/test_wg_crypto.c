@@ -156,8 +156,10 @@ static void test_hash_mac_kdf(void **state)
 	assert_memory_equal(out, mac16_k16, 16);
 	static const uint8_t zero16[16];
 	uint8_t key33[33] = {1};
+	memset(out, 0x55, 16);
 	assert_false(sl_wg_mac(out, key32, 0, msg, strlen(msg)));
 	assert_memory_equal(out, zero16, 16);
+	memset(out, 0x55, 16);
 	assert_false(sl_wg_mac(out, key33, 33, msg, strlen(msg)));
 	assert_memory_equal(out, zero16, 16);
 
@@ -171,7 +173,8 @@ static void test_hash_mac_kdf(void **state)
 	assert_memory_equal(t2, kdf2, 32);
 	assert_memory_equal(t3, kdf3, 32);
 	/* KDF2 and KDF1 are KDF3's first outputs; outputs may alias the key. */
-	memset(t3, 0xee, 32);
+	memset(t1, 0xee, 32);
+	memset(t2, 0xee, 32);
 	sl_wg_kdf(key32, msg, strlen(msg), t1, t2, NULL);
 	assert_memory_equal(t2, kdf2, 32);
 	uint8_t ck[32];
@@ -179,12 +182,14 @@ static void test_hash_mac_kdf(void **state)
 	sl_wg_kdf(ck, msg, strlen(msg), ck, NULL, NULL);
 	assert_memory_equal(ck, kdf1, 32);
 	memcpy(ck, key32, 32);
+	memset(t2, 0, 32);
 	sl_wg_kdf(ck, msg, strlen(msg), ck, t2, NULL);      /* Noise: ck, k = KDF2(ck, ...) */
 	assert_memory_equal(ck, kdf1, 32);
 	assert_memory_equal(t2, kdf2, 32);
 	sl_wg_kdf(key32, "", 0, t1, NULL, NULL);
 	assert_memory_equal(t1, kdf1_empty, 32);
 	/* Only T3 wanted: T1 and T2 are still computed on the way. */
+	memset(t3, 0xee, 32);
 	sl_wg_kdf(key32, msg, strlen(msg), NULL, NULL, t3);
 	assert_memory_equal(t3, kdf3, 32);
 }

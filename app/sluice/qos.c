@@ -43,6 +43,7 @@ void sl_app_qos_carry(struct sl_dp *next, struct sl_dp *old)
 		sl_qos_sched_free(n->sched);
 		n->sched = o->sched;
 		n->tree_id = o->tree_id;
+		n->perturb = o->perturb;   /* each flow stays in its queue */
 		o->owns_sched = false;
 	}
 }

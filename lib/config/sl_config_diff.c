@@ -318,6 +318,9 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 				b->ratelimit.enabled ? cfg_ratelimit_json(b) : json_object());
 	if (rc == 0 && (a->acl.enabled || b->acl.enabled))
 		rc = diff_acl(out, a, b);
+	if (rc == 0 && (a->qos.enabled || b->qos.enabled))
+		rc = diff_taken(out, "qos", a->qos.enabled ? cfg_qos_json(a) : json_object(),
+				b->qos.enabled ? cfg_qos_json(b) : json_object());
 	return cfg_finish(out, rc);
 }
 

@@ -247,8 +247,12 @@ static int check_tree(struct pctx *c, const char *path, struct sl_config_qos_por
 			return cfg_fail(c, key, "more than 8 levels below the port");
 		}
 	}
-	for (unsigned i = 0; i < p->n_classes; i++)
+	/* Every class's ceil first: a child may come before its parent. */
+	for (unsigned i = 0; i < p->n_classes; i++) {
 		p->classes[i].leaf = true;
+		if (p->classes[i].ceil == 0)
+			p->classes[i].ceil = p->classes[i].rate;
+	}
 	for (unsigned i = 0; i < p->n_classes; i++)
 		if (p->classes[i].parent >= 0)
 			p->classes[p->classes[i].parent].leaf = false;
@@ -257,8 +261,6 @@ static int check_tree(struct pctx *c, const char *path, struct sl_config_qos_por
 		int parent = k->parent;
 		uint64_t parent_ceil = parent < 0 ? p->rate : p->classes[parent].ceil;
 		cfg_join_index(sub, list, i);
-		if (k->ceil == 0)
-			k->ceil = k->rate;
 		if (k->ceil < k->rate) {
 			cfg_join(key, sub, "ceil");
 			return cfg_fail(c, key, "is below the class's rate");

@@ -78,6 +78,21 @@ static uint16_t flush(struct sl_qos_worker *w, unsigned port)
 	return sent;
 }
 
+/* Send @p n packets to port @p port's TX queue now, unshaped (shaping left
+ * the port): counted as sent, or dropped as tx_full where the queue is full. */
+static uint32_t send_now(struct sl_qos_worker *w, unsigned port, struct rte_mbuf **m, unsigned n)
+{
+	uint16_t sent = rte_eth_tx_burst(w->port_id[port], (uint16_t)w->index, m, (uint16_t)n);
+	for (unsigned i = 0; i < sent; i++)
+		w->st->port[port].tx_bytes += rte_pktmbuf_pkt_len(m[i]);
+	w->st->port[port].tx_packets += sent;
+	for (unsigned i = sent; i < n; i++) {
+		w->st->port[port].tx_dropped++;
+		sl_stats_drop(w->st, m[i], SL_DROP_TX_FULL);
+	}
+	return n;
+}
+
 /* The tree of port @p port changed under the owner: its queued packets
  * move to the new scheduler, by class name (or its default); with no new
  * tree, straight to the TX queue, as far as it takes them. */
@@ -91,12 +106,11 @@ static void migrate(struct sl_qos_worker *w, const struct sl_qos_port *to, unsig
 	/* Each old leaf's new one, looked up by name once, not per packet. */
 	memset(map, 0xff, sizeof(map));
 	while ((n = sl_qos_drain(from->sched, m, leaf, DRAIN_MAX)) > 0) {
+		if (to == NULL) {
+			send_now(w, port, m, n);
+			continue;
+		}
 		for (unsigned i = 0; i < n; i++) {
-			if (to == NULL) {
-				if (rte_eth_tx_burst(w->port_id[port], (uint16_t)w->index, &m[i], 1) == 0)
-					sl_stats_drop(w->st, m[i], SL_DROP_TX_FULL);
-				continue;
-			}
 			if (map[leaf[i]] == SL_QOS_NONE)
 				map[leaf[i]] = sl_qos_port_map_leaf(from, leaf[i], to);
 			sl_qos_enqueue(to->sched, map[leaf[i]], m[i], sl_pkt_meta(m[i])->hash, now);
@@ -104,7 +118,8 @@ static void migrate(struct sl_qos_worker *w, const struct sl_qos_port *to, unsig
 	}
 }
 
-/* The other workers' packets for port @p port, into its scheduler. */
+/* The other workers' packets for port @p port, into its scheduler (@p p);
+ * with no scheduler (shaping left the port meanwhile), straight out. */
 static uint32_t take_handoffs(struct sl_qos_worker *w, const struct sl_qos_port *p,
 			      unsigned port, uint64_t now)
 {
@@ -113,6 +128,10 @@ static uint32_t take_handoffs(struct sl_qos_worker *w, const struct sl_qos_port 
 		struct rte_ring *r = w->from[port][from];
 		struct rte_mbuf *m[DRAIN_MAX];
 		unsigned n = r != NULL ? rte_ring_sc_dequeue_burst(r, (void **)m, DRAIN_MAX, NULL) : 0;
+		if (p == NULL && n > 0) {
+			moved += send_now(w, port, m, n);
+			continue;
+		}
 		for (unsigned i = 0; i < n; i++) {
 			struct sl_pkt_meta *meta = sl_pkt_meta(m[i]);
 			/* Classified by another tree (a change in flight): the default. */
@@ -135,6 +154,8 @@ uint32_t sl_qos_service(struct sl_qos_worker *w, struct sl_qos_port *const *port
 				migrate(w, NULL, port, now);   /* shaping left this port (or owner) */
 				__atomic_store_n(&w->cur[port], NULL, __ATOMIC_RELEASE);
 			}
+			if (p == NULL)
+				moved += take_handoffs(w, NULL, port, now);
 			moved += flush(w, port);
 			*holding |= w->n_pending[port] != 0;
 			continue;

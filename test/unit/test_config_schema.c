@@ -774,9 +774,30 @@ static void test_qos(void **state)
 	struct sl_config *again = parse_ok(text);
 	char *text2 = canon(again);
 	assert_string_equal(text, text2);
+	/* A copy has its own match rules; a change shows in the diff. */
+	struct sl_config *copy = sl_config_dup(cfg);
+	assert_int_equal(copy->qos.n_match, 3);
+	assert_ptr_not_equal(copy->qos.match, cfg->qos.match);
+	assert_memory_equal(copy->qos.match, cfg->qos.match, 3 * sizeof(*copy->qos.match));
+	json_t *d = sl_config_diff(cfg, again);
+	assert_int_equal(json_array_size(d), 0);
+	json_decref(d);
+	again->qos.ports[0].rate = 50000000;
+	d = sl_config_diff(cfg, again);
+	assert_int_equal(json_array_size(d), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "path")),
+			    "qos.ports");   /* arrays differ as a whole */
+	json_decref(d);
+	sl_config_free(copy);
 	free(text);
 	free(text2);
 	sl_config_free(again);
+	sl_config_free(cfg);
+	/* A child may come before its parent, whose ceil defaults to its rate. */
+	cfg = parse_ok("{" TWO ",'qos':{'ports':[{'port':'wan','rate':'100Mbit','classes':["
+		       "{'name':'b','parent':'a','rate':'5%'},{'name':'a','rate':'10%'}]}]}}");
+	assert_int_equal(cfg->qos.ports[0].classes[1].ceil, 10000000);
+	assert_int_equal(cfg->qos.ports[0].classes[0].ceil, 5000000);
 	sl_config_free(cfg);
 
 #define QOS(classes) "{" TWO ",'qos':{'ports':[{'port':'wan','rate':'100Mbit','classes':[" classes "]}]}}"

@@ -105,4 +105,250 @@ bool sl_wg_equal(const void *a, const void *b, size_t len);
 /** Zero @p len bytes at @p p where the compiler may not drop the store (secrets). */
 void sl_wg_wipe(void *p, size_t len);
 
+/* ------------------------------------------------------------------------ */
+/* Handshake (the paper's §5.4): Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s.      */
+/*                                                                          */
+/* Pure functions over caller-owned state: no clock, no randomness (the     */
+/* caller passes ephemeral keys, timestamps and indexes), so a transcript   */
+/* can be replayed exactly. Every function that takes a handshake leaves it */
+/* unchanged when it fails. Threads: any; none allocates.                   */
+/* ------------------------------------------------------------------------ */
+
+enum sl_wg_msg_type {
+	SL_WG_MSG_INITIATION = 1,
+	SL_WG_MSG_RESPONSE = 2,
+	SL_WG_MSG_COOKIE = 3,
+	SL_WG_MSG_DATA = 4,
+};
+
+/* Wire formats. Integers are little-endian on the wire: use sl_wg_le32() /
+ * sl_wg_le64() to read and write them. The type field is the message type
+ * in its low byte and three zero bytes. */
+struct sl_wg_msg_initiation {
+	uint32_t type;
+	uint32_t sender;
+	uint8_t ephemeral[SL_WG_KEY_LEN];
+	uint8_t static_enc[SL_WG_KEY_LEN + SL_WG_TAG_LEN];
+	uint8_t timestamp_enc[SL_WG_TAI64N_LEN + SL_WG_TAG_LEN];
+	uint8_t mac1[SL_WG_MAC_LEN];
+	uint8_t mac2[SL_WG_MAC_LEN];
+};
+
+struct sl_wg_msg_response {
+	uint32_t type;
+	uint32_t sender;
+	uint32_t receiver;
+	uint8_t ephemeral[SL_WG_KEY_LEN];
+	uint8_t empty_enc[SL_WG_TAG_LEN];
+	uint8_t mac1[SL_WG_MAC_LEN];
+	uint8_t mac2[SL_WG_MAC_LEN];
+};
+
+struct sl_wg_msg_cookie {
+	uint32_t type;
+	uint32_t receiver;
+	uint8_t nonce[SL_WG_XNONCE_LEN];
+	uint8_t cookie_enc[SL_WG_MAC_LEN + SL_WG_TAG_LEN];
+};
+
+/** The header of a transport data message; the ciphertext and its tag follow. */
+struct sl_wg_msg_data {
+	uint32_t type;
+	uint32_t receiver;
+	uint64_t counter;
+};
+
+#define SL_WG_INITIATION_LEN 148
+#define SL_WG_RESPONSE_LEN 92
+#define SL_WG_COOKIE_LEN 64
+#define SL_WG_DATA_HDR_LEN 16
+#define SL_WG_DATA_MIN_LEN (SL_WG_DATA_HDR_LEN + SL_WG_TAG_LEN) /**< a keepalive */
+#define SL_WG_PAD 16                /**< data plaintext is padded to a multiple of this */
+
+/** Host to wire (little-endian) and back: the same operation both ways. */
+static inline uint32_t sl_wg_le32(uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap32(v);
+#else
+	return v;
+#endif
+}
+
+static inline uint64_t sl_wg_le64(uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
+/** The type field of message type @p t, as it is on the wire. */
+static inline uint32_t sl_wg_type(enum sl_wg_msg_type t)
+{
+	return sl_wg_le32((uint32_t)t);
+}
+
+/** Our side of an interface: its static key pair and the keys derived from
+ * the public key that every peer uses towards us. */
+struct sl_wg_static {
+	uint8_t priv[SL_WG_KEY_LEN];
+	uint8_t pub[SL_WG_KEY_LEN];
+	uint8_t mac1_key[SL_WG_KEY_LEN];   /**< HASH("mac1----" || pub): mac1 of messages to us */
+	uint8_t cookie_key[SL_WG_KEY_LEN]; /**< HASH("cookie--" || pub): seals our cookie replies */
+};
+
+/** Set @p s up from private key @p priv (clamped). False when the key
+ * gives no usable public key (a library error). */
+bool sl_wg_static_init(struct sl_wg_static *s, const uint8_t priv[SL_WG_KEY_LEN]);
+
+/** A peer's keys, with what every handshake with it would recompute. */
+struct sl_wg_remote {
+	uint8_t pub[SL_WG_KEY_LEN];
+	uint8_t psk[SL_WG_KEY_LEN];        /**< zeros without a preshared key, as Noise's psk2 */
+	uint8_t ss[SL_WG_KEY_LEN];         /**< DH(our private key, pub), static-static */
+	uint8_t mac1_key[SL_WG_KEY_LEN];   /**< HASH("mac1----" || pub): mac1 of messages to it */
+	uint8_t cookie_key[SL_WG_KEY_LEN]; /**< HASH("cookie--" || pub): opens its cookie replies */
+};
+
+/**
+ * Set @p r up for peer public key @p pub as seen from @p s, with preshared
+ * key @p psk (NULL: none). False when @p pub is of small order (the
+ * static-static secret would be zero): no handshake with it can succeed.
+ */
+bool sl_wg_remote_init(struct sl_wg_remote *r, const struct sl_wg_static *s,
+		       const uint8_t pub[SL_WG_KEY_LEN], const uint8_t *psk);
+
+enum sl_wg_hs_state {
+	SL_WG_HS_NONE,
+	SL_WG_HS_INIT_SENT,      /**< initiator, waiting for the response */
+	SL_WG_HS_INIT_CONSUMED,  /**< responder, initiation read, no response yet */
+	SL_WG_HS_RESP_SENT,      /**< responder, keys may be derived */
+	SL_WG_HS_RESP_CONSUMED,  /**< initiator, keys may be derived */
+};
+
+/** One handshake in progress: Noise's symmetric state and the ephemerals. */
+struct sl_wg_handshake {
+	enum sl_wg_hs_state state;
+	uint32_t local_index;     /**< our sender index (host order) */
+	uint32_t remote_index;    /**< theirs (host order) */
+	uint8_t hash[SL_WG_KEY_LEN];
+	uint8_t ck[SL_WG_KEY_LEN];
+	uint8_t e_priv[SL_WG_KEY_LEN];
+	uint8_t e_remote[SL_WG_KEY_LEN];
+};
+
+/**
+ * Initiator: build initiation @p m to peer @p r with ephemeral private key
+ * @p e_priv, TAI64N @p timestamp and our index @p local_index; mac1 is set,
+ * mac2 zero (sl_wg_mac2_set() adds it). @p hs becomes INIT_SENT.
+ */
+bool sl_wg_initiation_create(struct sl_wg_handshake *hs, const struct sl_wg_static *s,
+			     const struct sl_wg_remote *r, const uint8_t e_priv[SL_WG_KEY_LEN],
+			     const uint8_t timestamp[SL_WG_TAI64N_LEN], uint32_t local_index,
+			     struct sl_wg_msg_initiation *m);
+
+/**
+ * Responder, first half: open the initiator's static key with ours alone
+ * (into @p initiator_pub) so its peer can be looked up. Does not check mac1
+ * (the caller did, before spending a DH on it). @p hs is written.
+ */
+bool sl_wg_initiation_open(struct sl_wg_handshake *hs, const struct sl_wg_static *s,
+			   const struct sl_wg_msg_initiation *m,
+			   uint8_t initiator_pub[SL_WG_KEY_LEN]);
+
+/**
+ * Responder, second half, with the peer @p r found: open the timestamp
+ * (into @p timestamp). The caller then refuses a timestamp not greater than
+ * the greatest it accepted from this peer (a replayed initiation), and
+ * keeps @p hs, now INIT_CONSUMED, only if it accepts.
+ */
+bool sl_wg_initiation_finish(struct sl_wg_handshake *hs, const struct sl_wg_remote *r,
+			     const struct sl_wg_msg_initiation *m,
+			     uint8_t timestamp[SL_WG_TAI64N_LEN]);
+
+/** Responder: build response @p m (mac1 set, mac2 zero) from INIT_CONSUMED
+ * @p hs with ephemeral @p e_priv and our index @p local_index; RESP_SENT. */
+bool sl_wg_response_create(struct sl_wg_handshake *hs, const struct sl_wg_remote *r,
+			   const uint8_t e_priv[SL_WG_KEY_LEN], uint32_t local_index,
+			   struct sl_wg_msg_response *m);
+
+/** Initiator: consume response @p m to INIT_SENT @p hs (the caller found
+ * @p hs by m's receiver index and checked mac1); RESP_CONSUMED. */
+bool sl_wg_response_consume(struct sl_wg_handshake *hs, const struct sl_wg_static *s,
+			    const struct sl_wg_remote *r, const struct sl_wg_msg_response *m);
+
+/** The transport keys of a finished handshake (RESP_SENT or RESP_CONSUMED);
+ * @p hs is wiped to NONE. False in any other state. */
+bool sl_wg_keys_derive(struct sl_wg_handshake *hs, uint8_t send[SL_WG_KEY_LEN],
+		       uint8_t recv[SL_WG_KEY_LEN]);
+
+/* ---- mac1, mac2 and cookies (§5.4.4, §5.4.7) ---- */
+
+/** Set mac1 of initiation or response @p msg (@p len bytes) with @p mac1_key. */
+void sl_wg_mac1_set(void *msg, size_t len, const uint8_t mac1_key[SL_WG_KEY_LEN]);
+/** mac1 of @p msg is right for @p mac1_key. */
+bool sl_wg_mac1_valid(const void *msg, size_t len, const uint8_t mac1_key[SL_WG_KEY_LEN]);
+/** Set mac2 of @p msg from cookie @p cookie. */
+void sl_wg_mac2_set(void *msg, size_t len, const uint8_t cookie[SL_WG_MAC_LEN]);
+/** mac2 of @p msg is right for @p cookie. */
+bool sl_wg_mac2_valid(const void *msg, size_t len, const uint8_t cookie[SL_WG_MAC_LEN]);
+
+/** The cookie of source address @p src (address and port bytes, as the
+ * caller chooses to lay them out) under the current secret @p secret. */
+void sl_wg_cookie_make(uint8_t cookie[SL_WG_MAC_LEN], const uint8_t secret[SL_WG_KEY_LEN],
+		       const void *src, size_t src_len);
+
+/** Cookie reply @p out to a message with sender index @p receiver and mac1
+ * @p mac1: @p cookie sealed under our @p cookie_key with nonce @p nonce. */
+bool sl_wg_cookie_reply_create(struct sl_wg_msg_cookie *out, uint32_t receiver,
+			       const uint8_t nonce[SL_WG_XNONCE_LEN],
+			       const uint8_t cookie[SL_WG_MAC_LEN],
+			       const uint8_t cookie_key[SL_WG_KEY_LEN],
+			       const uint8_t mac1[SL_WG_MAC_LEN]);
+
+/** Open cookie reply @p m from a peer (its @p cookie_key) to the message
+ * whose mac1 we last sent, @p mac1. */
+bool sl_wg_cookie_reply_open(uint8_t cookie[SL_WG_MAC_LEN], const struct sl_wg_msg_cookie *m,
+			     const uint8_t cookie_key[SL_WG_KEY_LEN],
+			     const uint8_t mac1[SL_WG_MAC_LEN]);
+
+/* ------------------------------------------------------------------------ */
+/* Anti-replay (the paper's §5.4.6), shared by every worker.               */
+/* ------------------------------------------------------------------------ */
+
+/** Messages a keypair may send or receive (the reference implementations'
+ * REJECT_AFTER_MESSAGES: 2^64 - 2^13 - 1). */
+#define SL_WG_REJECT_AFTER_MESSAGES (UINT64_MAX - 8192u)
+/** Counters behind the greatest one received that are still accepted,
+ * as in Linux (8192 bits of history less one word kept for advancing). */
+#define SL_WG_REPLAY_WINDOW (8192u - 64u)
+#define SL_WG_REPLAY_SLOTS (8192u / 64u)
+
+/**
+ * The counters a receiving key has accepted: Linux's counter.c window
+ * (RFC 6479's bitmap of 64-bit blocks, the newest counter on top), made
+ * lock-free so that every worker may check counters of the same key at
+ * once. Each slot carries the number of the block it holds next to its
+ * bits and changes by one 128-bit compare-and-swap, so a slot is never
+ * cleared under another worker's bit, and a counter is accepted once
+ * whichever workers race on it. Zeroed memory is an empty window.
+ */
+struct sl_wg_replay {
+	struct {
+		uint64_t block;    /**< counter / 64, of the counters these bits are */
+		uint64_t bits;
+	} __attribute__((aligned(16))) slot[SL_WG_REPLAY_SLOTS];
+	uint64_t top;              /**< greatest counter accepted, plus one; 0: none */
+};
+
+/**
+ * Accept @p counter once: true the first time it is seen inside the window,
+ * false when it was seen, is too old, or is at or past
+ * SL_WG_REJECT_AFTER_MESSAGES. Call only after the message's tag verified.
+ * Threads: any number at once on the same window.
+ */
+bool sl_wg_replay_check(struct sl_wg_replay *w, uint64_t counter);
+
 #endif /* SL_WG_H */

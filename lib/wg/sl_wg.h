@@ -351,4 +351,73 @@ struct sl_wg_replay {
  */
 bool sl_wg_replay_check(struct sl_wg_replay *w, uint64_t counter);
 
+/* ------------------------------------------------------------------------ */
+/* Transport data on the workers: keypairs and burst AEAD with ipsec-mb.    */
+/* ------------------------------------------------------------------------ */
+
+struct rte_mbuf;
+
+/**
+ * The keys one handshake gave, shared by every worker. The management
+ * lcore creates it, publishes it (index table, a peer's sending keypair)
+ * and frees it after an RCU grace period once nothing points at it.
+ * Workers only read the keys and update the two atomics: the next sending
+ * counter (one fetch-and-add per packet, so no nonce ever repeats across
+ * workers) and the replay window.
+ */
+struct sl_wg_keypair {
+	uint8_t send_key[SL_WG_KEY_LEN];
+	uint8_t recv_key[SL_WG_KEY_LEN];
+	uint32_t local_index;      /**< the receiver index peers use towards us (host order) */
+	uint32_t remote_index;     /**< the one we put in messages to the peer (host order) */
+	uint32_t peer;             /**< the owner's peer slot */
+	bool initiator;            /**< we initiated the handshake that made it */
+	uint8_t confirmed;         /**< data was received with it (a responder may send) */
+	uint64_t birth_ns;         /**< when the handshake completed, on the protocol clock */
+	uint64_t send_counter __attribute__((aligned(64)));
+	struct sl_wg_replay replay __attribute__((aligned(64)));
+};
+
+/** Take the next @p n sending counters of @p kp; the first is returned.
+ * Threads: any worker at once. */
+static inline uint64_t sl_wg_keypair_counters(struct sl_wg_keypair *kp, uint32_t n)
+{
+	return __atomic_fetch_add(&kp->send_counter, n, __ATOMIC_RELAXED);
+}
+
+#define SL_WG_CIPHER_BURST 64       /**< ops per sl_wg_seal_burst()/sl_wg_open_burst() call */
+
+/** One AEAD operation on a packet, in place: @p len bytes at @p off in the
+ * mbuf's first segment, the 16-byte tag right after them. */
+struct sl_wg_cipher_op {
+	struct rte_mbuf *m;
+	const uint8_t *key;
+	uint64_t counter;
+	uint32_t off;
+	uint32_t len;
+};
+
+/** An lcore's ipsec-mb manager (not thread-safe: one per lcore). */
+struct sl_wg_cipher;
+
+/** A manager on NUMA socket @p socket for the best code path this CPU
+ * has; NULL with @p err filled when ipsec-mb cannot run here. Management
+ * lcore. */
+struct sl_wg_cipher *sl_wg_cipher_create(int socket, char *err, size_t err_len);
+void sl_wg_cipher_free(struct sl_wg_cipher *c);
+/** The code path ipsec-mb chose ("avx512", "avx2", ...). */
+const char *sl_wg_cipher_arch(const struct sl_wg_cipher *c);
+
+/** Encrypt @p n (≤ SL_WG_CIPHER_BURST) ops, writing each tag after its
+ * data: bit i of the result is set when op i was sealed (ipsec-mb refuses
+ * only malformed jobs). */
+uint64_t sl_wg_seal_burst(struct sl_wg_cipher *c, const struct sl_wg_cipher_op *ops, uint16_t n);
+
+/**
+ * Decrypt @p n (≤ SL_WG_CIPHER_BURST) ops in place and verify their tags:
+ * bit i of the result is set when op i's tag verified. The data of an op
+ * whose tag failed is garbage (it was decrypted in place): drop it.
+ */
+uint64_t sl_wg_open_burst(struct sl_wg_cipher *c, const struct sl_wg_cipher_op *ops, uint16_t n);
+
 #endif /* SL_WG_H */

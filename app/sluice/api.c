@@ -409,5 +409,9 @@ const struct sl_mgmt_route sl_api_routes[] = {
 	{SL_HTTP_GET, "/api/v1/sets/*", sl_api_sets_get, SL_MGMT_AUTH},
 	{SL_HTTP_POST | SL_HTTP_PUT, "/api/v1/sets/*", sl_api_sets_change,
 	 SL_MGMT_AUTH | SL_MGMT_BULK},
+	{SL_HTTP_GET, "/api/v1/wireguard/interfaces", sl_api_wg_list, SL_MGMT_AUTH},
+	{SL_HTTP_GET, "/api/v1/wireguard/interfaces/*", sl_api_wg_get, SL_MGMT_AUTH},
+	{SL_HTTP_POST, "/api/v1/wireguard/interfaces/*", sl_api_wg_post, SL_MGMT_AUTH},
+	{SL_HTTP_DELETE, "/api/v1/wireguard/interfaces/*", sl_api_wg_delete, SL_MGMT_AUTH},
 };
 const unsigned sl_api_n_routes = RTE_DIM(sl_api_routes);

@@ -113,7 +113,7 @@ static int create_pool(struct sl_app *app, const struct sl_config *cfg, char *er
 	uint32_t room = RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
 				(uint32_t)(RTE_PKTMBUF_HEADROOM + max_mtu + RTE_ETHER_HDR_LEN + 8));
 	/* Descriptors of every queue, per-lcore caches, pending queues, slack. */
-	uint32_t n = cfg->n_ports * (SL_MAX_WORKERS + 1) * 2048u / 4 +
+	uint32_t n = cfg->n_device_ports * (SL_MAX_WORKERS + 1) * 2048u / 4 +
 		     rte_lcore_count() * MBUF_CACHE + NEIGH_CAPACITY + PUNT_RING_SIZE + 8192;
 	app->pool = rte_pktmbuf_pool_create("sl_mbuf", n, MBUF_CACHE, SL_PKT_PRIV_SIZE,
 					    (uint16_t)room, app->socket);
@@ -128,7 +128,7 @@ static int create_pool(struct sl_app *app, const struct sl_config *cfg, char *er
 static int setup_ports(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len)
 {
 	int rc;
-	for (uint16_t i = 0; i < cfg->n_ports; i++) {
+	for (uint16_t i = 0; i < cfg->n_device_ports; i++) {
 		app->n_ports = (uint16_t)(i + 1);
 		rc = sl_port_attach(&app->ports[i], i, &cfg->ports[i], (uint16_t)app->n_workers,
 				    app->profiles_dir, err, len);
@@ -500,6 +500,7 @@ static void shutdown_app(struct sl_app *app)
 			free_ring(w->qos.to[p]);
 		sl_qos_worker_release(&w->qos);
 	}
+	sl_app_wg_free(app);
 	sl_flow_table_free(app->flows);
 	sl_lb_free(app->lb);
 	sl_synproxy_free(app->synproxy);
@@ -535,7 +536,7 @@ static int run(struct sl_app *app, struct sl_config *cfg, const struct app_opts 
 	if (create_pool(app, cfg, err, sizeof(err)) < 0 || setup_shared(app, err, sizeof(err)) < 0 ||
 	    setup_ports(app, cfg, err, sizeof(err)) < 0 || assign_queues(app, err, sizeof(err)) < 0 ||
 	    setup_flow(app, cfg, err, sizeof(err)) < 0 || setup_ratelimit(app, cfg, err, sizeof(err)) < 0 ||
-	    setup_qos(app, err, sizeof(err)) < 0)
+	    setup_qos(app, err, sizeof(err)) < 0 || sl_app_wg_setup(app, cfg, err, sizeof(err)) < 0)
 		return fatal(err);
 	app->generation = 1;
 	app->dp = sl_dp_build(app, cfg, app->generation, err, sizeof(err));

@@ -361,6 +361,7 @@ void sl_metrics_render(struct sl_app *app, struct sl_buf *b)
 	sl_metrics_render_ratelimit(app, b, &sum);
 	sl_metrics_render_synproxy(app, b, &sum);
 	sl_metrics_render_qos(app, b);
+	sl_metrics_render_wg(app, b);
 	sl_metrics_render_blocks(app, b);
 	sl_metrics_render_sets(app, b);
 	gauge(b, "sluice_mbuf_pool_available", "Free mbufs in the packet pool.",

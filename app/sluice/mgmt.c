@@ -122,6 +122,7 @@ void sl_mgmt_loop(struct sl_app *app)
 		if (__atomic_exchange_n(&app->reload, 0, __ATOMIC_RELAXED))
 			sl_app_reload_file(app);
 		drain_punts(app, now);
+		sl_app_wg_poll(app, now);
 		sl_app_health_tick(app, now);
 		if (now >= next_timer) {
 			sl_ipstack_ctl_timers(&app->ctl, app->dp->ip, now);

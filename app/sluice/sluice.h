@@ -29,6 +29,7 @@
 #include "sl_prefixset.h"
 #include "sl_ratelimit.h"
 #include "sl_supervisor.h"
+#include "sl_wg.h"
 
 #define SL_MAX_WORKERS 32
 #define SL_MAX_RXQ_PER_WORKER 16
@@ -69,6 +70,7 @@ struct sl_worker {
 	struct sl_rl_table *rl;             /**< sources (a ratelimit section); NULL: none */
 	struct rte_ring *inject;            /**< from the management lcore (SP/SC) */
 	struct sl_qos_worker qos;           /**< rings to and from the ports' schedulers */
+	struct sl_wg_worker wg;             /**< WireGuard interfaces (tunnel in / out) */
 	/* Read by the management lcore for readiness and busy ratio. */
 	uint64_t seen_polls;
 	uint64_t seen_busy, seen_total;
@@ -110,6 +112,10 @@ struct sl_app {
 	bool workers_polling;
 	uint64_t last_sample_tsc;
 	struct sl_supervisor sup;   /**< systemd notify and watchdog */
+	struct sl_wg_dev *wg[SL_MAX_PORTS]; /**< by port index: WireGuard interfaces */
+	struct rte_ring *wg_punt;   /**< handshakes and held packets, from the workers */
+	int wg_journal[SL_MAX_PORTS]; /**< the peers' journal, open for appending; -1: none */
+	uint64_t wg_next_tick;
 
 	uint16_t n_ports;
 	struct sl_port ports[SL_MAX_PORTS];
@@ -242,6 +248,30 @@ void sl_api_blocks_delete(const struct sl_mgmt_request *req, struct sl_mgmt_resp
 void sl_metrics_render_blocks(struct sl_app *app, struct sl_buf *b);
 /** Store a few automatic blocks of those queued (every management tick), or @p all (at exit). */
 void sl_app_blocks_store_pending(struct sl_app *app, bool all);
+
+/* wg.c, api_wg.c: WireGuard interfaces */
+/** Keys, tables, journals and the workers' share; at start. */
+int sl_app_wg_setup(struct sl_app *app, const struct sl_config *cfg, char *err, size_t len);
+/** The management lcore's share: handshakes from the ring, timers. Every loop. */
+void sl_app_wg_poll(struct sl_app *app, uint64_t now);
+void sl_app_wg_free(struct sl_app *app);
+/** A base64 key from a file of mode 0600 or stricter; the error names @p field. */
+int sl_app_wg_read_key(const char *path, const char *field, uint8_t key[SL_WG_KEY_LEN],
+		       char *err, size_t len);
+/** Create or change the peer @p body describes (REST's schema); @p replace:
+ * what it leaves out is reset. 0, or -errno with @p err naming the field. */
+int sl_app_wg_peer_apply(struct sl_app *app, uint16_t port, const json_t *body, bool replace,
+			 uint8_t *pub_out, char *err, size_t len);
+/** A peer's configuration (what the journal keeps), as REST shows it. */
+json_t *sl_app_wg_peer_config_json(const struct sl_wg_peer_info *info);
+int sl_app_wg_journal_set(struct sl_app *app, uint16_t port, const uint8_t pub[SL_WG_KEY_LEN]);
+int sl_app_wg_journal_remove(struct sl_app *app, uint16_t port, const uint8_t pub[SL_WG_KEY_LEN]);
+void sl_api_wg_list(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_wg_get(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_wg_post(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp, void *arg);
+void sl_api_wg_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
+		      void *arg);
+void sl_metrics_render_wg(struct sl_app *app, struct sl_buf *b);
 
 /* api_sets.c: prefix sets, runtime objects beside the snapshot */
 /**

@@ -90,6 +90,7 @@ static void send_answers(struct sl_worker *w, const struct sl_dp *dp, struct rte
 {
 	if (n == 0)
 		return;
+	n = sl_wg_out_burst(&w->wg, answers, n, now);
 	n = sl_ipstack_neighbor_burst(&w->ip, answers, n, now);
 	if (dp->qos_on)
 		n = sl_qos_stage(&w->qos, dp->qos, answers, n, now);
@@ -109,7 +110,8 @@ static uint64_t from_flow(struct sl_worker *w, const struct sl_dp *dp, struct rt
 	n = sl_ipstack_route_burst(&w->ip, pkts, n, now);
 	if (dp->flow_on)
 		n = sl_flow_post_burst(&w->flow, &dp->flow, pkts, n, now);
-	/* The tunnel stage goes here. */
+	/* Into a WireGuard interface: encrypted, the outer packet routed. */
+	n = sl_wg_out_burst(&w->wg, pkts, n, now);
 	n = sl_ipstack_neighbor_burst(&w->ip, pkts, n, now);
 	/* QoS takes packets with their L2 header written: what its scheduler
 	 * lets go goes straight to the TX queue. */
@@ -126,6 +128,8 @@ static uint64_t process(struct sl_worker *w, const struct sl_dp *dp, struct rte_
 	uint16_t ok = sl_pkt_parse_burst(&rx, pkts, n, now);
 	sl_pkt_drop_rejects(w->ip.st, pkts + ok, (uint16_t)(n - ok));
 	n = sl_ipstack_input_burst(&w->ip, pkts, ok, now);
+	/* WireGuard's listen ports: the inner packets go on from here. */
+	n = sl_wg_in_burst(&w->wg, pkts, n, now);
 	if (dp->acl != NULL) {
 		struct rte_mbuf *answers[SL_BURST_MAX];
 		uint16_t n_answers;

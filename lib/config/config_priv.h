@@ -14,6 +14,7 @@
  *   sl_config_service.c   the "services" section (load-balanced services)
  *   sl_config_acl.c       the "acl" section (ordered rules; their match keys, shared)
  *   sl_config_qos.c       the "qos" section (shaped ports, class trees)
+ *   sl_config_wireguard.c the "wireguard" section (its interfaces are ports)
  *   sl_config_ratelimit.c the "ratelimit" section (per-source limits by level)
  *   sl_config_json.c      canonical JSON and atomic save
  *   sl_config_diff.c      diff and the live-change check
@@ -90,6 +91,12 @@ int cfg_get_bool(struct pctx *c, const char *path, const json_t *v, bool *out);
 
 /* A name of 1 to @p size - 1 of a-z 0-9 _ - into @p out. */
 int cfg_get_name(struct pctx *c, const char *path, const json_t *v, char *out, size_t size);
+
+/* Field functions of a port that WireGuard interfaces share (port.c). */
+int cfg_port_name(struct pctx *c, const char *path, const json_t *v, void *obj);
+int cfg_port_zone(struct pctx *c, const char *path, const json_t *v, void *obj);
+int cfg_port_ipv4(struct pctx *c, const char *path, const json_t *v, void *obj);
+int cfg_port_ipv6(struct pctx *c, const char *path, const json_t *v, void *obj);
 
 /* The index of the port @p v names ("<value> is not a port" otherwise). */
 int cfg_get_port_ref(struct pctx *c, const char *path, const json_t *v, int *out);
@@ -214,6 +221,12 @@ void cfg_match_json(json_t *o, const struct sl_config *cfg, const struct sl_conf
 /* sl_config_qos.c */
 int cfg_parse_qos(struct pctx *c, const json_t *v);
 json_t *cfg_qos_json(const struct sl_config *cfg);
+
+/* wireguard.c */
+void cfg_wireguard_defaults(struct sl_config_wireguard *w);
+int cfg_parse_wireguard(struct pctx *c, const json_t *v);
+json_t *cfg_wireguard_json(const struct sl_config *cfg);
+json_t *cfg_wg_if_json(const struct sl_config_port *p);
 json_t *cfg_acl_json(const struct sl_config *cfg);
 
 /* sl_config_ratelimit.c */
@@ -255,6 +268,7 @@ json_t *cfg_mac_json(const uint8_t mac[6]);
 /* One section each, canonical; NULL on allocation failure. */
 json_t *cfg_eal_json(const struct sl_config_eal *e);
 json_t *cfg_port_json(const struct sl_config_port *p);
+json_t *cfg_addrs_json(const struct sl_prefix *list, unsigned n);
 json_t *cfg_api_json(const struct sl_config_api *api);
 json_t *cfg_log_json(const struct sl_config_log *log);
 json_t *cfg_workers_json(const struct sl_config_workers *w);

@@ -242,6 +242,7 @@ static void set_defaults(struct sl_config *cfg)
 	cfg->workers.burst = 32;
 	cfg_flow_defaults(&cfg->flow);
 	cfg_ratelimit_defaults(&cfg->ratelimit);
+	cfg_wireguard_defaults(&cfg->wireguard);
 }
 
 static int parse_section(struct pctx *c, const char *key, const json_t *v)
@@ -276,6 +277,8 @@ static int parse_section(struct pctx *c, const char *key, const json_t *v)
 		return cfg_parse_ratelimit(c, v);
 	if (strcmp(key, "qos") == 0)
 		return cfg_parse_qos(c, v);
+	if (strcmp(key, "wireguard") == 0)
+		return cfg_parse_wireguard(c, v);
 	/* Escaped and cut short like any other path: the key is the sender's text. */
 	char path[PATH_LEN];
 	cfg_join(path, "", key);
@@ -307,11 +310,19 @@ static int parse_root(struct pctx *c, const json_t *doc)
 	const json_t *sets = json_object_get(doc, "sets");
 	if (sets != NULL && parse_section(c, "sets", sets) != 0)
 		return -EINVAL;
+	const json_t *wireguard = json_object_get(doc, "wireguard");
 	json_object_foreach((json_t *)doc, key, v) {
-		if (strcmp(key, "ports") == 0)
+		if (strcmp(key, "acl") == 0 || strcmp(key, "sets") == 0 ||
+		    strcmp(key, "wireguard") == 0)
+			continue;       /* acl after everything: below; sets: above */
+		if (strcmp(key, "ports") == 0) {
+			/* WireGuard interfaces are ports too: right after the devices. */
 			ports = v;
-		if (strcmp(key, "acl") == 0 || strcmp(key, "sets") == 0)
-			continue;       /* after everything: below; sets: above */
+			if (parse_section(c, key, v) != 0 ||
+			    (wireguard != NULL && cfg_parse_wireguard(c, wireguard) != 0))
+				return -EINVAL;
+			continue;
+		}
 		/* Keys are unique, so each of after_ports is held at most once. */
 		if (ports == NULL && names_ports(key)) {
 			later[n_later] = key;

@@ -54,6 +54,18 @@ enum sl_zone {
 	SL_ZONE_OUTSIDE,        /**< only replies and related traffic come in */
 };
 
+/**
+ * A WireGuard interface ("wireguard.interfaces[]"). It is a port like the
+ * devices for the rest of the document (routes, rules, zones and NAT name
+ * it), with no device: what is routed to it is encrypted to its peers.
+ * Peers are not part of the document: they change at run time.
+ */
+struct sl_config_wg_if {
+	char private_key_file[SL_CONFIG_PATH_MAX]; /**< base64 key, mode 0600 */
+	uint16_t listen_port;                /**< UDP, on every address of sluice */
+	uint32_t max_peers;                  /**< table size, default 1024 (restart) */
+};
+
 struct sl_config_port {
 	char name[SL_CONFIG_NAME_MAX];       /**< [a-z0-9_-]{1,15}, unique */
 	uint8_t zone;                        /**< enum sl_zone, default inside */
@@ -69,6 +81,8 @@ struct sl_config_port {
 	struct sl_prefix ipv6[SL_CONFIG_MAX_ADDRS];
 	bool has_kernel_address;             /**< a net_tap port to the host's own stack */
 	struct sl_prefix kernel_address;     /**< the host's side of it (restart) */
+	bool wireguard;                      /**< a WireGuard interface, not a device */
+	struct sl_config_wg_if wg;           /**< its settings, when wireguard */
 };
 
 enum sl_route_type {
@@ -409,9 +423,17 @@ struct sl_config_qos {
 	struct sl_config_qos_match *match; /**< heap array, in order of classes then rules */
 };
 
+/** The "wireguard" section's own settings; its interfaces are ports. */
+struct sl_config_wireguard {
+	unsigned n_interfaces;          /**< ports[n_device_ports...] */
+	uint32_t handshake_load;        /**< handshake messages per second before cookies */
+	uint32_t clock_scale;           /**< protocol timers run this many times faster (tests) */
+};
+
 struct sl_config {
 	struct sl_config_eal eal;
-	unsigned n_ports;
+	unsigned n_ports;               /**< devices, then WireGuard interfaces */
+	unsigned n_device_ports;        /**< ports[0..n_device_ports-1] are devices */
 	struct sl_config_port ports[SL_CONFIG_MAX_PORTS];
 	unsigned n_routes;
 	struct sl_config_route *routes; /**< heap array of n_routes */
@@ -432,6 +454,7 @@ struct sl_config {
 	struct sl_config_acl acl;
 	struct sl_config_ratelimit ratelimit;
 	struct sl_config_qos qos;
+	struct sl_config_wireguard wireguard;
 };
 
 /**

@@ -68,6 +68,12 @@ static int diff_taken(json_t *out, const char *path, json_t *a, json_t *b)
 	return rc;
 }
 
+/* "ports[lan]", or "wireguard.interfaces[wg0]" for a WireGuard interface. */
+static void port_path(char *path, size_t len, const struct sl_config_port *p)
+{
+	snprintf(path, len, p->wireguard ? "wireguard.interfaces[%s]" : "ports[%s]", p->name);
+}
+
 /* Ports keyed by name: "ports[lan].mtu", or a whole port added/removed. */
 static int diff_ports(json_t *out, const struct sl_config *a, const struct sl_config *b)
 {
@@ -77,7 +83,7 @@ static int diff_ports(json_t *out, const struct sl_config *a, const struct sl_co
 	for (unsigned i = 0; rc == 0 && i < a->n_ports; i++) {
 		int j = cfg_port_index(b, a->ports[i].name);
 
-		snprintf(path, sizeof(path), "ports[%s]", a->ports[i].name);
+		port_path(path, sizeof(path), &a->ports[i]);
 		if (j >= 0) {
 			rc = diff_taken(out, path, cfg_port_json(&a->ports[i]), cfg_port_json(&b->ports[j]));
 		} else {
@@ -92,7 +98,7 @@ static int diff_ports(json_t *out, const struct sl_config *a, const struct sl_co
 
 		if (cfg_port_index(a, b->ports[j].name) >= 0)
 			continue;
-		snprintf(path, sizeof(path), "ports[%s]", b->ports[j].name);
+		port_path(path, sizeof(path), &b->ports[j]);
 		new = cfg_port_json(&b->ports[j]);
 		rc = new != NULL ? add_change(out, path, NULL, new) : -ENOMEM;
 		json_decref(new);
@@ -321,6 +327,15 @@ json_t *sl_config_diff(const struct sl_config *a, const struct sl_config *b)
 	if (rc == 0 && (a->qos.enabled || b->qos.enabled))
 		rc = diff_taken(out, "qos", a->qos.enabled ? cfg_qos_json(a) : json_object(),
 				b->qos.enabled ? cfg_qos_json(b) : json_object());
+	/* Its interfaces are ports (above); here the section's own settings. */
+	if (rc == 0)
+		rc = diff_taken(out, "wireguard",
+				json_pack("{s:I,s:I}", "handshake_load",
+					  (json_int_t)a->wireguard.handshake_load, "clock_scale",
+					  (json_int_t)a->wireguard.clock_scale),
+				json_pack("{s:I,s:I}", "handshake_load",
+					  (json_int_t)b->wireguard.handshake_load, "clock_scale",
+					  (json_int_t)b->wireguard.clock_scale));
 	return cfg_finish(out, rc);
 }
 
@@ -357,6 +372,16 @@ static const char *port_change(const struct sl_config_port *a, const struct sl_c
 	uint32_t ka, kb;
 	bool pci = cfg_pci_key(a->device, &ka) && cfg_pci_key(b->device, &kb);
 
+	/* An interface's key, socket and tables are set up at start. */
+	if (a->wireguard != b->wireguard)
+		return "wireguard";
+	if (strcmp(a->wg.private_key_file, b->wg.private_key_file) != 0)
+		return "private_key_file";
+	if (a->wg.listen_port != b->wg.listen_port)
+		return "listen_port";
+	if (a->wg.max_peers != b->wg.max_peers)
+		return "max_peers";
+
 	/* "01:00.0" and "0000:01:00.0" are one device; vdev arguments matter. */
 	if (pci ? ka != kb : strcmp(a->device, b->device) != 0)
 		return "device";
@@ -383,12 +408,12 @@ static int ports_live(const struct sl_config *a, const struct sl_config *b,
 	const char *what;
 
 	for (unsigned i = 0; i < a->n_ports; i++) {
-		snprintf(path, sizeof(path), "ports[%s]", a->ports[i].name);
+		port_path(path, sizeof(path), &a->ports[i]);
 		if (cfg_port_index(b, a->ports[i].name) < 0)
 			return busy(err, err_len, path, "cannot remove a port while running (restart sluice to apply)");
 	}
 	for (unsigned i = 0; i < b->n_ports; i++) {
-		snprintf(path, sizeof(path), "ports[%s]", b->ports[i].name);
+		port_path(path, sizeof(path), &b->ports[i]);
 		if (cfg_port_index(a, b->ports[i].name) < 0)
 			return busy(err, err_len, path, "cannot add a port while running (restart sluice to apply)");
 	}
@@ -397,7 +422,8 @@ static int ports_live(const struct sl_config *a, const struct sl_config *b,
 			return busy(err, err_len, "ports", "cannot reorder ports while running (restart sluice to apply)");
 		what = port_change(&a->ports[i], &b->ports[i]);
 		if (what != NULL) {
-			snprintf(path, sizeof(path), "ports[%s].%s", a->ports[i].name, what);
+			port_path(path, sizeof(path), &a->ports[i]);
+			snprintf(path + strlen(path), sizeof(path) - strlen(path), ".%s", what);
 			return busy(err, err_len, path, RESTART);
 		}
 	}

@@ -97,7 +97,7 @@ json_t *cfg_eal_json(const struct sl_config_eal *e)
 	return cfg_finish(o, rc);
 }
 
-static json_t *addrs_json(const struct sl_prefix *list, unsigned n)
+json_t *cfg_addrs_json(const struct sl_prefix *list, unsigned n)
 {
 	json_t *a = json_array();
 
@@ -115,6 +115,10 @@ json_t *cfg_port_json(const struct sl_config_port *p)
 	json_t *o = json_object();
 	int rc = 0;
 
+	if (p->wireguard) {
+		json_decref(o);
+		return cfg_wg_if_json(p);
+	}
 	if (o == NULL)
 		return NULL;
 	cfg_put(o, "name", json_string(p->name), &rc);
@@ -127,8 +131,8 @@ json_t *cfg_port_json(const struct sl_config_port *p)
 	cfg_put(o, "tx_desc", json_integer(p->tx_desc), &rc);
 	if (p->has_mac)
 		cfg_put(o, "mac", cfg_mac_json(p->mac), &rc);
-	cfg_put(o, "ipv4", addrs_json(p->ipv4, p->n_ipv4), &rc);
-	cfg_put(o, "ipv6", addrs_json(p->ipv6, p->n_ipv6), &rc);
+	cfg_put(o, "ipv4", cfg_addrs_json(p->ipv4, p->n_ipv4), &rc);
+	cfg_put(o, "ipv6", cfg_addrs_json(p->ipv6, p->n_ipv6), &rc);
 	if (p->has_kernel_address)
 		cfg_put(o, "kernel_address", cfg_prefix_json(&p->kernel_address), &rc);
 	return cfg_finish(o, rc);
@@ -176,7 +180,7 @@ static json_t *ports_json(const struct sl_config *cfg)
 {
 	json_t *a = json_array();
 
-	for (unsigned i = 0; a != NULL && i < cfg->n_ports; i++)
+	for (unsigned i = 0; a != NULL && i < cfg->n_device_ports; i++)
 		if (json_array_append_new(a, cfg_port_json(&cfg->ports[i])) != 0)
 			return cfg_finish(a, -ENOMEM);
 	return a;
@@ -235,6 +239,8 @@ json_t *sl_config_to_json(const struct sl_config *cfg)
 		cfg_put(o, "sets", cfg_sets_json(cfg), &rc);
 	if (cfg->qos.enabled)
 		cfg_put(o, "qos", cfg_qos_json(cfg), &rc);
+	if (cfg->wireguard.n_interfaces > 0)
+		cfg_put(o, "wireguard", cfg_wireguard_json(cfg), &rc);
 	return cfg_finish(o, rc);
 }
 

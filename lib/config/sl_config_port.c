@@ -37,7 +37,7 @@ int cfg_port_index(const struct sl_config *cfg, const char *name)
 	return -1;
 }
 
-static int port_name(struct pctx *c, const char *path, const json_t *v, void *obj)
+int cfg_port_name(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	size_t idx;
 	struct sl_config_port *p = port_of(c, obj, &idx);
@@ -192,7 +192,7 @@ static int port_mac(struct pctx *c, const char *path, const json_t *v, void *obj
 
 static const char *const zone_names[] = {"inside", "outside", NULL};
 
-static int port_zone(struct pctx *c, const char *path, const json_t *v, void *obj)
+int cfg_port_zone(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	struct sl_config_port *p = obj;
 	return cfg_get_enum(c, path, v, zone_names, "inside, outside", &p->zone);
@@ -265,12 +265,12 @@ static int port_addrs(struct pctx *c, const char *path, const json_t *v,
 	return 0;
 }
 
-static int port_ipv4(struct pctx *c, const char *path, const json_t *v, void *obj)
+int cfg_port_ipv4(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	return port_addrs(c, path, v, obj, SL_AF_INET);
 }
 
-static int port_ipv6(struct pctx *c, const char *path, const json_t *v, void *obj)
+int cfg_port_ipv6(struct pctx *c, const char *path, const json_t *v, void *obj)
 {
 	return port_addrs(c, path, v, obj, SL_AF_INET6);
 }
@@ -307,16 +307,16 @@ static int kernel_address_check(struct pctx *c, const char *path, const struct s
 }
 
 static const struct field port_fields[] = {
-	F_FN("name", port_name),
+	F_FN("name", cfg_port_name),
 	F_FN("device", port_device),
 	F_NUM("mtu", K_INT, struct sl_config_port, mtu, 68, 9600),
 	F_NUM("queues", K_INT, struct sl_config_port, queues, 0, 16),
 	F_FN("rx_desc", port_rx_desc),
 	F_FN("tx_desc", port_tx_desc),
 	F_FN("mac", port_mac),
-	F_FN("zone", port_zone),
-	F_FN("ipv4", port_ipv4),
-	F_FN("ipv6", port_ipv6),
+	F_FN("zone", cfg_port_zone),
+	F_FN("ipv4", cfg_port_ipv4),
+	F_FN("ipv6", cfg_port_ipv6),
 	F_FN("kernel_address", port_kernel_address),
 };
 
@@ -342,5 +342,6 @@ int cfg_parse_ports(struct pctx *c, const json_t *v)
 			return -EINVAL;
 		c->cfg->n_ports++;
 	}
+	c->cfg->n_device_ports = c->cfg->n_ports;
 	return 0;
 }

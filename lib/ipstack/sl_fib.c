@@ -154,13 +154,17 @@ static int add_ports(struct builder *b, const struct sl_config *cfg,
 		p->n_ipv6 = cp->n_ipv6;
 		memcpy(p->ipv4, cp->ipv4, sizeof(p->ipv4));
 		memcpy(p->ipv6, cp->ipv6, sizeof(p->ipv6));
-		sl_ipstack_link_local(&p->mac, p->ipv6_ll);
+		p->tunnel = cp->wireguard;
 		for (unsigned a = 0; a < cp->n_ipv4; a++)
 			if ((rc = add_port_address(b, i, &cp->ipv4[a])) < 0)
 				return rc;
 		for (unsigned a = 0; a < cp->n_ipv6; a++)
 			if ((rc = add_port_address(b, i, &cp->ipv6[a])) < 0)
 				return rc;
+		/* A tunnel has no link layer: no link-local address. */
+		if (p->tunnel)
+			continue;
+		sl_ipstack_link_local(&p->mac, p->ipv6_ll);
 		struct sl_prefix ll = {.addr = {.af = SL_AF_INET6}, .len = 128};
 		memcpy(ll.addr.v6, p->ipv6_ll, 16);
 		struct sl_nexthop nh = nh_make(SL_NH_LOCAL, SL_AF_INET6, i);

@@ -70,6 +70,8 @@ struct sl_ipstack_port {
 	struct sl_prefix ipv6[SL_CONFIG_MAX_ADDRS];
 	uint8_t ipv6_ll[16];  /**< fe80::/64 EUI-64 address derived from the MAC */
 	uint32_t ll_nh;       /**< CONNECTED IPv6 next hop of this port, for link-local peers */
+	bool tunnel;          /**< a WireGuard interface: no device, no neighbors; what
+				   routes to it is encrypted by the tunnel-out stage */
 };
 
 /* ---- Local-in dispatch (part of the snapshot) ---- */
@@ -333,6 +335,10 @@ struct sl_ipstack_ctl {
 	 *  routed here and sent on the management TX queue. */
 	void (*inject)(void *arg, struct rte_mbuf *m);
 	void *inject_arg;
+	/** Where routed packets for a tunnel port go (the WireGuard interface
+	 *  encrypts them); owns m. NULL: dropped as no_route. */
+	void (*tunnel)(void *arg, struct rte_mbuf *m, uint64_t now);
+	void *tunnel_arg;
 	/** Consumer of SL_LOCALIN_PUNT packets (health-probe replies); owns m. */
 	void (*local_in)(void *arg, struct rte_mbuf *m, uint64_t now);
 	void *local_in_arg;

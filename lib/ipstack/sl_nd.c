@@ -316,6 +316,15 @@ void sl_ipstack_ctl_route(struct sl_ipstack_ctl *c, const struct sl_ipstack_tabl
 		sl_stats_drop(c->st, m, SL_DROP_NO_ROUTE);
 		return;
 	}
+	if (t->ports[nh->port].tunnel) {
+		meta->out_port = nh->port;
+		meta->nh_index = idx;
+		if (c->tunnel != NULL)
+			c->tunnel(c->tunnel_arg, m, now);
+		else
+			sl_stats_drop(c->st, m, SL_DROP_NO_ROUTE);
+		return;
+	}
 	neigh_key_for(&k, m, nh);
 	struct sl_neigh_entry *e = sl_neigh_get_or_create(c->neigh, &k, now);
 	if (e == NULL) {

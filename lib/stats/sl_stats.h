@@ -82,7 +82,17 @@
 	X(BLOCKED, "blocked", "its source is blocked (by reputation or by hand)") \
 	X(SYN_PROXY_INVALID, "syn_proxy_invalid", "an ACK to a SYN-proxied service or port forward with no connection and no valid cookie") \
 	X(QOS_HANDOFF_FULL, "qos_handoff_full", "the ring to the worker that schedules the egress port's QoS was full") \
-	X(SYN_PROXY_WAIT, "syn_proxy_wait", "a packet of a SYN-proxied connection before its backend answered (the client sends it again)")
+	X(SYN_PROXY_WAIT, "syn_proxy_wait", "a packet of a SYN-proxied connection before its backend answered (the client sends it again)") \
+	X(WG_MALFORMED, "wg_malformed", "a message to a WireGuard listen port that is no WireGuard message (type or length)") \
+	X(WG_NO_SESSION, "wg_no_session", "a WireGuard data message for no current session (unknown receiver index, or expired)") \
+	X(WG_DECRYPT, "wg_decrypt", "a WireGuard data message whose authentication tag does not verify") \
+	X(WG_REPLAY, "wg_replay", "a WireGuard data message whose counter was already received or is behind the replay window") \
+	X(WG_ALLOWED_IPS, "wg_allowed_ips", "a decrypted packet whose source is not in its peer's allowed IPs, or that is not IP") \
+	X(WG_NO_PEER, "wg_no_peer", "a packet routed into a WireGuard interface whose destination is in no peer's allowed IPs") \
+	X(WG_NO_ENDPOINT, "wg_no_endpoint", "a packet for a WireGuard peer whose endpoint is not known yet") \
+	X(WG_PUNT_FULL, "wg_punt_full", "a handshake message (or a packet waiting for a handshake) found the ring to the management lcore full") \
+	X(WG_STAGED_FULL, "wg_staged_full", "a packet for a peer whose handshake has not completed, with 32 already waiting (or given up after 90 s)") \
+	X(WG_OUTER_MTU, "wg_outer_mtu", "an encrypted packet too big for the egress port of its endpoint (lower the WireGuard MTU)")
 
 enum sl_drop_reason {
 #define SL_DROP_ENUM(sym, label, help) SL_DROP_##sym,

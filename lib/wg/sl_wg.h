@@ -105,6 +105,16 @@ bool sl_wg_equal(const void *a, const void *b, size_t len);
 /** Zero @p len bytes at @p p where the compiler may not drop the store (secrets). */
 void sl_wg_wipe(void *p, size_t len);
 
+#define SL_WG_KEY_B64_LEN 44
+#define SL_WG_KEY_HEX_LEN 64
+/** A key in base64 (as wg(8) prints it) and back; decoding refuses any
+ * other spelling. */
+void sl_wg_key_to_base64(const uint8_t key[SL_WG_KEY_LEN], char out[SL_WG_KEY_B64_LEN + 1]);
+bool sl_wg_key_from_base64(const char *s, uint8_t key[SL_WG_KEY_LEN]);
+/** A key in lowercase hex (the UAPI's spelling) and back. */
+void sl_wg_key_to_hex(const uint8_t key[SL_WG_KEY_LEN], char out[SL_WG_KEY_HEX_LEN + 1]);
+bool sl_wg_key_from_hex(const char *s, uint8_t key[SL_WG_KEY_LEN]);
+
 /* ------------------------------------------------------------------------ */
 /* Handshake (the paper's §5.4): Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s.      */
 /*                                                                          */
@@ -372,8 +382,10 @@ struct sl_wg_keypair {
 	uint32_t remote_index;     /**< the one we put in messages to the peer (host order) */
 	uint32_t peer;             /**< the owner's peer slot */
 	bool initiator;            /**< we initiated the handshake that made it */
+	uint8_t ready;             /**< keys set (atomic): until then it only holds the
+				        index of an initiation waiting for its response */
 	uint8_t confirmed;         /**< data was received with it (a responder may send) */
-	uint64_t birth_ns;         /**< when the handshake completed, on the protocol clock */
+	uint64_t birth_tsc;        /**< when the handshake completed */
 	uint64_t send_counter __attribute__((aligned(64)));
 	struct sl_wg_replay replay __attribute__((aligned(64)));
 };
@@ -419,5 +431,226 @@ uint64_t sl_wg_seal_burst(struct sl_wg_cipher *c, const struct sl_wg_cipher_op *
  * whose tag failed is garbage (it was decrypted in place): drop it.
  */
 uint64_t sl_wg_open_burst(struct sl_wg_cipher *c, const struct sl_wg_cipher_op *ops, uint16_t n);
+
+/* ------------------------------------------------------------------------ */
+/* Interfaces, peers and their tables (the runtime objects), the handshake  */
+/* driver and the timers (management lcore), the two stages (workers).      */
+/* ------------------------------------------------------------------------ */
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "sl_config.h"
+#include "sl_ipstack.h"
+#include "sl_stats.h"
+
+/* The paper's §6 timers and limits, in seconds and messages. */
+#define SL_WG_REKEY_AFTER_MESSAGES (1ull << 60)
+#define SL_WG_REKEY_AFTER_TIME 120
+#define SL_WG_REJECT_AFTER_TIME 180
+#define SL_WG_REKEY_ATTEMPT_TIME 90
+#define SL_WG_REKEY_TIMEOUT 5
+#define SL_WG_KEEPALIVE_TIMEOUT 10
+#define SL_WG_COOKIE_REFRESH_TIME 120
+#define SL_WG_INITIATIONS_PER_SECOND 50
+#define SL_WG_STAGED_MAX 32         /**< packets held per peer while a handshake runs */
+
+/** Where a peer is, and which of our addresses it reached. */
+struct sl_wg_endpoint {
+	struct sl_addr addr;        /**< af 0: not known yet */
+	uint16_t port;              /**< host order */
+	struct sl_addr local;       /**< af 0: chosen by route when sending */
+};
+
+/**
+ * A peer as the workers see it (shared; the management lcore owns the
+ * rest of it). Workers read the sending keypair and the endpoint, and
+ * update the counters, the last-seen times and the endpoint (roaming).
+ */
+struct sl_wg_peer {
+	struct sl_wg_keypair *send_kp;   /**< atomic; NULL: no session to send with */
+	uint32_t ep_seq;                 /**< endpoint seqlock: odd while written */
+	struct sl_wg_endpoint ep;
+	uint8_t in_use;
+	uint8_t want_handshake;          /**< set by a worker: no usable session, or rekey due */
+	uint64_t last_rx_tsc;            /**< last authenticated data message (keepalives too) */
+	uint64_t last_data_rx_tsc;       /**< the same, keepalives not counted */
+	uint64_t last_tx_tsc;            /**< last data message sent (keepalives too) */
+	uint64_t rx_bytes, tx_bytes;     /**< WireGuard messages, as the UAPI counts them */
+	uint64_t rx_packets, tx_packets;
+} __rte_cache_aligned;
+
+struct sl_wg_dev;
+
+/** Counters of an interface, for metrics (handshakes by outcome, cookies). */
+enum sl_wg_hs_outcome {
+	SL_WG_HS_INITIATED,         /**< initiations we sent */
+	SL_WG_HS_COMPLETED,         /**< handshakes that gave a session (either role) */
+	SL_WG_HS_BAD_MAC1,          /**< handshake messages whose mac1 was wrong */
+	SL_WG_HS_UNKNOWN_PEER,      /**< initiations from a key we have no peer for */
+	SL_WG_HS_DECRYPT,           /**< messages that did not open (wrong key or PSK) */
+	SL_WG_HS_REPLAY,            /**< initiations not newer than the last one */
+	SL_WG_HS_FLOOD,             /**< initiations from a peer faster than 50/s */
+	SL_WG_HS_RATELIMITED,       /**< under load, a source over its handshake rate */
+	SL_WG_HS_COOKIE_SENT,       /**< cookie replies sent (under load, no valid mac2) */
+	SL_WG_HS_COOKIE_RECEIVED,   /**< cookie replies accepted */
+	SL_WG_HS_UNEXPECTED,        /**< responses or cookies for no handshake of ours */
+	SL_WG_HS_TIMEOUT,           /**< attempts given up after 90 s */
+	SL_WG_HS_OUTCOMES
+};
+extern const char *const sl_wg_hs_outcome_names[SL_WG_HS_OUTCOMES];
+
+/** How the management lcore sends a packet it built: an outer IPv4/IPv6
+ * UDP packet, 14 bytes of Ethernet left for the neighbor to fill, meta set
+ * as parse would; the callee owns @p m (it routes and resolves it). */
+typedef void (*sl_wg_tx_fn)(void *arg, struct rte_mbuf *m);
+
+struct sl_wg_dev_params {
+	const char *name;
+	uint16_t port;              /**< its sluice port index */
+	uint16_t listen_port;
+	uint32_t max_peers;
+	uint32_t handshake_load;    /**< handshake messages per second before cookies */
+	uint32_t clock_scale;       /**< timers run this many times faster (tests) */
+	uint64_t tsc_hz;
+	int socket;
+	struct rte_rcu_qsbr *qsv;   /**< the workers' quiescent states */
+	struct rte_mempool *pool;   /**< for packets the management lcore sends */
+	sl_wg_tx_fn tx;
+	void *tx_arg;
+	struct sl_lcore_stats *st;  /**< the management lcore's counters */
+};
+
+/** An interface with no key and no peers; NULL with @p err. Management. */
+struct sl_wg_dev *sl_wg_dev_create(const struct sl_wg_dev_params *p, char *err, size_t err_len);
+/** Free it after the workers stopped. */
+void sl_wg_dev_free(struct sl_wg_dev *d);
+
+/** Set the private key (every peer's static-static secret is redone).
+ * False when the key gives no public key. */
+bool sl_wg_dev_set_key(struct sl_wg_dev *d, const uint8_t priv[SL_WG_KEY_LEN]);
+/** The public key; false when no key is set. */
+bool sl_wg_dev_public_key(const struct sl_wg_dev *d, uint8_t pub[SL_WG_KEY_LEN]);
+/** The private key, for the UAPI socket only (root-only, as the kernel's). */
+bool sl_wg_dev_private_key(const struct sl_wg_dev *d, uint8_t priv[SL_WG_KEY_LEN]);
+
+/** What to change of a peer (sl_wg_peer_set()); unset fields stay. */
+struct sl_wg_peer_change {
+	bool set_psk;
+	const uint8_t *psk;         /**< NULL: remove it */
+	const char *psk_file;       /**< where it was read from (kept for the views) */
+	bool set_endpoint;
+	struct sl_addr endpoint;
+	uint16_t endpoint_port;
+	bool set_keepalive;
+	uint16_t keepalive_s;       /**< 0: off */
+	bool replace_allowed;       /**< drop its allowed IPs before adding these */
+	unsigned n_allowed;
+	const struct sl_prefix *allowed;
+};
+
+/**
+ * Create the peer with public key @p pub, or change it: O(1) plus its
+ * allowed IPs. An allowed IP another peer had moves to this one.
+ * -ENOSPC when max_peers are in use or the prefix table is full,
+ * -EINVAL for a key of small order (message in @p err). Management.
+ */
+int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
+		   const struct sl_wg_peer_change *c, char *err, size_t err_len);
+/** Remove a peer, its sessions and its allowed IPs; -ENOENT if none. */
+int sl_wg_peer_remove(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN]);
+/** Remove every peer. */
+void sl_wg_peer_remove_all(struct sl_wg_dev *d);
+
+/** What the views show of a peer (no secrets but whether a PSK is set). */
+struct sl_wg_peer_info {
+	uint8_t pub[SL_WG_KEY_LEN];
+	bool has_psk;
+	const char *psk_file;         /**< NULL: none */
+	struct sl_wg_endpoint ep;
+	uint16_t keepalive_s;
+	uint64_t last_handshake_ns;   /**< wall clock (CLOCK_REALTIME); 0: never */
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+	unsigned n_allowed;
+	const struct sl_prefix *allowed;
+	uint32_t sessions;            /**< keypairs alive */
+};
+
+/** Peers in slot order from *@p cursor (start at 0): one per call; false at
+ * the end. The info's pointers live until the next change. */
+bool sl_wg_peer_next(const struct sl_wg_dev *d, uint32_t *cursor, struct sl_wg_peer_info *out);
+/** One peer by public key. */
+bool sl_wg_peer_get(const struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
+		    struct sl_wg_peer_info *out);
+/** The PSK of a peer, for the UAPI socket only. */
+bool sl_wg_peer_psk(const struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
+		    uint8_t psk[SL_WG_KEY_LEN]);
+
+struct sl_wg_dev_stats {
+	uint64_t hs[SL_WG_HS_OUTCOMES];
+	uint32_t peers;
+	uint32_t peers_recent;        /**< with a handshake in the last 3 minutes */
+	uint32_t sessions;
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+	uint64_t staged_dropped;      /**< held packets given up (no handshake in time, or full) */
+	bool under_load;
+};
+void sl_wg_dev_stats(const struct sl_wg_dev *d, struct sl_wg_dev_stats *out);
+const char *sl_wg_dev_name(const struct sl_wg_dev *d);
+uint16_t sl_wg_dev_listen_port(const struct sl_wg_dev *d);
+uint16_t sl_wg_dev_port(const struct sl_wg_dev *d);
+
+/**
+ * A packet a worker punted: a handshake message (SL_PKT_F_WG_HANDSHAKE:
+ * answered, consumed) or a packet held for a peer without a session
+ * (SL_PKT_F_WG_STAGED: kept until the handshake completes). Consumes @p m.
+ * @p t: the current snapshot's tables. Management.
+ */
+void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
+		     uint64_t now_tsc);
+/** Timers: handshakes to (re)send, keepalives, expiry, freeing. Call often
+ * (every 10-100 ms). Management. */
+void sl_wg_dev_tick(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint64_t now_tsc);
+/** A packet routed to the interface by the management lcore itself: sent
+ * encrypted if the peer has a session, else held. Consumes @p m. */
+void sl_wg_dev_output(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
+		      uint64_t now_tsc);
+
+/* Punt marks (meta->flags bits the pipeline leaves free). */
+#define SL_PKT_F_WG_HANDSHAKE (1u << 13)
+#define SL_PKT_F_WG_STAGED (1u << 14)
+
+/** A worker's view of the interfaces, refreshed from the snapshot. */
+struct sl_wg_worker {
+	struct sl_wg_cipher *cipher;
+	struct sl_lcore_stats *st;
+	struct sl_ipstack_worker *ip;
+	struct rte_ring *punt;             /**< to the management lcore (MP/SC) */
+	struct sl_wg_dev *dev[SL_MAX_PORTS];  /**< by port index; NULL: not WireGuard */
+	uint16_t listen_port[SL_MAX_PORTS];
+	uint8_t n_dev;
+	uint8_t dev_ports[SL_MAX_PORTS];   /**< the port indexes that are WireGuard */
+	uint64_t tsc_hz;
+};
+
+/**
+ * Tunnel in: UDP to a WireGuard listen port on one of sluice's addresses.
+ * Data messages are decrypted in one ipsec-mb burst, checked against the
+ * replay window and the peer's allowed IPs, and continue as if they had
+ * arrived on the interface; handshake messages are punted; everything else
+ * passes untouched. Returns the survivors, compacted in order. Worker.
+ */
+uint16_t sl_wg_in_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t n,
+			uint64_t now_tsc);
+
+/**
+ * Tunnel out: packets routed to a WireGuard interface are encrypted to the
+ * peer whose allowed IPs hold their destination and routed to its endpoint
+ * (out_port and nh_index of the outer packet); packets of a peer without a
+ * session are punted to be held. Others pass. Worker.
+ */
+uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t n,
+			 uint64_t now_tsc);
 
 #endif /* SL_WG_H */

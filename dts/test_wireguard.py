@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """WireGuard against wireguard-go, configured with stock wg, two workers.
 
-    h1 10.1.0.2  --[lan | sluice wg0 10.99.0.1 | wan 10.2.0.1]--  h2 10.2.0.2
-                                                    wireguard-go wgp0 10.99.0.2
+    h1 10.1.0.2  --[lan | sluice wg0 10.99.0.1/24 | wan 10.2.0.1]--  h2 10.2.0.2
+                                                                      wgp0 10.99.0.2
+                                                                     h4 10.2.0.3, fd00:2::3
+                                                                      wgp1 10.99.0.3
 
-sluice's wg0 listens on UDP 51820 on its addresses; the peer, wireguard-go
-in h2 (the kernel here has no wireguard module), reaches it at
-10.2.0.1:51820. h1 reaches the peer's tunnel address through sluice: routed
-into wg0, encrypted, sent to the peer's endpoint.
+sluice's wg0 listens on UDP 51820 on its addresses. Peer A is wireguard-go
+in h2 (the kernel here has no wireguard module), added to sluice over REST,
+reaching it over IPv4 and starting the tunnel itself. Peer B is
+wireguard-go in h4 with a preshared key and no endpoint of sluice: sluice
+starts the tunnel, over IPv6, and B is added with wg(8) through sluice's
+UAPI socket. h1 reaches both tunnel addresses through sluice.
 """
-import base64
+import json
 import os
 import subprocess
 import time
@@ -20,7 +24,6 @@ import pytest
 from conftest import Sluice, demo_config, metric_sum, ping, topology
 
 LCORES = "0@0,1@1,2@1"
-PEER_IF = "wgp0"   # /var/run/wireguard is shared by every namespace
 
 
 def genkey(topo):
@@ -38,17 +41,22 @@ def write_secret(path, text):
 
 @pytest.fixture(scope="module")
 def topo():
-    yield from topology("wg", hosts=1)
+    yield from topology("wg", hosts=2)
 
 
 @pytest.fixture(scope="module")
 def keys(topo):
-    return {"sluice": genkey(topo), "peer": genkey(topo)}
+    return {"sluice": genkey(topo), "a": genkey(topo), "b": genkey(topo),
+            "psk": topo.run("h1", "wg", "genpsk").stdout.strip()}
 
 
 @pytest.fixture(scope="module")
-def dut(topo, keys, tmp_path_factory):
-    work = tmp_path_factory.mktemp("sluice")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("wg")
+
+
+@pytest.fixture(scope="module")
+def dut(topo, keys, work):
     cfg = demo_config()
     cfg["wireguard"] = {"interfaces": [{
         "name": "wg0", "private_key_file": write_secret(work / "wg0.key", keys["sluice"][0]),
@@ -59,28 +67,49 @@ def dut(topo, keys, tmp_path_factory):
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def peer(topo, keys, dut, tmp_path_factory):
-    """wireguard-go in h2, set up with wg as an operator would."""
-    work = tmp_path_factory.mktemp("peer")
-    proc = topo.popen("h2", "wireguard-go", "-f", PEER_IF, stdout=subprocess.DEVNULL,
+def wireguard_go(topo, host, ifname, key_file, *wg_set, addrs=()):
+    """wireguard-go on @host as @ifname (interface names are per host:
+    /var/run/wireguard is shared by every namespace), set up with wg."""
+    proc = topo.popen(host, "wireguard-go", "-f", ifname, stdout=subprocess.DEVNULL,
                       stderr=subprocess.STDOUT)
     for _ in range(50):
-        if topo.run("h2", "ip", "link", "show", PEER_IF, check=False).returncode == 0:
+        if topo.run(host, "ip", "link", "show", ifname, check=False).returncode == 0:
             break
         time.sleep(0.1)
-    key = write_secret(work / "peer.key", keys["peer"][0])
-    topo.run("h2", "wg", "set", PEER_IF, "private-key", key, "listen-port", "51820",
-             "peer", keys["sluice"][1], "endpoint", "10.2.0.1:51820",
-             "allowed-ips", "10.99.0.0/24,10.1.0.0/24,fd99::/64,fd00:1::/64")
-    topo.run("h2", "ip", "address", "add", "10.99.0.2/24", "dev", PEER_IF)
-    topo.run("h2", "ip", "address", "add", "fd99::2/64", "dev", PEER_IF, "nodad")
-    topo.run("h2", "ip", "link", "set", PEER_IF, "up")
-    topo.run("h2", "ip", "route", "add", "10.1.0.0/24", "dev", PEER_IF)
-    topo.run("h2", "ip", "-6", "route", "add", "fd00:1::/64", "dev", PEER_IF)
+    topo.run(host, "wg", "set", ifname, "private-key", key_file, "listen-port", "51820",
+             *wg_set)
+    for a in addrs:
+        topo.run(host, "ip", "address", "add", a, "dev", ifname, *(["nodad"] if ":" in a else []))
+    topo.run(host, "ip", "link", "set", ifname, "up")
+    topo.run(host, "ip", "route", "add", "10.1.0.0/24", "dev", ifname)
+    topo.run(host, "ip", "-6", "route", "add", "fd00:1::/64", "dev", ifname)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def peer_a(topo, keys, dut, work):
+    proc = wireguard_go(topo, "h2", "wgp0", write_secret(work / "a.key", keys["a"][0]),
+                        "peer", keys["sluice"][1], "endpoint", "10.2.0.1:51820",
+                        "allowed-ips", "10.99.0.0/24,10.1.0.0/24,fd99::/64,fd00:1::/64",
+                        addrs=("10.99.0.2/24", "fd99::2/64"))
     dut.api("/api/v1/wireguard/interfaces/wg0/peers", "POST", {
-        "public_key": keys["peer"][1], "endpoint": "10.2.0.2:51820",
+        "public_key": keys["a"][1], "endpoint": "10.2.0.2:51820",
         "allowed_ips": ["10.99.0.2/32", "fd99::2/128"]}, expect=201)
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def peer_b(topo, keys, dut, work):
+    psk = write_secret(work / "b.psk", keys["psk"])
+    proc = wireguard_go(topo, "h4", "wgp1", write_secret(work / "b.key", keys["b"][0]),
+                        "peer", keys["sluice"][1], "preshared-key", psk,
+                        "allowed-ips", "10.99.0.0/24,10.1.0.0/24",
+                        addrs=("10.99.0.3/24",))
+    # Stock wg, against sluice's socket.
+    topo.run("dut", "wg", "set", "wg0", "peer", keys["b"][1], "preshared-key", psk,
+             "endpoint", "[fd00:2::3]:51820", "allowed-ips", "10.99.0.3/32")
     yield proc
     proc.terminate()
     proc.wait(timeout=10)
@@ -90,19 +119,137 @@ def peer_path(pub):
     return "/api/v1/wireguard/interfaces/wg0/peers/" + urllib.parse.quote(pub, safe="")
 
 
-# The peer initiates (a ping to sluice's own tunnel address), then h1
-# reaches the peer's tunnel address through sluice, IPv4 and IPv6 inside.
-def test_ping_both_ways(topo, keys, dut, peer):
+def hs(dut, outcome):
+    return metric_sum(dut.metrics(), "sluice_wireguard_handshakes_total", interface="wg0",
+                      outcome=outcome)
+
+
+# Peer A starts the tunnel (a ping to sluice's own tunnel address); then h1
+# reaches A's tunnel address through sluice, IPv4 and IPv6 inside.
+def test_peer_starts_ping_both_ways(topo, keys, dut, peer_a):
     ping(topo, "h2", "10.99.0.1")
     ping(topo, "h1", "10.99.0.2")
     ping(topo, "h2", "fd99::1")
     ping(topo, "h1", "fd99::2")
-    view = dut.api(peer_path(keys["peer"][1]))
-    assert view["latest_handshake"] > 0 and view["rx_packets"] > 0 and view["tx_packets"] > 0
-    assert view["endpoint"] == "10.2.0.2:51820"
+    view = dut.api(peer_path(keys["a"][1]))
+    assert view["latest_handshake"] > 0 and view["rx_packets"] >= 12 and view["tx_packets"] >= 12
+    assert view["endpoint"] == "10.2.0.2:51820" and "preshared_key_file" not in view
     iface = dut.api("/api/v1/wireguard/interfaces/wg0")
-    assert iface["public_key"] == keys["sluice"][1]
-    assert iface["handshakes"]["completed"] >= 1
-    out = topo.run("h2", "wg", "show", PEER_IF, "latest-handshakes").stdout
+    assert iface["public_key"] == keys["sluice"][1] and iface["peers"] == 1
+    assert iface["handshakes"]["completed"] == 1 and iface["handshakes"]["initiated"] == 0
+    out = topo.run("h2", "wg", "show", "wgp0", "latest-handshakes").stdout
     assert keys["sluice"][1] in out and not out.strip().endswith("\t0")
 
+
+# sluice starts the tunnel to peer B (which knows no endpoint of sluice),
+# over IPv6 outside, with a preshared key; B was added with wg set.
+def test_sluice_starts_over_ipv6_with_psk(topo, keys, dut, peer_a, peer_b):
+    before = hs(dut, "initiated")
+    ping(topo, "h1", "10.99.0.3", count=4)
+    assert hs(dut, "initiated") - before >= 1
+    view = dut.api(peer_path(keys["b"][1]))
+    assert view["endpoint"] == "[fd00:2::3]:51820" and view["preshared_key_file"]
+    assert view["allowed_ips"] == ["10.99.0.3/32"] and view["latest_handshake"] > 0
+    # The preshared key set over the socket lives in a 0600 file, not in the journal.
+    assert os.stat(view["preshared_key_file"]).st_mode & 0o077 == 0
+    journal = (dut.config_path.parent / "sluice.json.wireguard" / "wg0.peers").read_text()
+    assert keys["psk"] not in journal and keys["b"][1] in journal
+    out = topo.run("h4", "wg", "show", "wgp1", "endpoints").stdout
+    assert "[fd00:2::1]:51820" in out
+
+
+# Stock wg show and showconf against sluice's socket: both peers, their
+# handshakes and transfer; showconf gives the keys, as the kernel's does.
+def test_wg_show_against_sluice(topo, keys, dut, peer_a, peer_b):
+    ping(topo, "h1", "10.99.0.2", count=1)
+    ping(topo, "h1", "10.99.0.3", count=1)
+    show = topo.run("dut", "wg", "show", "wg0").stdout
+    print(show)
+    assert f"public key: {keys['sluice'][1]}" in show and "listening port: 51820" in show
+    for p in ("a", "b"):
+        assert f"peer: {keys[p][1]}" in show
+    assert show.count("latest handshake:") == 2 and show.count("transfer:") == 2
+    assert "preshared key: (hidden)" in show
+    conf = topo.run("dut", "wg", "showconf", "wg0").stdout
+    assert f"PrivateKey = {keys['sluice'][0]}" in conf
+    assert f"PresharedKey = {keys['psk']}" in conf
+    dump = topo.run("dut", "wg", "show", "wg0", "dump").stdout.splitlines()
+    rows = {line.split("\t")[0]: line.split("\t") for line in dump[1:]}
+    assert int(rows[keys["a"][1]][5]) > 0 and int(rows[keys["a"][1]][6]) > 0
+
+
+# TCP through the tunnel both ways, on two workers.
+def test_iperf_both_directions(topo, dut, peer_a):
+    srv = topo.popen("h2", "iperf3", "-s", "-1", "-B", "10.99.0.2", "-p", "5301",
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        for extra in ([], ["-R"]):
+            out = topo.run("h1", "iperf3", "-c", "10.99.0.2", "-p", "5301", "-t", "3", "-J",
+                           *extra, timeout=30).stdout
+            r = json.loads(out)
+            assert "error" not in r, r.get("error")
+            bps = r["end"]["sum_received"]["bits_per_second"]
+            print(f"iperf3 {' '.join(extra) or 'h1->h2'}: {bps / 1e6:.0f} Mbit/s")
+            assert bps > 20e6
+            if not extra:
+                srv.wait(timeout=10)
+                srv = topo.popen("h2", "iperf3", "-s", "-1", "-B", "10.99.0.2", "-p", "5301",
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+    finally:
+        srv.kill()
+        srv.wait()
+    assert dut.drops().get("wg_decrypt", 0) == 0 and dut.drops().get("wg_replay", 0) == 0
+
+
+# A wrong preshared key: no session (the response does not open), counted;
+# the right one again: traffic flows.
+def test_wrong_psk_refused(topo, keys, dut, peer_b, work):
+    wrong = write_secret(work / "wrong.psk", topo.run("h1", "wg", "genpsk").stdout.strip())
+    right = dut.api(peer_path(keys["b"][1]))["preshared_key_file"]
+    dut.api(peer_path(keys["b"][1]), "DELETE")
+    dut.api("/api/v1/wireguard/interfaces/wg0/peers", "POST", {
+        "public_key": keys["b"][1], "preshared_key_file": wrong,
+        "endpoint": "[fd00:2::3]:51820", "allowed_ips": ["10.99.0.3/32"]}, expect=201)
+    before = hs(dut, "decrypt")
+    assert ping(topo, "h1", "10.99.0.3", count=3, check=False).returncode != 0
+    assert hs(dut, "decrypt") - before >= 1
+    assert dut.api(peer_path(keys["b"][1]))["latest_handshake"] == 0
+    dut.api("/api/v1/wireguard/interfaces/wg0/peers", "POST", {
+        "public_key": keys["b"][1], "preshared_key_file": right}, expect=200)
+    time.sleep(5.5)   # the next retry of the handshake (every 5 s)
+    ping(topo, "h1", "10.99.0.3", count=3)
+
+
+# A peer that has sluice's key wrong: its initiations fail mac1, counted.
+def test_wrong_public_key_refused(topo, keys, dut, peer_b):
+    stranger = genkey(topo)[1]
+    before = hs(dut, "bad_mac1")
+    topo.run("h4", "wg", "set", "wgp1", "peer", stranger, "endpoint", "10.2.0.1:51820",
+             "allowed-ips", "10.77.0.0/24")
+    topo.run("h4", "ip", "route", "add", "10.77.0.0/24", "dev", "wgp1")
+    ping(topo, "h4", "10.77.0.1", count=2, check=False)
+    time.sleep(0.5)
+    assert hs(dut, "bad_mac1") - before >= 1
+    topo.run("h4", "wg", "set", "wgp1", "peer", stranger, "remove")
+
+
+# Peer A moves to another address and port (wireguard-go rebinds its socket
+# to let go of the old source): the first authenticated packet from there
+# moves the endpoint, and sluice's answers follow at once.
+def test_roaming(topo, keys, dut, peer_a):
+    ping(topo, "h2", "10.99.0.1", count=1)
+    topo.run("h2", "ip", "address", "del", "10.2.0.2/24", "dev", "eth0")
+    topo.run("h2", "ip", "address", "add", "10.2.0.12/24", "dev", "eth0")
+    topo.run("h2", "ip", "route", "replace", "default", "via", "10.2.0.1")
+    topo.run("h2", "wg", "set", "wgp0", "listen-port", "51899")
+    try:
+        ping(topo, "h2", "10.99.0.1", count=3)
+        assert dut.api(peer_path(keys["a"][1]))["endpoint"] == "10.2.0.12:51899"
+        ping(topo, "h1", "10.99.0.2", count=2)
+    finally:
+        topo.run("h2", "ip", "address", "del", "10.2.0.12/24", "dev", "eth0", check=False)
+        topo.run("h2", "ip", "address", "add", "10.2.0.2/24", "dev", "eth0", check=False)
+        topo.run("h2", "ip", "route", "replace", "default", "via", "10.2.0.1", check=False)
+        topo.run("h2", "wg", "set", "wgp0", "listen-port", "51820", check=False)

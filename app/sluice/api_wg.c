@@ -364,7 +364,9 @@ void sl_api_wg_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response
 					"the peer is removed but the journal cannot be written");
 		return;
 	}
-	resp->status = 204;
+	char b64[SL_WG_KEY_B64_LEN + 1];
+	sl_wg_key_to_base64(pub, b64);
+	sl_mgmt_respond_json(resp, 200, json_pack("{s:s}", "removed", b64));
 }
 
 /* ----------------------------------------------------------------- metrics */

@@ -272,6 +272,10 @@ void sl_api_wg_post(const struct sl_mgmt_request *req, struct sl_mgmt_response *
 void sl_api_wg_delete(const struct sl_mgmt_request *req, struct sl_mgmt_response *resp,
 		      void *arg);
 void sl_metrics_render_wg(struct sl_app *app, struct sl_buf *b);
+/* wg_uapi.c: /var/run/wireguard/<interface>.sock for wg(8) */
+int sl_app_wg_uapi_open(struct sl_app *app, char *err, size_t len);
+void sl_app_wg_uapi_poll(struct sl_app *app);
+void sl_app_wg_uapi_close(struct sl_app *app);
 
 /* api_sets.c: prefix sets, runtime objects beside the snapshot */
 /**

@@ -258,13 +258,14 @@ int sl_app_wg_setup(struct sl_app *app, const struct sl_config *cfg, char *err, 
 		       cfg->ports[p].name, cfg->ports[p].wg.listen_port, b64,
 		       sl_wg_cipher_arch(app->workers[0].wg.cipher), cfg->ports[p].wg.max_peers);
 	}
-	return 0;
+	return sl_app_wg_uapi_open(app, err, len);
 }
 
 void sl_app_wg_poll(struct sl_app *app, uint64_t now)
 {
 	if (app->wg_punt == NULL)
 		return;
+	sl_app_wg_uapi_poll(app);
 	void *burst[WG_PUNT_PER_LOOP];
 	const struct sl_dp *dp = app->dp;
 	unsigned n = rte_ring_sc_dequeue_burst(app->wg_punt, burst, WG_PUNT_PER_LOOP, NULL);
@@ -287,7 +288,10 @@ void sl_app_wg_poll(struct sl_app *app, uint64_t now)
 void sl_app_wg_free(struct sl_app *app)
 {
 	void *m;
+	sl_app_wg_uapi_close(app);
 	for (unsigned p = 0; p < SL_MAX_PORTS; p++) {
+		if (app->wg[p] == NULL)
+			continue;
 		sl_wg_dev_free(app->wg[p]);
 		app->wg[p] = NULL;
 		if (app->wg_journal[p] >= 0)

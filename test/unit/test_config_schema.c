@@ -26,6 +26,14 @@
 #include <cmocka.h>
 
 #include "config_fixture.h"
+
+#define LAN2 "{'name':'b','device':'net_null1'}"
+#define LAN3 "{'name':'c','device':'net_null2'}"
+#define LAN4 "{'name':'d','device':'net_null3'}"
+#define LAN5 "{'name':'e','device':'net_null4'}"
+#define LAN6 "{'name':'f','device':'net_null5'}"
+#define LAN7 "{'name':'g','device':'net_null6'}"
+#define LAN8 "{'name':'h','device':'net_null7'}"
 #include "sl_log.h"
 
 /* ------------------------------------------------------------ bad configs */
@@ -838,6 +846,86 @@ static void test_qos(void **state)
 		expect_error(bad[i].json, bad[i].err);
 }
 
+/* Test the wireguard section: interfaces become ports after the devices,
+ * routes and rules name them even when the section comes last, the
+ * canonical form keeps them out of "ports" and parses back the same; a
+ * change of key file needs a restart, of MTU not; and errors naming the
+ * field. */
+static void test_wireguard(void **state)
+{
+	(void)state;
+#define WG_IF "{'name':'wg0','private_key_file':'/etc/sluice/wg0.key','listen_port':51820," \
+	"'ipv4':['10.99.0.1/24']}"
+	struct sl_config *cfg = parse_ok("{" TWO ",'routes':[{'prefix':'10.98.0.0/16','port':'wg0'}],"
+		"'acl':{'rules':[{'in_port':'wg0','action':'allow'}]},"
+		"'wireguard':{'interfaces':[" WG_IF "],'handshake_load':50}}");
+	assert_int_equal(cfg->n_device_ports, 2);
+	assert_int_equal(cfg->n_ports, 3);
+	assert_int_equal(cfg->wireguard.n_interfaces, 1);
+	assert_int_equal(cfg->wireguard.handshake_load, 50);
+	assert_int_equal(cfg->wireguard.clock_scale, 1);
+	const struct sl_config_port *p = &cfg->ports[2];
+	assert_true(p->wireguard);
+	assert_string_equal(p->name, "wg0");
+	assert_int_equal(p->mtu, 1420);
+	assert_int_equal(p->wg.listen_port, 51820);
+	assert_int_equal(p->wg.max_peers, 1024);
+	assert_string_equal(p->wg.private_key_file, "/etc/sluice/wg0.key");
+	assert_int_equal(cfg->routes[0].port, 2);
+	assert_int_equal(cfg->acl.rules[0].in_port, 2);
+	char *text = canon(cfg);
+	/* Devices in "ports", the interface in "wireguard" only. */
+	assert_null(strstr(strstr(text, "\"ports\""), "wg0\",\"device"));
+	assert_non_null(strstr(text, "\"wireguard\":{\"interfaces\":[{\"name\":\"wg0\","
+				     "\"private_key_file\":\"/etc/sluice/wg0.key\",\"listen_port\":51820"));
+	struct sl_config *again = parse_ok(text);
+	char *text2 = canon(again);
+	assert_string_equal(text, text2);
+	char err[256];
+	again->ports[2].mtu = 1380;
+	assert_int_equal(sl_config_check_live_change(cfg, again, err, sizeof(err)), 0);
+	json_t *d = sl_config_diff(cfg, again);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "path")),
+			    "wireguard.interfaces[wg0].mtu");
+	json_decref(d);
+	snprintf(again->ports[2].wg.private_key_file, SL_CONFIG_PATH_MAX, "/etc/other.key");
+	assert_int_equal(sl_config_check_live_change(cfg, again, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "wireguard.interfaces[wg0].private_key_file: cannot change while running "
+				 "(restart sluice to apply)");
+	free(text);
+	free(text2);
+	sl_config_free(again);
+	sl_config_free(cfg);
+
+#define WG(ifs) "{" TWO ",'wireguard':{'interfaces':[" ifs "]}}"
+	static const struct bad_case bad[] = {
+		{WG("{'name':'wg0','listen_port':51820}"),
+		 "wireguard.interfaces[0].private_key_file: required"},
+		{WG("{'name':'wg0','private_key_file':'wg0.key','listen_port':51820}"),
+		 "wireguard.interfaces[0].private_key_file: \"wg0.key\" is not an absolute path"},
+		{WG("{'name':'wg0','private_key_file':'/k'}"),
+		 "wireguard.interfaces[0].listen_port: required"},
+		{WG("{'name':'lan','private_key_file':'/k','listen_port':1}"),
+		 "wireguard.interfaces[0].name: \"lan\" is already used by ports[0]"},
+		{WG(WG_IF ",{'name':'wg1','private_key_file':'/k','listen_port':51820}"),
+		 "wireguard.interfaces[1].listen_port: 51820 is already the listen port of \"wg0\""},
+		{WG("{'name':'wg0','private_key_file':'/k','listen_port':1,'mtu':1000}"),
+		 "wireguard.interfaces[0].mtu: 1000 is out of range 1280..9520"},
+		{WG("{'name':'wg0','private_key_file':'/k','listen_port':1,'ipv4':['10.0.0.1/24']}"),
+		 "wireguard.interfaces[0].ipv4[0]: 10.0.0.1 is already used by ports[0]"},
+		{WG("{'name':'wg0','private_key_file':'/k','listen_port':1,'peers':[]}"),
+		 "wireguard.interfaces[0].peers: unknown key"},
+		{"{'ports':[" LAN "," LAN2 "," LAN3 "," LAN4 "," LAN5 "," LAN6 "," LAN7 "," LAN8 "],"
+		 "'wireguard':{'interfaces':[" WG_IF "]}}",
+		 "wireguard.interfaces[0]: too many ports: devices and WireGuard interfaces are 8 at "
+		 "most together"},
+	};
+#undef WG
+#undef WG_IF
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		expect_error(bad[i].json, bad[i].err);
+}
+
 static void test_good_edge_cases(void **state)
 {
 	static const char *const good[] = {
@@ -988,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(test_sets_round_trip),
 		cmocka_unit_test(test_ratelimit_levels),
 		cmocka_unit_test(test_qos),
+		cmocka_unit_test(test_wireguard),
 		cmocka_unit_test(test_per_ip_default),
 		cmocka_unit_test(test_route_limits),
 		cmocka_unit_test(test_neighbor_limits),

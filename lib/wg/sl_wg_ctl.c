@@ -124,7 +124,7 @@ static void send_keepalive(struct sl_wg_dev *d, const struct sl_ipstack_tables *
 static struct sl_wg_keypair *usable_kp(const struct sl_wg_dev *d, uint32_t slot, uint64_t now)
 {
 	struct sl_wg_keypair *kp = __atomic_load_n(&d->peers[slot].send_kp, __ATOMIC_ACQUIRE);
-	if (kp == NULL || now - kp->birth_tsc >= secs(d, SL_WG_REJECT_AFTER_TIME))
+	if (kp == NULL || wg_since(now, kp->birth_tsc) >= secs(d, SL_WG_REJECT_AFTER_TIME))
 		return NULL;
 	return kp;
 }
@@ -142,7 +142,7 @@ static void initiate(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uin
 	if (ep.addr.af == 0)
 		return;
 	if (c->hs.state == SL_WG_HS_INIT_SENT &&
-	    now - c->last_init_sent_tsc < secs(d, SL_WG_REKEY_TIMEOUT))
+	    wg_since(now, c->last_init_sent_tsc) < secs(d, SL_WG_REKEY_TIMEOUT))
 		return;
 	/* Each retransmission is a new initiation, with a new index. */
 	wg_kp_drop(d, c->hs_kp);
@@ -158,7 +158,7 @@ static void initiate(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uin
 	sl_wg_wipe(e, sizeof(e));
 	if (!ok)
 		return;
-	if (c->has_cookie && now - c->cookie_tsc < secs(d, SL_WG_COOKIE_REFRESH_TIME))
+	if (c->has_cookie && wg_since(now, c->cookie_tsc) < secs(d, SL_WG_COOKIE_REFRESH_TIME))
 		sl_wg_mac2_set(&msg, sizeof(msg), c->cookie);
 	memcpy(c->last_mac1, msg.mac1, SL_WG_MAC_LEN);
 	c->last_init_sent_tsc = now;
@@ -215,7 +215,7 @@ static void consume_initiation(struct sl_wg_dev *d, const struct sl_ipstack_tabl
 		return;
 	}
 	if (c->last_init_consumed_tsc != 0 &&
-	    now - c->last_init_consumed_tsc < d->tsc_hz / SL_WG_INITIATIONS_PER_SECOND) {
+	    wg_since(now, c->last_init_consumed_tsc) < d->tsc_hz / SL_WG_INITIATIONS_PER_SECOND) {
 		d->hs[SL_WG_HS_FLOOD]++;
 		sl_wg_wipe(&hs, sizeof(hs));
 		return;
@@ -238,7 +238,7 @@ static void consume_initiation(struct sl_wg_dev *d, const struct sl_ipstack_tabl
 		sl_wg_wipe(&hs, sizeof(hs));
 		return;
 	}
-	if (c->has_cookie && now - c->cookie_tsc < secs(d, SL_WG_COOKIE_REFRESH_TIME))
+	if (c->has_cookie && wg_since(now, c->cookie_tsc) < secs(d, SL_WG_COOKIE_REFRESH_TIME))
 		sl_wg_mac2_set(&resp, sizeof(resp), c->cookie);
 	memcpy(c->last_mac1, resp.mac1, SL_WG_MAC_LEN);
 	wg_kp_set_keys(kp, &hs, false, now);
@@ -325,7 +325,7 @@ static void consume_cookie(struct sl_wg_dev *d, const struct sl_wg_msg_cookie *m
  * on for a second, mac2 (a cookie) is required. */
 static bool under_load(struct sl_wg_dev *d, uint64_t now)
 {
-	if (now - d->load_window_tsc >= d->tsc_hz) {
+	if (wg_since(now, d->load_window_tsc) >= d->tsc_hz) {
 		d->load_window_tsc = now;
 		d->load_count = 0;
 	}
@@ -349,7 +349,7 @@ static bool source_allowed(struct sl_wg_dev *d, const struct sl_addr *src, uint6
 		d->rl[h].tokens = 5;
 		d->rl[h].last_tsc = now;
 	}
-	uint64_t add = (now - d->rl[h].last_tsc) / interval;
+	uint64_t add = (wg_since(now, d->rl[h].last_tsc)) / interval;
 	if (add > 0) {
 		d->rl[h].tokens = (uint8_t)RTE_MIN(5u, d->rl[h].tokens + add);
 		d->rl[h].last_tsc += add * interval;
@@ -435,7 +435,7 @@ void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, str
 		d->hs[SL_WG_HS_BAD_MAC1]++;
 		return;
 	}
-	if (now - d->secret_tsc >= secs(d, SL_WG_COOKIE_REFRESH_TIME)) {
+	if (wg_since(now, d->secret_tsc) >= secs(d, SL_WG_COOKIE_REFRESH_TIME)) {
 		rand_bytes(d->cookie_secret, sizeof(d->cookie_secret));
 		d->secret_tsc = now;
 	}
@@ -498,7 +498,7 @@ static void expire_sessions(struct sl_wg_dev *d, uint32_t slot, uint64_t now)
 	}
 	for (unsigned i = 0; i < 3; i++) {
 		struct sl_wg_keypair *kp = *kps[i];
-		if (kp == NULL || now - kp->birth_tsc < secs(d, SL_WG_REJECT_AFTER_TIME))
+		if (kp == NULL || wg_since(now, kp->birth_tsc) < secs(d, SL_WG_REJECT_AFTER_TIME))
 			continue;
 		struct sl_wg_keypair *expect = kp;
 		__atomic_compare_exchange_n(&d->peers[slot].send_kp, &expect, NULL, false,
@@ -515,7 +515,7 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 	struct sl_wg_peer *p = &d->peers[slot];
 	expire_sessions(d, slot, now);
 	if (c->hs.state == SL_WG_HS_INIT_SENT) {
-		if (now - c->attempt_start_tsc >= secs(d, SL_WG_REKEY_ATTEMPT_TIME)) {
+		if (wg_since(now, c->attempt_start_tsc) >= secs(d, SL_WG_REKEY_ATTEMPT_TIME)) {
 			/* Given up: what waited for it is dropped, as in Linux. */
 			wg_kp_drop(d, c->hs_kp);
 			c->hs_kp = NULL;
@@ -523,24 +523,29 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 			c->attempt_start_tsc = 0;
 			wg_staged_drop_all(d, c);
 			d->hs[SL_WG_HS_TIMEOUT]++;
-		} else if (now - c->last_init_sent_tsc >=
+		} else if (wg_since(now, c->last_init_sent_tsc) >=
 			   secs(d, SL_WG_REKEY_TIMEOUT) + c->retry_jitter_tsc) {
 			initiate(d, t, slot, now);
 		}
 	}
 	bool want = __atomic_exchange_n(&p->want_handshake, 0, __ATOMIC_RELAXED);
+	/* A worker's wish from before the session it asked for was made. */
+	struct sl_wg_keypair *cur = usable_kp(d, slot, now);
+	if (want && cur != NULL && wg_since(now, cur->birth_tsc) < secs(d, SL_WG_REKEY_AFTER_TIME) &&
+	    __atomic_load_n(&cur->send_counter, __ATOMIC_RELAXED) < SL_WG_REKEY_AFTER_MESSAGES)
+		want = false;
 	uint64_t last_tx = __atomic_load_n(&p->last_tx_tsc, __ATOMIC_RELAXED);
 	uint64_t last_rx = __atomic_load_n(&p->last_rx_tsc, __ATOMIC_RELAXED);
 	uint64_t last_data_rx = __atomic_load_n(&p->last_data_rx_tsc, __ATOMIC_RELAXED);
 	/* Data sent and nothing heard for 15 s: the session may be gone. */
 	if (last_tx > last_rx && last_tx != c->handled_tx_tsc &&
-	    now - last_tx >= secs(d, SL_WG_KEEPALIVE_TIMEOUT + SL_WG_REKEY_TIMEOUT)) {
+	    wg_since(now, last_tx) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT + SL_WG_REKEY_TIMEOUT)) {
 		c->handled_tx_tsc = last_tx;
 		want = true;
 	}
 	/* An initiator only receiving rekeys before its session runs out. */
 	if (c->kp_cur != NULL && c->kp_cur->initiator && last_data_rx > c->kp_cur->birth_tsc &&
-	    now - c->kp_cur->birth_tsc >= secs(d, SL_WG_REJECT_AFTER_TIME -
+	    wg_since(now, c->kp_cur->birth_tsc) >= secs(d, SL_WG_REJECT_AFTER_TIME -
 					       SL_WG_KEEPALIVE_TIMEOUT - SL_WG_REKEY_TIMEOUT))
 		want = true;
 	if (want && c->hs.state != SL_WG_HS_INIT_SENT)
@@ -549,11 +554,11 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 	uint64_t last_sent = RTE_MAX(last_tx, c->last_keepalive_tsc);
 	/* Data received and nothing sent back for 10 s: a keepalive says we live. */
 	if (kp != NULL && last_data_rx > last_sent &&
-	    now - last_data_rx >= secs(d, SL_WG_KEEPALIVE_TIMEOUT)) {
+	    wg_since(now, last_data_rx) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT)) {
 		send_keepalive(d, t, slot, kp, now);
 		last_sent = now;
 	}
-	if (c->keepalive_s > 0 && now - last_sent >= (uint64_t)c->keepalive_s * d->tsc_hz /
+	if (c->keepalive_s > 0 && wg_since(now, last_sent) >= (uint64_t)c->keepalive_s * d->tsc_hz /
 						     d->clock_scale) {
 		if (kp != NULL)
 			send_keepalive(d, t, slot, kp, now);

@@ -682,7 +682,7 @@ void sl_wg_dev_stats(const struct sl_wg_dev *d, struct sl_wg_dev_stats *o)
 		o->tx_packets += __atomic_load_n(&p->tx_packets, __ATOMIC_RELAXED);
 		o->sessions += (c->kp_prev != NULL) + (c->kp_cur != NULL) + (c->kp_next != NULL);
 		/* "Recent" in wall time, as operators read handshake ages. */
-		if (c->last_handshake_tsc != 0 && now - c->last_handshake_tsc < 180 * d->tsc_hz)
+		if (c->last_handshake_tsc != 0 && wg_since(now, c->last_handshake_tsc) < 180 * d->tsc_hz)
 			o->peers_recent++;
 	}
 }

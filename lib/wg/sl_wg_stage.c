@@ -191,7 +191,7 @@ uint16_t sl_wg_in_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t
 							   __ATOMIC_ACQUIRE);
 		if (kp == NULL || kp->local_index != rx ||
 		    !__atomic_load_n(&kp->ready, __ATOMIC_ACQUIRE) ||
-		    now - kp->birth_tsc >= reject || counter >= SL_WG_REJECT_AFTER_MESSAGES) {
+		    wg_since(now, kp->birth_tsc) >= reject || counter >= SL_WG_REJECT_AFTER_MESSAGES) {
 			sl_stats_drop(w->st, m, SL_DROP_WG_NO_SESSION);
 			continue;
 		}
@@ -295,7 +295,7 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 		}
 		struct sl_wg_peer *peer = &d->peers[slot];
 		struct sl_wg_keypair *kp = __atomic_load_n(&peer->send_kp, __ATOMIC_ACQUIRE);
-		uint64_t age = kp != NULL ? now - kp->birth_tsc : 0;
+		uint64_t age = kp != NULL ? wg_since(now, kp->birth_tsc) : 0;
 		if (kp == NULL || age >= SL_WG_REJECT_AFTER_TIME * w->tsc_hz / d->clock_scale) {
 			if (!__atomic_load_n(&peer->want_handshake, __ATOMIC_RELAXED))
 				__atomic_store_n(&peer->want_handshake, 1, __ATOMIC_RELAXED);

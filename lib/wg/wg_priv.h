@@ -130,6 +130,13 @@ void wg_encap_finish(struct rte_mbuf *m, const struct sl_addr *src, uint16_t spo
  * family. False when there is no route or the port has no such address. */
 bool wg_pick_local(const struct sl_ipstack_tables *t, const struct sl_addr *dst,
 		   struct sl_addr *out);
+/* Cycles from @p then to @p now, 0 when @p then is later: workers stamp
+ * times from their own clocks, which may run ahead of the reader's now. */
+static inline uint64_t wg_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* Outer headers in front of a message of the given family, bytes. */
 static inline uint16_t wg_outer_len(uint8_t af)
 {

@@ -60,7 +60,8 @@ def dut(topo, keys, work):
     cfg = demo_config()
     cfg["wireguard"] = {"interfaces": [{
         "name": "wg0", "private_key_file": write_secret(work / "wg0.key", keys["sluice"][0]),
-        "listen_port": 51820, "ipv4": ["10.99.0.1/24"], "ipv6": ["fd99::1/64"]}]}
+        "listen_port": 51820, "ipv4": ["10.99.0.1/24"], "ipv6": ["fd99::1/64"]}],
+        "handshake_load": 50}
     s = Sluice(topo, work, cfg, lcores=LCORES)
     s.start()
     yield s
@@ -233,6 +234,64 @@ def test_wrong_public_key_refused(topo, keys, dut, peer_b):
     time.sleep(0.5)
     assert hs(dut, "bad_mac1") - before >= 1
     topo.run("h4", "wg", "set", "wgp1", "peer", stranger, "remove")
+
+
+FLOOD = """
+import base64, hashlib, os, time
+from scapy.contrib.wireguard import Wireguard, WireguardInitiation
+pub = base64.b64decode("%s")
+key = hashlib.blake2s(b"mac1----" + pub).digest()
+pkts = []
+for i in range(%d):
+    m = bytes(Wireguard() / WireguardInitiation(
+        sender_index=i, unencrypted_ephemeral=os.urandom(32), encrypted_static=os.urandom(48),
+        encrypted_timestamp=os.urandom(28)))
+    mac1 = hashlib.blake2s(m[:116], key=key, digest_size=16).digest()
+    pkts.append(IP(dst="10.2.0.1") / UDP(sport=40000 + i %% 1000, dport=51820) /
+                Raw(m[:116] + mac1 + bytes(16)))
+send(pkts, inter=%f)
+"""
+
+
+# A flood of initiations (with a valid mac1, so each would cost a
+# Diffie-Hellman) above handshake_load: sluice answers them with cookie
+# replies instead; the peers keep their tunnels, and a new handshake with
+# a real peer completes under load (wireguard-go takes the cookie and
+# retries with mac2).
+def test_handshake_flood_gets_cookies(topo, keys, dut, peer_a):
+    ping(topo, "h1", "10.99.0.2", count=1)
+    before = {k: hs(dut, k) for k in ("cookie_sent", "completed", "decrypt")}
+    sniff = topo.popen("h2", "timeout", "6", "tcpdump", "-ni", "eth0", "-c", "50",
+                       "udp and src port 51820 and dst portrange 40000-40999 and udp[8] = 3",
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    flood = topo.popen("h2", "/usr/bin/python3", "-c",
+                       "from scapy.all import *; conf.verb = 0\n" +
+                       FLOOD % (keys["sluice"][1], 1600, 0.005),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(1.5)
+        assert dut.api("/api/v1/wireguard/interfaces/wg0")["under_load"]
+        # The tunnel up before the flood carries on.
+        ping(topo, "h1", "10.99.0.2", count=3)
+        # A new session under load: sluice starts it, wireguard-go's
+        # response needs a cookie first, its next one carries mac2.
+        dut.api(peer_path(keys["a"][1]), "DELETE")
+        dut.api("/api/v1/wireguard/interfaces/wg0/peers", "POST", {
+            "public_key": keys["a"][1], "endpoint": "10.2.0.2:51820",
+            "allowed_ips": ["10.99.0.2/32", "fd99::2/128"]}, expect=201)
+        ping(topo, "h1", "10.99.0.2", count=1, extra=("-w", "12"))
+    finally:
+        flood.kill()
+        flood.wait()
+    replies = sniff.communicate(timeout=10)[0]
+    after = {k: hs(dut, k) for k in before}
+    print(after, before)
+    assert after["cookie_sent"] - before["cookie_sent"] >= 50
+    assert replies.count("UDP, length 64") >= 10
+    assert after["completed"] - before["completed"] >= 1
+    # Only the messages before the load was noticed cost a Diffie-Hellman
+    # (they fail to open: random contents): one second's worth, 50.
+    assert after["decrypt"] - before["decrypt"] <= 2 * 50
 
 
 # Peer A moves to another address and port (wireguard-go rebinds its socket

@@ -157,6 +157,14 @@ def test_sluice_starts_over_ipv6_with_psk(topo, keys, dut, peer_a, peer_b):
     assert keys["psk"] not in journal and keys["b"][1] in journal
     out = topo.run("h4", "wg", "show", "wgp1", "endpoints").stdout
     assert "[fd00:2::1]:51820" in out
+    # A packet of the interface's MTU (1420) fits the 1500-byte link over
+    # IPv6 too: its padding stops at the MTU (80 bytes of outer headers).
+    ping(topo, "h1", "10.99.0.3", count=2, extra=("-M", "do", "-s", str(1420 - 28)))
+    # One byte more is refused by routing, with "fragmentation needed".
+    r = ping(topo, "h1", "10.99.0.3", count=1, extra=("-M", "do", "-s", str(1421 - 28)),
+             check=False)
+    assert r.returncode != 0 and "mtu = 1420" in r.stdout, r.stdout
+    assert dut.drops().get("wg_outer_mtu", 0) == 0
 
 
 # Stock wg show and showconf against sluice's socket: both peers, their

@@ -23,7 +23,7 @@ if [ ! -f build-clang/build.ninja ]; then
 fi
 if ninja -C build-clang >/dev/null; then
     meson test -C build-clang --suite unit --print-errorlogs || status=1
-    for f in pkt mgmt_route config flow acl; do
+    for f in pkt mgmt_route config flow acl wg; do
         corpus=$(mktemp -d)
         cp -r "test/fuzz/corpus/$f/." "$corpus/"
         if build-clang/test/fuzz/fuzz_$f -max_total_time="${FUZZ_SECONDS:-20}" \

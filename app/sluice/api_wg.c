@@ -103,11 +103,24 @@ static int fail(char *err, size_t len, const char *fmt, const char *field)
 	return -EINVAL;
 }
 
+static int peer_apply(struct sl_app *app, uint16_t port, const json_t *body, bool replace,
+		      uint8_t *pub_out, uint8_t psk[SL_WG_KEY_LEN], char *err, size_t len);
+
 int sl_app_wg_peer_apply(struct sl_app *app, uint16_t port, const json_t *body, bool replace,
 			 uint8_t *pub_out, char *err, size_t len)
 {
+	uint8_t psk[SL_WG_KEY_LEN];
+	int rc = peer_apply(app, port, body, replace, pub_out, psk, err, len);
+	sl_wg_wipe(psk, sizeof(psk));
+	return rc;
+}
+
+/* The work of sl_app_wg_peer_apply(); @p psk is its buffer (wiped by it). */
+static int peer_apply(struct sl_app *app, uint16_t port, const json_t *body, bool replace,
+		      uint8_t *pub_out, uint8_t psk[SL_WG_KEY_LEN], char *err, size_t len)
+{
 	struct sl_wg_dev *d = app->wg[port];
-	uint8_t pub[SL_WG_KEY_LEN], psk[SL_WG_KEY_LEN];
+	uint8_t pub[SL_WG_KEY_LEN];
 	struct sl_wg_peer_change ch = {.replace_allowed = true};
 	static struct sl_prefix allowed[MAX_ALLOWED_PER_REQUEST];
 	const char *key;
@@ -177,7 +190,6 @@ int sl_app_wg_peer_apply(struct sl_app *app, uint16_t port, const json_t *body, 
 		ch.set_keepalive = true;  /* absent: off */
 	}
 	int rc = sl_wg_peer_set(d, pub, &ch, err, len);
-	sl_wg_wipe(psk, sizeof(psk));
 	if (rc == 0 && pub_out != NULL)
 		memcpy(pub_out, pub, SL_WG_KEY_LEN);
 	return rc;

@@ -113,7 +113,8 @@ struct sl_app {
 	uint64_t last_sample_tsc;
 	struct sl_supervisor sup;   /**< systemd notify and watchdog */
 	struct sl_wg_dev *wg[SL_MAX_PORTS]; /**< by port index: WireGuard interfaces */
-	struct rte_ring *wg_punt;   /**< handshakes and held packets, from the workers */
+	struct rte_ring *wg_punt;   /**< handshake messages, from the workers */
+	struct rte_ring *wg_held;   /**< packets for peers without a session, from the workers */
 	int wg_journal[SL_MAX_PORTS]; /**< the peers' journal, open for appending; -1: none */
 	uint64_t wg_next_tick;
 

@@ -26,8 +26,12 @@
 #include "sluice.h"
 
 #define WG_PUNT_RING 1024
-/* Each handshake costs ~150 us: a few per loop keep the API responsive. */
+#define WG_HELD_RING 4096
+/* Each handshake costs ~150 us: a few per loop keep the API responsive.
+ * Held packets cost little: many. Each has its own ring, so a stream
+ * toward a peer without a session cannot crowd handshakes out. */
 #define WG_PUNT_PER_LOOP 32
+#define WG_HELD_PER_LOOP 1024
 #define WG_TICK_MS 10
 
 /* Packets of the management lcore routed into an interface. */
@@ -127,7 +131,26 @@ int sl_app_wg_journal_remove(struct sl_app *app, uint16_t port, const uint8_t pu
 	return journal_append(app, port, json_pack("{s:s}", "remove", b64));
 }
 
-/* Replay the journal, then write it anew with only what holds now. */
+/* A journal line that could not be applied (a preshared key file now
+ * refused, the table full): kept as it is for the next start, unless a
+ * later line settles the same peer. */
+struct refused {
+	char key[SL_WG_KEY_B64_LEN + 1];
+	char *line;
+};
+
+static void refused_forget(struct refused *r, unsigned *n, const char *key)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (strcmp(r[i].key, key) == 0) {
+			free(r[i].line);
+			r[i] = r[--*n];
+			return;
+		}
+}
+
+/* Replay the journal, then write it anew: the peers as they are, and the
+ * lines that could not be applied. */
 static int journal_load(struct sl_app *app, uint16_t port, char *err, size_t len)
 {
 	struct sl_wg_dev *d = app->wg[port];
@@ -140,24 +163,50 @@ static int journal_load(struct sl_app *app, uint16_t port, char *err, size_t len
 	}
 	journal_path(app, d, path, sizeof(path));
 	FILE *f = fopen(path, "r");
-	unsigned lines = 0, bad = 0;
+	if (f == NULL && errno != ENOENT) {
+		/* Starting without the peers would drop them all at the rewrite. */
+		snprintf(err, len, "wireguard: cannot read %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	unsigned lines = 0, n_refused = 0, cap_refused = 0;
+	struct refused *refused = NULL;
 	if (f != NULL) {
 		char *buf = NULL;
 		size_t cap = 0;
-		while (getline(&buf, &cap, f) > 0) {
+		ssize_t got;
+		while ((got = getline(&buf, &cap, f)) > 0) {
 			lines++;
 			json_t *rec = json_loads(buf, 0, NULL);
 			char perr[256] = "";
 			const char *rm = json_string_value(json_object_get(rec, "remove"));
 			json_t *set = json_object_get(rec, "set");
+			const char *key = rm != NULL ? rm :
+				json_string_value(json_object_get(set, "public_key"));
 			uint8_t pub[SL_WG_KEY_LEN];
-			if (rm != NULL && sl_wg_key_from_base64(rm, pub))
+			bool ok;
+			if (rm != NULL && sl_wg_key_from_base64(rm, pub)) {
 				sl_wg_peer_remove(d, pub);
-			else if (set == NULL || sl_app_wg_peer_apply(app, port, set, false, NULL, perr,
-								     sizeof(perr)) != 0)
-				bad++;
-			if (perr[0] != '\0')
-				SL_LOG(WARN, "wireguard", "%s: journal line %u: %s", path, lines, perr);
+				ok = true;
+			} else {
+				/* A "set" line is the peer whole: what it leaves out, it has not. */
+				ok = set != NULL && sl_app_wg_peer_apply(app, port, set, true, NULL, perr,
+									 sizeof(perr)) == 0;
+			}
+			if (key != NULL && strlen(key) == SL_WG_KEY_B64_LEN)
+				refused_forget(refused, &n_refused, key);
+			if (!ok) {
+				SL_LOG(WARN, "wireguard", "%s: line %u not applied (kept for the next "
+				       "start): %s", path, lines, perr[0] ? perr : "not a journal line");
+				if (n_refused == cap_refused) {
+					cap_refused = cap_refused ? cap_refused * 2 : 16;
+					refused = realloc(refused, cap_refused * sizeof(*refused));
+					if (refused == NULL)
+						abort();
+				}
+				snprintf(refused[n_refused].key, sizeof(refused[n_refused].key), "%s",
+					 key != NULL ? key : "");
+				refused[n_refused++].line = strndup(buf, (size_t)got);
+			}
 			json_decref(rec);
 		}
 		free(buf);
@@ -173,21 +222,29 @@ static int journal_load(struct sl_app *app, uint16_t port, char *err, size_t len
 	uint32_t cursor = 0;
 	struct sl_wg_peer_info info;
 	unsigned peers = 0;
-	while (sl_wg_peer_next(d, &cursor, &info)) {
-		if (journal_append(app, port, json_pack("{s:o}", "set",
-							sl_app_wg_peer_config_json(&info))) != 0) {
-			snprintf(err, len, "wireguard: cannot write %s", tmp);
-			return -EIO;
-		}
+	bool written = true;
+	while (written && sl_wg_peer_next(d, &cursor, &info)) {
+		written = journal_append(app, port, json_pack("{s:o}", "set",
+							      sl_app_wg_peer_config_json(&info))) == 0;
 		peers++;
 	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, len, "wireguard: cannot rename %s: %s", tmp, strerror(errno));
-		return -errno;
+	for (unsigned i = 0; i < n_refused; i++) {
+		size_t n = strlen(refused[i].line);
+		if (n > 0 && refused[i].line[n - 1] != '\n')
+			written = written && write(fd, refused[i].line, n) == (ssize_t)n &&
+				  write(fd, "\n", 1) == 1;
+		else
+			written = written && write(fd, refused[i].line, n) == (ssize_t)n;
+		free(refused[i].line);
+	}
+	free(refused);
+	if (!written || fsync(fd) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, len, "wireguard: cannot write %s: %s", path, strerror(errno));
+		return -EIO;
 	}
 	if (lines > 0 || peers > 0)
-		SL_LOG(INFO, "wireguard", "%s: %u peers from %s (%u lines, %u refused)",
-		       sl_wg_dev_name(d), peers, path, lines, bad);
+		SL_LOG(INFO, "wireguard", "%s: %u peers from %s (%u lines, %u not applied)",
+		       sl_wg_dev_name(d), peers, path, lines, n_refused);
 	return 0;
 }
 
@@ -200,7 +257,8 @@ int sl_app_wg_setup(struct sl_app *app, const struct sl_config *cfg, char *err, 
 	if (cfg->wireguard.n_interfaces == 0)
 		return 0;
 	app->wg_punt = rte_ring_create("sl_wg_punt", WG_PUNT_RING, app->socket, RING_F_SC_DEQ);
-	if (app->wg_punt == NULL) {
+	app->wg_held = rte_ring_create("sl_wg_held", WG_HELD_RING, app->socket, RING_F_SC_DEQ);
+	if (app->wg_punt == NULL || app->wg_held == NULL) {
 		snprintf(err, len, "wireguard: cannot create its ring: %s", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -240,6 +298,7 @@ int sl_app_wg_setup(struct sl_app *app, const struct sl_config *cfg, char *err, 
 		ww->st = w->ip.st;
 		ww->ip = &w->ip;
 		ww->punt = app->wg_punt;
+		ww->held = app->wg_held;
 		ww->tsc_hz = app->tsc_hz;
 		for (uint16_t p = (uint16_t)cfg->n_device_ports; p < cfg->n_ports; p++) {
 			ww->dev[p] = app->wg[p];
@@ -266,16 +325,25 @@ void sl_app_wg_poll(struct sl_app *app, uint64_t now)
 	if (app->wg_punt == NULL)
 		return;
 	sl_app_wg_uapi_poll(app);
-	void *burst[WG_PUNT_PER_LOOP];
+	void *burst[64];
 	const struct sl_dp *dp = app->dp;
-	unsigned n = rte_ring_sc_dequeue_burst(app->wg_punt, burst, WG_PUNT_PER_LOOP, NULL);
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = burst[i];
-		uint16_t port = sl_pkt_meta(m)->out_port;
-		if (port < SL_MAX_PORTS && app->wg[port] != NULL)
-			sl_wg_dev_input(app->wg[port], dp->ip, m, now);
-		else
-			rte_pktmbuf_free(m);
+	struct rte_ring *rings[2] = {app->wg_punt, app->wg_held};
+	const unsigned budget[2] = {WG_PUNT_PER_LOOP, WG_HELD_PER_LOOP};
+	for (unsigned r = 0; r < 2; r++) {
+		unsigned done = 0, n;
+		do {
+			n = rte_ring_sc_dequeue_burst(rings[r], burst,
+						      RTE_MIN(64u, budget[r] - done), NULL);
+			for (unsigned i = 0; i < n; i++) {
+				struct rte_mbuf *m = burst[i];
+				uint16_t port = sl_pkt_meta(m)->out_port;
+				if (port < SL_MAX_PORTS && app->wg[port] != NULL)
+					sl_wg_dev_input(app->wg[port], dp->ip, m, now);
+				else
+					rte_pktmbuf_free(m);
+			}
+			done += n;
+		} while (n > 0 && done < budget[r]);
 	}
 	if (now < app->wg_next_tick)
 		return;
@@ -299,9 +367,12 @@ void sl_app_wg_free(struct sl_app *app)
 	}
 	for (unsigned i = 0; i < app->n_workers; i++)
 		sl_wg_cipher_free(app->workers[i].wg.cipher);
-	if (app->wg_punt != NULL) {
-		while (rte_ring_dequeue(app->wg_punt, &m) == 0)
+	struct rte_ring *rings[2] = {app->wg_punt, app->wg_held};
+	for (unsigned r = 0; r < 2; r++) {
+		if (rings[r] == NULL)
+			continue;
+		while (rte_ring_dequeue(rings[r], &m) == 0)
 			rte_pktmbuf_free(m);
-		rte_ring_free(app->wg_punt);
+		rte_ring_free(rings[r]);
 	}
 }

@@ -458,6 +458,11 @@ int sl_config_check_live_change(const struct sl_config *cur,
 		return busy(err, err_len, "api.max_body", RESTART);
 	if (cur->api.max_bulk_body != next->api.max_bulk_body)
 		return busy(err, err_len, "api.max_bulk_body", RESTART);
+	/* WireGuard interfaces take their settings at start. */
+	if (cur->wireguard.handshake_load != next->wireguard.handshake_load)
+		return busy(err, err_len, "wireguard.handshake_load", RESTART);
+	if (cur->wireguard.clock_scale != next->wireguard.clock_scale)
+		return busy(err, err_len, "wireguard.clock_scale", RESTART);
 	/* The connection table is sized and placed at start. */
 	if (cur->flow.enabled != next->flow.enabled)
 		return busy(err, err_len, "flow", RESTART);

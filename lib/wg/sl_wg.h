@@ -474,6 +474,8 @@ struct sl_wg_peer {
 	struct sl_wg_endpoint ep;
 	uint8_t in_use;
 	uint8_t want_handshake;          /**< set by a worker: no usable session, or rekey due */
+	uint32_t held;                   /**< packets on their way to be held, or held (atomic):
+					      workers drop past SL_WG_STAGED_MAX */
 	uint64_t last_rx_tsc;            /**< last authenticated data message (keepalives too) */
 	uint64_t last_data_rx_tsc;       /**< the same, keepalives not counted */
 	uint64_t last_tx_tsc;            /**< last data message sent (keepalives too) */
@@ -626,7 +628,8 @@ struct sl_wg_worker {
 	struct sl_wg_cipher *cipher;
 	struct sl_lcore_stats *st;
 	struct sl_ipstack_worker *ip;
-	struct rte_ring *punt;             /**< to the management lcore (MP/SC) */
+	struct rte_ring *punt;             /**< handshake messages to the management lcore (MP/SC) */
+	struct rte_ring *held;             /**< packets for peers without a session (MP/SC) */
 	struct sl_wg_dev *dev[SL_MAX_PORTS];  /**< by port index; NULL: not WireGuard */
 	uint16_t listen_port[SL_MAX_PORTS];
 	uint8_t n_dev;

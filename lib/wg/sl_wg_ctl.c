@@ -90,7 +90,8 @@ static void send_data(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, ui
 	uint16_t inner_off = sl_pkt_meta(m)->l2_len;
 	bool keepalive = rte_pktmbuf_pkt_len(m) == inner_off;
 	if (counter >= SL_WG_REJECT_AFTER_MESSAGES ||
-	    !wg_encap_prepare(m, inner_off, ep.addr.af, kp->remote_index, counter, &off, &len)) {
+	    !wg_encap_prepare(m, inner_off, ep.addr.af, kp->remote_index, counter,
+			      t->ports[d->port].mtu, &off, &len)) {
 		sl_stats_drop(d->st, m, SL_DROP_WG_OUTER_MTU);
 		return;
 	}
@@ -131,24 +132,29 @@ static struct sl_wg_keypair *usable_kp(const struct sl_wg_dev *d, uint32_t slot,
 
 /* ------------------------------------------------------------ handshakes */
 
+/* Start (or retry) a handshake with @p slot: at most one handshake message
+ * every REKEY_TIMEOUT, whichever role sent the last one. Packets held for
+ * a handshake that cannot start (no endpoint, no key) are dropped. */
 static void initiate(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint32_t slot,
 		     uint64_t now)
 {
 	struct peer_ctl *c = &d->ctl[slot];
 	struct sl_wg_endpoint ep;
-	if (!d->has_key || !c->usable)
-		return;
 	wg_ep_read(&d->peers[slot], &ep);
-	if (ep.addr.af == 0)
+	if (!d->has_key || !c->usable || ep.addr.af == 0) {
+		wg_staged_drop_all(d, c);
 		return;
-	if (c->hs.state == SL_WG_HS_INIT_SENT &&
-	    wg_since(now, c->last_init_sent_tsc) < secs(d, SL_WG_REKEY_TIMEOUT))
+	}
+	if (c->last_hs_sent_tsc != 0 &&
+	    wg_since(now, c->last_hs_sent_tsc) < secs(d, SL_WG_REKEY_TIMEOUT))
 		return;
 	/* Each retransmission is a new initiation, with a new index. */
 	wg_kp_drop(d, c->hs_kp);
 	c->hs_kp = wg_kp_new(d, slot);
-	if (c->hs_kp == NULL)
+	if (c->hs_kp == NULL) {
+		wg_staged_drop_all(d, c);
 		return;
+	}
 	struct sl_wg_msg_initiation msg;
 	uint8_t e[SL_WG_KEY_LEN], ts[SL_WG_TAI64N_LEN];
 	rand_bytes(e, sizeof(e));
@@ -162,6 +168,7 @@ static void initiate(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uin
 		sl_wg_mac2_set(&msg, sizeof(msg), c->cookie);
 	memcpy(c->last_mac1, msg.mac1, SL_WG_MAC_LEN);
 	c->last_init_sent_tsc = now;
+	c->last_hs_sent_tsc = now;
 	if (c->attempt_start_tsc == 0)
 		c->attempt_start_tsc = now;
 	uint32_t jitter;
@@ -184,6 +191,44 @@ static void completed(struct sl_wg_dev *d, struct peer_ctl *c, uint64_t now)
 	c->last_handshake_tsc = now;
 	c->last_handshake_wall = wall_ns();
 	d->hs[SL_WG_HS_COMPLETED]++;
+}
+
+/* Drop *@p kpp, first taking it off the peer's sending pointer if there. */
+static void drop_unless_sending(struct sl_wg_dev *d, uint32_t slot, struct sl_wg_keypair **kpp)
+{
+	struct sl_wg_keypair *kp = *kpp;
+	if (kp == NULL)
+		return;
+	struct sl_wg_keypair *expect = kp;
+	__atomic_compare_exchange_n(&d->peers[slot].send_kp, &expect, NULL, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	wg_kp_drop(d, kp);
+	*kpp = NULL;
+}
+
+static void flush_staged(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint32_t slot,
+			 struct sl_wg_keypair *kp, uint64_t now);
+
+/*
+ * A responder's session the initiator has used (a worker marked it
+ * confirmed) becomes the one to send with. Only the management lcore
+ * publishes sessions, so a worker can never put back one that is being
+ * dropped. What waited for a session goes now.
+ */
+static void promote(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint32_t slot,
+		    uint64_t now)
+{
+	struct peer_ctl *c = &d->ctl[slot];
+	if (c->kp_next == NULL || !__atomic_load_n(&c->kp_next->confirmed, __ATOMIC_ACQUIRE))
+		return;
+	struct sl_wg_keypair *kp = c->kp_next;
+	__atomic_store_n(&d->peers[slot].send_kp, kp, __ATOMIC_RELEASE);
+	wg_kp_drop(d, c->kp_prev);
+	c->kp_prev = c->kp_cur;
+	c->kp_cur = kp;
+	c->kp_next = NULL;
+	if (c->n_staged > 0)
+		flush_staged(d, t, slot, kp, now);
 }
 
 static void consume_initiation(struct sl_wg_dev *d, const struct sl_ipstack_tables *t,
@@ -242,9 +287,12 @@ static void consume_initiation(struct sl_wg_dev *d, const struct sl_ipstack_tabl
 		sl_wg_mac2_set(&resp, sizeof(resp), c->cookie);
 	memcpy(c->last_mac1, resp.mac1, SL_WG_MAC_LEN);
 	wg_kp_set_keys(kp, &hs, false, now);
-	/* The responder's session waits for the initiator's first packet. */
+	/* The responder's session waits for the initiator's first packet
+	 * (next); the previous one goes, as in Linux. */
 	wg_kp_drop(d, c->kp_next);
 	c->kp_next = kp;
+	drop_unless_sending(d, (uint32_t)slot, &c->kp_prev);
+	c->last_hs_sent_tsc = now;
 	/* Our own initiation in flight, if any, gives way to theirs. */
 	wg_kp_drop(d, c->hs_kp);
 	c->hs_kp = NULL;
@@ -265,6 +313,7 @@ static void flush_staged(struct sl_wg_dev *d, const struct sl_ipstack_tables *t,
 	}
 	for (unsigned i = 0; i < c->n_staged; i++)
 		send_data(d, t, slot, kp, c->staged[i], now);
+	__atomic_fetch_sub(&d->peers[slot].held, c->n_staged, __ATOMIC_RELAXED);
 	c->n_staged = 0;
 }
 
@@ -290,12 +339,18 @@ static void consume_response(struct sl_wg_dev *d, const struct sl_ipstack_tables
 	}
 	wg_kp_set_keys(kp, &c->hs, true, now);
 	c->hs_kp = NULL;
-	wg_kp_drop(d, c->kp_prev);
-	c->kp_prev = c->kp_cur;
-	c->kp_cur = kp;
-	wg_kp_drop(d, c->kp_next);
-	c->kp_next = NULL;
+	/* As Linux: a pending responder session becomes the previous one
+	 * (the peer may be sending on it), else the current one does. */
 	__atomic_store_n(&d->peers[slot].send_kp, kp, __ATOMIC_RELEASE);
+	wg_kp_drop(d, c->kp_prev);
+	if (c->kp_next != NULL) {
+		c->kp_prev = c->kp_next;
+		wg_kp_drop(d, c->kp_cur);
+	} else {
+		c->kp_prev = c->kp_cur;
+	}
+	c->kp_next = NULL;
+	c->kp_cur = kp;
 	set_endpoint(d, slot, src, sport, local);
 	completed(d, c, now);
 	flush_staged(d, t, slot, kp, now);
@@ -316,6 +371,7 @@ static void consume_cookie(struct sl_wg_dev *d, const struct sl_wg_msg_cookie *m
 		return;
 	}
 	memcpy(c->cookie, cookie, sizeof(cookie));
+	sl_wg_wipe(cookie, sizeof(cookie));
 	c->has_cookie = true;
 	c->cookie_tsc = now;
 	d->hs[SL_WG_HS_COOKIE_RECEIVED]++;
@@ -360,15 +416,33 @@ static bool source_allowed(struct sl_wg_dev *d, const struct sl_addr *src, uint6
 	return true;
 }
 
-static void held_add(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
-		     uint32_t slot, uint64_t now)
+/* The peer whose allowed IPs hold @p m's destination, or UINT32_MAX. */
+static uint32_t peer_of(const struct sl_wg_dev *d, struct rte_mbuf *m)
 {
-	if (slot >= d->max_peers || !d->peers[slot].in_use) {
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	uint8_t af = meta->l3_type == SL_L3_IPV4 ? SL_AF_INET : SL_AF_INET6;
+	const uint8_t *dst = af == SL_AF_INET ? (const uint8_t *)&sl_pkt_ipv4(m)->dst_addr
+					      : sl_pkt_ipv6(m)->dst_addr;
+	return wg_allowed_lookup(d, af, dst);
+}
+
+/* A packet for a peer without a session: sent if one is ready now, else
+ * held (up to 32 per peer) and a handshake started. @p counted: a worker
+ * counted it in the peer's held packets. */
+static void held_add(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
+		     uint32_t slot, bool counted, uint64_t now)
+{
+	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	meta->flags &= (uint16_t)~SL_PKT_F_WG_STAGED;
+	if (counted && slot < d->max_peers)
+		__atomic_fetch_sub(&d->peers[slot].held, 1, __ATOMIC_RELAXED);
+	/* The peer may have gone, and its slot been given to another, since
+	 * the worker looked: the destination says again whose it is. */
+	if (slot >= d->max_peers || !d->peers[slot].in_use || peer_of(d, m) != slot) {
 		sl_stats_drop(d->st, m, SL_DROP_WG_NO_PEER);
 		return;
 	}
-	struct sl_pkt_meta *meta = sl_pkt_meta(m);
-	meta->flags &= (uint16_t)~SL_PKT_F_WG_STAGED;
+	promote(d, t, slot, now);
 	struct sl_wg_keypair *kp = usable_kp(d, slot, now);
 	if (kp != NULL) {
 		send_data(d, t, slot, kp, m, now);
@@ -380,8 +454,10 @@ static void held_add(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, str
 		d->staged_dropped++;
 	} else {
 		c->staged[c->n_staged++] = m;
+		__atomic_fetch_add(&d->peers[slot].held, 1, __ATOMIC_RELAXED);
 	}
-	initiate(d, t, slot, now);
+	if (c->hs.state != SL_WG_HS_INIT_SENT)
+		initiate(d, t, slot, now);
 }
 
 void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
@@ -389,7 +465,7 @@ void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, str
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
 	if (meta->flags & SL_PKT_F_WG_STAGED) {
-		held_add(d, t, m, meta->hash, now);
+		held_add(d, t, m, meta->hash, true, now);
 		return;
 	}
 	uint32_t off = meta->l2_len + meta->l3_len + sizeof(struct rte_udp_hdr);
@@ -472,15 +548,13 @@ void sl_wg_dev_output(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, st
 		      uint64_t now)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
-	uint8_t af = meta->l3_type == SL_L3_IPV4 ? SL_AF_INET : SL_AF_INET6;
-	const uint8_t *dst = af == SL_AF_INET ? (const uint8_t *)&sl_pkt_ipv4(m)->dst_addr
-					      : sl_pkt_ipv6(m)->dst_addr;
-	uint32_t slot = wg_allowed_lookup(d, af, dst);
+	(void)meta;
+	uint32_t slot = peer_of(d, m);
 	if (slot == UINT32_MAX) {
 		sl_stats_drop(d->st, m, SL_DROP_WG_NO_PEER);
 		return;
 	}
-	held_add(d, t, m, slot, now);
+	held_add(d, t, m, slot, false, now);
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -489,23 +563,10 @@ static void expire_sessions(struct sl_wg_dev *d, uint32_t slot, uint64_t now)
 {
 	struct peer_ctl *c = &d->ctl[slot];
 	struct sl_wg_keypair **kps[3] = {&c->kp_prev, &c->kp_cur, &c->kp_next};
-	/* A responder's session the initiator used: it becomes the current one. */
-	if (c->kp_next != NULL && __atomic_load_n(&c->kp_next->confirmed, __ATOMIC_ACQUIRE)) {
-		wg_kp_drop(d, c->kp_prev);
-		c->kp_prev = c->kp_cur;
-		c->kp_cur = c->kp_next;
-		c->kp_next = NULL;
-	}
-	for (unsigned i = 0; i < 3; i++) {
-		struct sl_wg_keypair *kp = *kps[i];
-		if (kp == NULL || wg_since(now, kp->birth_tsc) < secs(d, SL_WG_REJECT_AFTER_TIME))
-			continue;
-		struct sl_wg_keypair *expect = kp;
-		__atomic_compare_exchange_n(&d->peers[slot].send_kp, &expect, NULL, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-		wg_kp_drop(d, kp);
-		*kps[i] = NULL;
-	}
+	for (unsigned i = 0; i < 3; i++)
+		if (*kps[i] != NULL &&
+		    wg_since(now, (*kps[i])->birth_tsc) >= secs(d, SL_WG_REJECT_AFTER_TIME))
+			drop_unless_sending(d, slot, kps[i]);
 }
 
 static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint32_t slot,
@@ -513,6 +574,7 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 {
 	struct peer_ctl *c = &d->ctl[slot];
 	struct sl_wg_peer *p = &d->peers[slot];
+	promote(d, t, slot, now);
 	expire_sessions(d, slot, now);
 	if (c->hs.state == SL_WG_HS_INIT_SENT) {
 		if (wg_since(now, c->attempt_start_tsc) >= secs(d, SL_WG_REKEY_ATTEMPT_TIME)) {
@@ -537,10 +599,18 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 	uint64_t last_tx = __atomic_load_n(&p->last_tx_tsc, __ATOMIC_RELAXED);
 	uint64_t last_rx = __atomic_load_n(&p->last_rx_tsc, __ATOMIC_RELAXED);
 	uint64_t last_data_rx = __atomic_load_n(&p->last_data_rx_tsc, __ATOMIC_RELAXED);
-	/* Data sent and nothing heard for 15 s: the session may be gone. */
-	if (last_tx > last_rx && last_tx != c->handled_tx_tsc &&
-	    wg_since(now, last_tx) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT + SL_WG_REKEY_TIMEOUT)) {
-		c->handled_tx_tsc = last_tx;
+	uint64_t last_sent = RTE_MAX(last_tx, c->last_keepalive_tsc);
+	/* As Linux's timers: armed by the first packet that is not answered,
+	 * not pushed back by the ones after it. Data sent and nothing heard
+	 * for 15 s: the session may be gone, a new handshake. */
+	if (last_rx >= c->tx_unanswered_tsc)
+		c->tx_unanswered_tsc = 0;
+	if (c->tx_unanswered_tsc == 0 && last_tx > last_rx)
+		c->tx_unanswered_tsc = now;
+	if (c->tx_unanswered_tsc != 0 &&
+	    wg_since(now, c->tx_unanswered_tsc) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT +
+							    SL_WG_REKEY_TIMEOUT)) {
+		c->tx_unanswered_tsc = 0;
 		want = true;
 	}
 	/* An initiator only receiving rekeys before its session runs out. */
@@ -548,18 +618,26 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 	    wg_since(now, c->kp_cur->birth_tsc) >= secs(d, SL_WG_REJECT_AFTER_TIME -
 					       SL_WG_KEEPALIVE_TIMEOUT - SL_WG_REKEY_TIMEOUT))
 		want = true;
+	/* Something held and no handshake under way (it gave way to one of
+	 * the peer's that has not been confirmed, say): start one. */
+	if (c->n_staged > 0 && usable_kp(d, slot, now) == NULL)
+		want = true;
 	if (want && c->hs.state != SL_WG_HS_INIT_SENT)
 		initiate(d, t, slot, now);
 	struct sl_wg_keypair *kp = usable_kp(d, slot, now);
-	uint64_t last_sent = RTE_MAX(last_tx, c->last_keepalive_tsc);
-	/* Data received and nothing sent back for 10 s: a keepalive says we live. */
-	if (kp != NULL && last_data_rx > last_sent &&
-	    wg_since(now, last_data_rx) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT)) {
+	/* Data received and nothing sent back for 10 s: a keepalive. */
+	if (last_sent >= c->rx_unanswered_tsc)
+		c->rx_unanswered_tsc = 0;
+	if (c->rx_unanswered_tsc == 0 && last_data_rx > last_sent)
+		c->rx_unanswered_tsc = now;
+	if (kp != NULL && c->rx_unanswered_tsc != 0 &&
+	    wg_since(now, c->rx_unanswered_tsc) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT)) {
+		c->rx_unanswered_tsc = 0;
 		send_keepalive(d, t, slot, kp, now);
 		last_sent = now;
 	}
-	if (c->keepalive_s > 0 && wg_since(now, last_sent) >= (uint64_t)c->keepalive_s * d->tsc_hz /
-						     d->clock_scale) {
+	if (c->keepalive_s > 0 && wg_since(now, last_sent) >=
+				  (uint64_t)c->keepalive_s * d->tsc_hz / d->clock_scale) {
 		if (kp != NULL)
 			send_keepalive(d, t, slot, kp, now);
 		else if (c->hs.state != SL_WG_HS_INIT_SENT)

@@ -105,21 +105,38 @@ bool wg_ep_equal(const struct sl_addr *a, uint16_t port, const struct sl_wg_endp
 
 /* -------------------------------------------------------- deferred free */
 
-/* Free @p p once every worker has passed a quiescent state. */
-void wg_defer_free(struct sl_wg_dev *d, void *p)
+/* What the workers may still hold: a session (wiped, then freed) or a
+ * peer slot (back to the free list), released once every worker has
+ * passed a quiescent state since. */
+static void release(struct sl_wg_dev *d, void *kp, uint32_t slot)
 {
-	if (p == NULL)
-		return;
+	if (kp != NULL) {
+		sl_wg_wipe(kp, sizeof(struct sl_wg_keypair));
+		rte_free(kp);
+	} else {
+		d->free_slots[d->n_free_slots++] = slot;
+	}
+}
+
+static void defer(struct sl_wg_dev *d, void *kp, uint32_t slot)
+{
 	if (d->dq_n == d->dq_cap) {
 		/* Full: wait for the oldest (workers pass in microseconds). */
 		rte_rcu_qsbr_synchronize(d->qsv, RTE_QSBR_THRID_INVALID);
 		for (uint32_t i = 0; i < d->dq_n; i++)
-			rte_free(d->dq[i].p);
+			release(d, d->dq[i].p, d->dq[i].slot);
 		d->dq_n = 0;
 	}
-	d->dq[d->dq_n].p = p;
+	d->dq[d->dq_n].p = kp;
+	d->dq[d->dq_n].slot = slot;
 	d->dq[d->dq_n].token = rte_rcu_qsbr_start(d->qsv);
 	d->dq_n++;
+}
+
+void wg_defer_free(struct sl_wg_dev *d, struct sl_wg_keypair *kp)
+{
+	if (kp != NULL)
+		defer(d, kp, UINT32_MAX);
 }
 
 void wg_reclaim(struct sl_wg_dev *d)
@@ -127,7 +144,7 @@ void wg_reclaim(struct sl_wg_dev *d)
 	uint32_t keep = 0;
 	for (uint32_t i = 0; i < d->dq_n; i++) {
 		if (rte_rcu_qsbr_check(d->qsv, d->dq[i].token, false) == 1)
-			rte_free(d->dq[i].p);
+			release(d, d->dq[i].p, d->dq[i].slot);
 		else
 			d->dq[keep++] = d->dq[i];
 	}
@@ -147,15 +164,15 @@ struct sl_wg_keypair *wg_kp_new(struct sl_wg_dev *d, uint32_t slot)
 		return NULL;
 	uint32_t pos = d->free_index[--d->n_free_index], tag;
 	random_bytes(&tag, sizeof(tag));
+	/* index_bits is 22 at most (4 sessions for each of 2^20 peers). */
 	kp->local_index = (tag << d->index_bits) | pos;
-	if (d->index_bits == 32)
-		kp->local_index = pos;
 	kp->peer = slot;
 	__atomic_store_n(&d->index[pos], kp, __ATOMIC_RELEASE);
 	return kp;
 }
 
-/* Out of the table and, after the grace period, freed. */
+/* Out of the table and, after the grace period, wiped and freed: a
+ * worker in the middle of a burst may still seal or open with its keys. */
 void wg_kp_drop(struct sl_wg_dev *d, struct sl_wg_keypair *kp)
 {
 	if (kp == NULL)
@@ -163,8 +180,6 @@ void wg_kp_drop(struct sl_wg_dev *d, struct sl_wg_keypair *kp)
 	uint32_t pos = kp->local_index & d->index_mask;
 	__atomic_store_n(&d->index[pos], NULL, __ATOMIC_RELEASE);
 	d->free_index[d->n_free_index++] = pos;
-	sl_wg_wipe(kp->send_key, sizeof(kp->send_key));
-	sl_wg_wipe(kp->recv_key, sizeof(kp->recv_key));
 	wg_defer_free(d, kp);
 }
 
@@ -195,6 +210,7 @@ static void peer_sessions_clear(struct sl_wg_dev *d, uint32_t slot)
 	wg_kp_drop(d, c->hs_kp);
 	c->kp_prev = c->kp_cur = c->kp_next = c->hs_kp = NULL;
 	sl_wg_wipe(&c->hs, sizeof(c->hs));
+	c->attempt_start_tsc = 0;
 }
 
 /* ---------------------------------------------------------- allowed IPs */
@@ -238,6 +254,7 @@ static void allowed_del(struct sl_wg_dev *d, const struct sl_prefix *p)
 	unsigned fam = k.af == SL_AF_INET ? 0 : 1;
 	if (--d->len_refs[fam][k.len] == 0)
 		lens_set(d, k.af, k.len, false);
+	d->n_allowed_total--;
 }
 
 /* Remove prefix @p i of peer @p slot's list (the table entry too). */
@@ -248,36 +265,28 @@ static void peer_allowed_remove_at(struct sl_wg_dev *d, uint32_t slot, unsigned 
 	c->allowed[i] = c->allowed[--c->n_allowed];
 }
 
+static bool prefix_same(const struct sl_prefix *a, const struct sl_prefix *b)
+{
+	struct allowed_key ka, kb;
+	allowed_key_of(&ka, a);
+	allowed_key_of(&kb, b);
+	return memcmp(&ka, &kb, sizeof(ka)) == 0;
+}
+
+/* Give @p p to peer @p slot (taken from another peer that had it).
+ * Nothing changes when it fails. */
 static int peer_allowed_add(struct sl_wg_dev *d, uint32_t slot, const struct sl_prefix *p)
 {
 	struct peer_ctl *c = &d->ctl[slot];
 	struct allowed_key k;
 	struct sl_prefix m = *p;
+	void *data;
 	sl_prefix_mask(&m);
 	allowed_key_of(&k, &m);
-	void *data;
-	if (rte_hash_lookup_data(d->allowed, &k, &data) >= 0) {
-		uint32_t owner = (uint32_t)(uintptr_t)data - 1;
-		if (owner == slot)
-			return 0;
-		/* It moves: out of the other peer's list, then overwritten. */
-		struct peer_ctl *o = &d->ctl[owner];
-		for (unsigned i = 0; i < o->n_allowed; i++) {
-			struct allowed_key ok;
-			allowed_key_of(&ok, &o->allowed[i]);
-			if (memcmp(&ok, &k, sizeof(k)) == 0) {
-				o->allowed[i] = o->allowed[--o->n_allowed];
-				break;
-			}
-		}
-	} else {
-		unsigned fam = k.af == SL_AF_INET ? 0 : 1;
-		if (d->n_allowed_total >= d->max_allowed)
-			return -ENOSPC;
-		if (d->len_refs[fam][k.len]++ == 0)
-			lens_set(d, k.af, k.len, true);
-		d->n_allowed_total++;
-	}
+	bool exists = rte_hash_lookup_data(d->allowed, &k, &data) >= 0;
+	uint32_t owner = exists ? (uint32_t)(uintptr_t)data - 1 : UINT32_MAX;
+	if (owner == slot)
+		return 0;
 	if (c->n_allowed == c->cap_allowed) {
 		unsigned cap = c->cap_allowed ? c->cap_allowed * 2 : 4;
 		struct sl_prefix *a = realloc(c->allowed, cap * sizeof(*a));
@@ -286,17 +295,52 @@ static int peer_allowed_add(struct sl_wg_dev *d, uint32_t slot, const struct sl_
 		c->allowed = a;
 		c->cap_allowed = cap;
 	}
+	unsigned fam = k.af == SL_AF_INET ? 0 : 1;
+	if (!exists) {
+		if (d->n_allowed_total >= d->max_allowed)
+			return -ENOSPC;
+		/* The length is in use before the entry is: readers find both. */
+		if (d->len_refs[fam][k.len]++ == 0)
+			lens_set(d, k.af, k.len, true);
+	}
+	if (rte_hash_add_key_data(d->allowed, &k, (void *)(uintptr_t)(slot + 1)) != 0) {
+		if (!exists && --d->len_refs[fam][k.len] == 0)
+			lens_set(d, k.af, k.len, false);
+		return -ENOSPC;
+	}
+	if (exists) {
+		/* It moved: out of the other peer's list. */
+		struct peer_ctl *o = &d->ctl[owner];
+		for (unsigned i = 0; i < o->n_allowed; i++)
+			if (prefix_same(&o->allowed[i], &m)) {
+				o->allowed[i] = o->allowed[--o->n_allowed];
+				break;
+			}
+	} else {
+		d->n_allowed_total++;
+	}
 	c->allowed[c->n_allowed++] = m;
-	return rte_hash_add_key_data(d->allowed, &k, (void *)(uintptr_t)(slot + 1)) == 0 ? 0
-											 : -ENOSPC;
+	return 0;
 }
 
 static void peer_allowed_clear(struct sl_wg_dev *d, uint32_t slot)
 {
 	struct peer_ctl *c = &d->ctl[slot];
-	while (c->n_allowed > 0) {
+	while (c->n_allowed > 0)
 		peer_allowed_remove_at(d, slot, c->n_allowed - 1);
-		d->n_allowed_total--;
+}
+
+/* After the new list was added: what the peer had and the list does not. */
+static void peer_allowed_keep_only(struct sl_wg_dev *d, uint32_t slot,
+				   const struct sl_prefix *list, unsigned n)
+{
+	struct peer_ctl *c = &d->ctl[slot];
+	for (unsigned i = c->n_allowed; i-- > 0;) {
+		bool wanted = false;
+		for (unsigned k = 0; k < n && !wanted; k++)
+			wanted = prefix_same(&c->allowed[i], &list[k]);
+		if (!wanted)
+			peer_allowed_remove_at(d, slot, i);
 	}
 }
 
@@ -305,15 +349,16 @@ uint32_t wg_allowed_lookup(const struct sl_wg_dev *d, uint8_t af, const uint8_t 
 	struct allowed_key k = {.af = af};
 	void *data;
 	if (af == SL_AF_INET) {
-		uint32_t a = rte_be_to_cpu_32(*(const uint32_t *)(const void *)addr);
+		uint32_t a;
+		memcpy(&a, addr, sizeof(a));   /* packets put it anywhere */
+		a = rte_be_to_cpu_32(a);
 		for (uint64_t m = __atomic_load_n(&d->lens4, __ATOMIC_ACQUIRE); m != 0;) {
 			unsigned len = 63u - (unsigned)__builtin_clzll(m);
 			m &= ~(1ull << len);
-			uint32_t masked = len == 0 ? 0 : a & ~(UINT32_MAX >> len);
-			if (len == 32)
-				masked = a;
+			uint32_t masked = (uint32_t)(a & ~(UINT64_C(0xffffffff) >> len));
 			k.len = (uint8_t)len;
-			*(uint32_t *)(void *)k.addr = rte_cpu_to_be_32(masked);
+			masked = rte_cpu_to_be_32(masked);
+			memcpy(k.addr, &masked, sizeof(masked));
 			if (rte_hash_lookup_data(d->allowed, &k, &data) >= 0)
 				return (uint32_t)(uintptr_t)data - 1;
 		}
@@ -372,7 +417,7 @@ struct sl_wg_dev *sl_wg_dev_create(const struct sl_wg_dev_params *p, char *err, 
 	d->index = rte_zmalloc_socket("wg_index", sizeof(*d->index) * size, RTE_CACHE_LINE_SIZE,
 				      p->socket);
 	d->free_index = malloc(sizeof(*d->free_index) * size);
-	d->dq_cap = size + 64;
+	d->dq_cap = size + p->max_peers + 64;
 	d->dq = malloc(sizeof(*d->dq) * d->dq_cap);
 	if (d->peers == NULL || d->ctl == NULL || d->free_slots == NULL || d->index == NULL ||
 	    d->free_index == NULL || d->dq == NULL)
@@ -388,6 +433,7 @@ struct sl_wg_dev *sl_wg_dev_create(const struct sl_wg_dev_params *p, char *err, 
 	struct rte_hash_parameters hp = {
 		.name = name, .entries = RTE_MAX(p->max_peers, 8u), .key_len = SL_WG_KEY_LEN,
 		.hash_func = rte_jhash, .socket_id = p->socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	d->by_pub = rte_hash_create(&hp);
 	d->max_allowed = p->max_peers * 4 < 64 ? 64 : p->max_peers * 4;
@@ -395,7 +441,7 @@ struct sl_wg_dev *sl_wg_dev_create(const struct sl_wg_dev_params *p, char *err, 
 	struct rte_hash_parameters ap = {
 		.name = name, .entries = d->max_allowed, .key_len = sizeof(struct allowed_key),
 		.hash_func = rte_jhash, .socket_id = p->socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	d->allowed = rte_hash_create(&ap);
 	if (d->by_pub == NULL || d->allowed == NULL) {
@@ -435,9 +481,15 @@ void sl_wg_dev_free(struct sl_wg_dev *d)
 	}
 	/* Workers are gone: everything can go now. */
 	for (uint32_t i = 0; d->index != NULL && i <= d->index_mask; i++)
-		rte_free(d->index[i]);
+		if (d->index[i] != NULL) {
+			sl_wg_wipe(d->index[i], sizeof(struct sl_wg_keypair));
+			rte_free(d->index[i]);
+		}
 	for (uint32_t i = 0; i < d->dq_n; i++)
-		rte_free(d->dq[i].p);
+		if (d->dq[i].p != NULL) {
+			sl_wg_wipe(d->dq[i].p, sizeof(struct sl_wg_keypair));
+			rte_free(d->dq[i].p);
+		}
 	rte_hash_free(d->by_pub);
 	rte_hash_free(d->allowed);
 	rte_free(d->index);
@@ -447,6 +499,7 @@ void sl_wg_dev_free(struct sl_wg_dev *d)
 	free(d->free_index);
 	free(d->dq);
 	sl_wg_wipe(&d->s, sizeof(d->s));
+	sl_wg_wipe(d->cookie_secret, sizeof(d->cookie_secret));
 	free(d);
 }
 
@@ -553,8 +606,8 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		c->keepalive_s = ch->keepalive_s;
 		c->last_keepalive_tsc = 0;
 	}
-	if (ch->replace_allowed)
-		peer_allowed_clear(d, (uint32_t)slot);
+	/* A replaced list: the new prefixes first, then the old ones go, so
+	 * what both hold never stops routing. */
 	for (unsigned i = 0; i < ch->n_allowed; i++) {
 		int rc = peer_allowed_add(d, (uint32_t)slot, &ch->allowed[i]);
 		if (rc != 0) {
@@ -568,6 +621,8 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 			return rc;
 		}
 	}
+	if (ch->replace_allowed)
+		peer_allowed_keep_only(d, (uint32_t)slot, ch->allowed, ch->n_allowed);
 	/* A persistent keepalive starts with a handshake, as the kernel's. */
 	if (ch->set_keepalive && ch->keepalive_s > 0)
 		__atomic_store_n(&d->peers[slot].want_handshake, 1, __ATOMIC_RELAXED);
@@ -576,6 +631,7 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 
 void wg_staged_drop_all(struct sl_wg_dev *d, struct peer_ctl *c)
 {
+	__atomic_fetch_sub(&d->peers[c - d->ctl].held, c->n_staged, __ATOMIC_RELAXED);
 	for (unsigned k = 0; k < c->n_staged; k++)
 		sl_stats_drop(d->st, c->staged[k], SL_DROP_WG_STAGED_FULL);
 	d->staged_dropped += c->n_staged;
@@ -596,7 +652,8 @@ int sl_wg_peer_remove(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN])
 	sl_wg_wipe(c, sizeof(*c));
 	__atomic_store_n(&d->peers[slot].in_use, 0, __ATOMIC_RELEASE);
 	rte_hash_del_key(d->by_pub, pub);
-	d->free_slots[d->n_free_slots++] = (uint32_t)slot;
+	/* Workers may still count or roam on it: reused after the grace period. */
+	defer(d, NULL, (uint32_t)slot);
 	d->n_peers--;
 	return 0;
 }

@@ -17,12 +17,15 @@
 #include "wg_priv.h"
 
 bool wg_encap_prepare(struct rte_mbuf *m, uint16_t inner_off, uint8_t af, uint32_t receiver,
-		      uint64_t counter, uint32_t *data_off, uint32_t *data_len)
+		      uint64_t counter, uint16_t mtu, uint32_t *data_off, uint32_t *data_len)
 {
 	if (!rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_pkt_len(m) < inner_off)
 		return false;
 	uint32_t inner = rte_pktmbuf_pkt_len(m) - inner_off;
+	/* Padded to 16, but not past the interface's MTU (as Linux): a
+	 * full-size packet must still fit the link after the outer headers. */
 	uint32_t padded = (inner + SL_WG_PAD - 1) & ~(uint32_t)(SL_WG_PAD - 1);
+	padded = RTE_MIN(padded, RTE_MAX(inner, (uint32_t)mtu));
 	uint16_t head = (uint16_t)(wg_outer_len(af) + SL_WG_DATA_HDR_LEN);
 	uint32_t tail = padded - inner + SL_WG_TAG_LEN;
 	if (rte_pktmbuf_tailroom(m) < tail ||
@@ -34,11 +37,10 @@ bool wg_encap_prepare(struct rte_mbuf *m, uint16_t inner_off, uint8_t af, uint32
 		rte_pktmbuf_prepend(m, (uint16_t)(head - inner_off));
 	else if (head < inner_off)
 		rte_pktmbuf_adj(m, (uint16_t)(inner_off - head));
-	struct sl_wg_msg_data *h = rte_pktmbuf_mtod_offset(m, struct sl_wg_msg_data *,
-							   wg_outer_len(af));
-	h->type = sl_wg_type(SL_WG_MSG_DATA);
-	h->receiver = sl_wg_le32(receiver);
-	h->counter = sl_wg_le64(counter);
+	/* The header sits at an odd offset (after 42 or 62 bytes of headers). */
+	struct sl_wg_msg_data h = {.type = sl_wg_type(SL_WG_MSG_DATA),
+				   .receiver = sl_wg_le32(receiver), .counter = sl_wg_le64(counter)};
+	memcpy(rte_pktmbuf_mtod_offset(m, void *, wg_outer_len(af)), &h, sizeof(h));
 	*data_off = head;
 	*data_len = padded;
 	return true;

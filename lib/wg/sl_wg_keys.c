@@ -43,8 +43,10 @@ bool sl_wg_key_from_base64(const char *s, uint8_t key[SL_WG_KEY_LEN])
 		int v[4];
 		for (unsigned k = 0; k < 4; k++)
 			v[k] = i + k == 43 ? 0 : b64_value(s[i + k]);
-		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
+		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0) {
+			sl_wg_wipe(out, sizeof(out));
 			return false;
+		}
 		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
 			     (uint32_t)v[3];
 		out[o++] = (uint8_t)(w >> 16);
@@ -53,8 +55,10 @@ bool sl_wg_key_from_base64(const char *s, uint8_t key[SL_WG_KEY_LEN])
 			out[o++] = (uint8_t)w;
 	}
 	/* The last character's two low bits carry nothing: they must be zero. */
-	if (b64_value(s[42]) & 3)
+	if (b64_value(s[42]) & 3) {
+		sl_wg_wipe(out, sizeof(out));
 		return false;
+	}
 	memcpy(key, out, SL_WG_KEY_LEN);
 	sl_wg_wipe(out, sizeof(out));
 	return true;
@@ -86,8 +90,10 @@ bool sl_wg_key_from_hex(const char *s, uint8_t key[SL_WG_KEY_LEN])
 		return false;
 	for (unsigned i = 0; i < SL_WG_KEY_LEN; i++) {
 		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
+		if (hi < 0 || lo < 0) {
+			sl_wg_wipe(out, sizeof(out));
 			return false;
+		}
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	memcpy(key, out, sizeof(out));

@@ -62,19 +62,14 @@ static void outer_source(struct rte_mbuf *m, struct sl_addr *src, struct sl_addr
 	}
 }
 
-/* A session's first packet from its initiator makes a responder's
- * session the one to send with (the paper's key confirmation), unless a
- * newer one is already in use. */
-static void confirm(struct sl_wg_peer *peer, struct sl_wg_keypair *kp)
+/* A session's first packet from its initiator confirms a responder's
+ * session (the paper's key confirmation). The management lcore makes it
+ * the one to send with: only it publishes sessions, so none it is
+ * dropping can be put back. */
+static void confirm(struct sl_wg_keypair *kp)
 {
-	if (__atomic_load_n(&kp->confirmed, __ATOMIC_RELAXED))
-		return;
-	__atomic_store_n(&kp->confirmed, 1, __ATOMIC_RELEASE);
-	struct sl_wg_keypair *cur = __atomic_load_n(&peer->send_kp, __ATOMIC_ACQUIRE);
-	while (cur == NULL || cur->birth_tsc < kp->birth_tsc)
-		if (__atomic_compare_exchange_n(&peer->send_kp, &cur, kp, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			break;
+	if (!__atomic_load_n(&kp->confirmed, __ATOMIC_RELAXED))
+		__atomic_store_n(&kp->confirmed, 1, __ATOMIC_RELEASE);
 }
 
 /* The decrypted packet of op @p m: checked, decapsulated, parsed as if it
@@ -127,14 +122,20 @@ bad:
 	return false;
 }
 
-static void punt(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t n)
+static void punt(struct sl_wg_worker *w, struct rte_ring *r, struct rte_mbuf **pkts, uint16_t n)
 {
 	if (n == 0)
 		return;
-	unsigned sent = rte_ring_mp_enqueue_burst(w->punt, (void **)pkts, n, NULL);
+	unsigned sent = rte_ring_mp_enqueue_burst(r, (void **)pkts, n, NULL);
 	w->st->punted += sent;
-	for (unsigned i = sent; i < n; i++)
+	for (unsigned i = sent; i < n; i++) {
+		struct sl_pkt_meta *meta = sl_pkt_meta(pkts[i]);
+		/* A held packet that did not make it is no longer counted. */
+		if (meta->flags & SL_PKT_F_WG_STAGED)
+			__atomic_fetch_sub(&w->dev[meta->out_port]->peers[meta->hash].held, 1,
+					   __ATOMIC_RELAXED);
 		sl_stats_drop(w->st, pkts[i], SL_DROP_WG_PUNT_FULL);
+	}
 }
 
 uint16_t sl_wg_in_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t n,
@@ -223,7 +224,7 @@ uint16_t sl_wg_in_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t
 		}
 		/* Authentic: it counts, confirms the session, may move the peer. */
 		struct sl_wg_peer *peer = &d->peers[kp->peer];
-		confirm(peer, kp);
+		confirm(kp);
 		struct sl_addr src, local;
 		uint16_t sport = sl_pkt_meta(m)->src_port;
 		outer_source(m, &src, &local);
@@ -251,16 +252,34 @@ uint16_t sl_wg_in_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t
 	for (uint16_t i = 0; i < n; i++)
 		if (verdict[i] == PASS)
 			pkts[keep++] = pkts[i];
-	punt(w, to_punt, np);
+	punt(w, w->punt, to_punt, np);
 	return keep;
 }
 
-/* Hold @p m for the management lcore, which starts a handshake. */
-static void stage(struct rte_mbuf *m, uint32_t slot)
+/*
+ * Hold @p m for the management lcore, which starts a handshake: at most
+ * SL_WG_STAGED_MAX per peer on their way or held, so a stream toward a
+ * peer without a session cannot fill the ring; never for a peer with no
+ * endpoint (no handshake can start). False: dropped.
+ */
+static bool stage(struct sl_wg_worker *w, struct sl_wg_peer *peer, struct rte_mbuf *m,
+		  uint32_t slot)
 {
 	struct sl_pkt_meta *meta = sl_pkt_meta(m);
+	if (__atomic_load_n(&peer->ep.addr.af, __ATOMIC_RELAXED) == 0) {
+		sl_stats_drop(w->st, m, SL_DROP_WG_NO_ENDPOINT);
+		return false;
+	}
+	if (__atomic_fetch_add(&peer->held, 1, __ATOMIC_RELAXED) >= SL_WG_STAGED_MAX) {
+		__atomic_fetch_sub(&peer->held, 1, __ATOMIC_RELAXED);
+		sl_stats_drop(w->st, m, SL_DROP_WG_STAGED_FULL);
+		return false;
+	}
+	if (!__atomic_load_n(&peer->want_handshake, __ATOMIC_RELAXED))
+		__atomic_store_n(&peer->want_handshake, 1, __ATOMIC_RELAXED);
 	meta->flags |= SL_PKT_F_WG_STAGED;
 	meta->hash = slot;
+	return true;
 }
 
 uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t n,
@@ -297,10 +316,8 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 		struct sl_wg_keypair *kp = __atomic_load_n(&peer->send_kp, __ATOMIC_ACQUIRE);
 		uint64_t age = kp != NULL ? wg_since(now, kp->birth_tsc) : 0;
 		if (kp == NULL || age >= SL_WG_REJECT_AFTER_TIME * w->tsc_hz / d->clock_scale) {
-			if (!__atomic_load_n(&peer->want_handshake, __ATOMIC_RELAXED))
-				__atomic_store_n(&peer->want_handshake, 1, __ATOMIC_RELAXED);
-			stage(m, slot);
-			to_punt[np++] = m;
+			if (stage(w, peer, m, slot))
+				to_punt[np++] = m;
 			continue;
 		}
 		struct sl_wg_endpoint ep;
@@ -315,9 +332,8 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 		}
 		uint64_t counter = sl_wg_keypair_counters(kp, 1);
 		if (counter >= SL_WG_REJECT_AFTER_MESSAGES) {
-			__atomic_store_n(&peer->want_handshake, 1, __ATOMIC_RELAXED);
-			stage(m, slot);
-			to_punt[np++] = m;
+			if (stage(w, peer, m, slot))
+				to_punt[np++] = m;
 			continue;
 		}
 		/* The initiator rekeys: by age, or by messages sent. */
@@ -327,8 +343,8 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 			__atomic_store_n(&peer->want_handshake, 1, __ATOMIC_RELAXED);
 		uint32_t off, len;
 		uint32_t inner = rte_pktmbuf_pkt_len(m) - meta->l2_len;
-		if (!wg_encap_prepare(m, meta->l2_len, ep.addr.af, kp->remote_index, counter, &off,
-				      &len)) {
+		if (!wg_encap_prepare(m, meta->l2_len, ep.addr.af, kp->remote_index, counter,
+				      w->ip->t->ports[d->port].mtu, &off, &len)) {
 			sl_stats_drop(w->st, m, SL_DROP_WG_OUTER_MTU);
 			continue;
 		}
@@ -370,6 +386,6 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 	for (uint16_t i = 0; i < n; i++)
 		if (verdict[i] == PASS)
 			pkts[keep++] = pkts[i];
-	punt(w, to_punt, np);
+	punt(w, w->held, to_punt, np);
 	return keep;
 }

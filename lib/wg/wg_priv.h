@@ -28,6 +28,9 @@ struct peer_ctl {
 	uint64_t last_init_consumed_tsc;
 	uint64_t attempt_start_tsc;      /* first initiation of this attempt; 0: none */
 	uint64_t last_init_sent_tsc;
+	uint64_t last_hs_sent_tsc;       /* initiation or response: one per REKEY_TIMEOUT */
+	uint64_t tx_unanswered_tsc;      /* first data sent since the last receive; 0: none */
+	uint64_t rx_unanswered_tsc;      /* first data received since the last send; 0: none */
 	uint64_t retry_jitter_tsc;
 	uint8_t last_mac1[SL_WG_MAC_LEN];   /* of our last handshake message: cookie AD */
 	bool has_cookie;
@@ -36,7 +39,6 @@ struct peer_ctl {
 	struct sl_wg_keypair *kp_prev, *kp_cur, *kp_next;  /* next: responder, unconfirmed */
 	uint16_t keepalive_s;
 	uint64_t last_keepalive_tsc;     /* keepalives the management lcore sent */
-	uint64_t handled_tx_tsc;         /* the data send a new handshake was already started for */
 	uint64_t last_handshake_wall;    /* ns since 1970 */
 	uint64_t last_handshake_tsc;
 	unsigned n_allowed, cap_allowed;
@@ -78,7 +80,7 @@ struct sl_wg_dev {
 	uint64_t lens4;                  /* shared: prefix lengths in use */
 	uint64_t lens6[3];
 
-	struct { void *p; uint64_t token; } *dq;
+	struct { void *p; uint32_t slot; uint64_t token; } *dq;
 	uint32_t dq_n, dq_cap;
 
 	uint8_t cookie_secret[SL_WG_KEY_LEN];
@@ -106,7 +108,7 @@ void wg_kp_drop(struct sl_wg_dev *d, struct sl_wg_keypair *kp);
 /* Keys from finished handshake @p hs (wiped), then ready for the workers. */
 void wg_kp_set_keys(struct sl_wg_keypair *kp, struct sl_wg_handshake *hs, bool initiator,
 		    uint64_t now);
-void wg_defer_free(struct sl_wg_dev *d, void *p);
+void wg_defer_free(struct sl_wg_dev *d, struct sl_wg_keypair *kp);
 void wg_reclaim(struct sl_wg_dev *d);
 void wg_staged_drop_all(struct sl_wg_dev *d, struct peer_ctl *c);
 /* The peer slot whose allowed IPs hold @p addr (network order), or UINT32_MAX. */
@@ -116,12 +118,13 @@ uint32_t wg_allowed_lookup(const struct sl_wg_dev *d, uint8_t af, const uint8_t 
 /*
  * Turn @p m, an IP packet at offset @p inner_off, into a data message
  * ready to seal: padding and room for the tag appended, the 16-byte header
- * and the outer UDP/IP/Ethernet room prepended (IPv4 or IPv6 by @p af).
+ * and the outer UDP/IP/Ethernet room prepended (IPv4 or IPv6 by @p af);
+ * the padding stops at @p mtu, the interface's.
  * *@p data_off and *@p data_len say what to seal. False when the mbuf
  * lacks room (it is left as it was).
  */
 bool wg_encap_prepare(struct rte_mbuf *m, uint16_t inner_off, uint8_t af, uint32_t receiver,
-		      uint64_t counter, uint32_t *data_off, uint32_t *data_len);
+		      uint64_t counter, uint16_t mtu, uint32_t *data_off, uint32_t *data_len);
 /* Write the outer IP and UDP headers of a prepared (and sealed) message
  * and set the meta as parse would (l2_len 14). */
 void wg_encap_finish(struct rte_mbuf *m, const struct sl_addr *src, uint16_t sport,

@@ -27,7 +27,7 @@ ALERTS = {
     "SluiceConfigRejected", "SluiceNeighborTableNearlyFull", "SluiceFlowTableNearlyFull",
     "SluiceBackendDown", "SluiceServiceNoBackend", "SluiceNatPortsExhausted",
     "SluiceShieldDropping", "SluiceSourceTableFull", "SluiceBlocksSpiking", "SluiceSetFull",
-    "SluiceSynFlood", "SluiceQosClassDropping",
+    "SluiceSynFlood", "SluiceQosClassDropping", "SluiceWireguardPeersLost",
 }
 
 

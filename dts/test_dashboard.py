@@ -241,9 +241,30 @@ class Scenario:
 # Test that, scenario by scenario, every target of every panel returns at least
 # one series from a real Prometheus, and every sluice_ metric the dashboard
 # names exists on /metrics.
+def with_files(value, files, tmp_path):
+    """@value with "$files" (the scenario's files' directory) and
+    "$pub:<file>" (the WireGuard public key of a key file) filled in."""
+    if isinstance(value, dict):
+        return {k: with_files(v, files, tmp_path) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_files(v, files, tmp_path) for v in value]
+    if isinstance(value, str) and value.startswith("$pub:"):
+        return subprocess.run(["wg", "pubkey"], input=files[value[5:]] + "\n", text=True,
+                              capture_output=True, check=True).stdout.strip()
+    if isinstance(value, str):
+        return value.replace("$files", str(tmp_path))
+    return value
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_panels_show_data(topo, sluice_factory, tmp_path, name):
-    sc = SCENARIOS[name]
+    # Files a scenario needs (test keys: secrets only in name), mode 0600.
+    files = SCENARIOS[name].get("files", {})
+    for fname, text in files.items():
+        path = tmp_path / fname
+        path.write_text(text + "\n")
+        path.chmod(0o600)
+    sc = with_files(SCENARIOS[name], files, tmp_path)
     s = sluice_factory(config=merge(demo_config(), sc.get("config", {})),
                        lcores=sc.get("lcores"))
     prom = Prometheus(topo, tmp_path)

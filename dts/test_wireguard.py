@@ -21,7 +21,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Sluice, demo_config, metric_sum, ping, topology
+from conftest import API_PORT, SLUICECTL, Sluice, demo_config, metric_sum, ping, topology
 
 LCORES = "0@0,1@1,2@1"
 
@@ -210,6 +210,60 @@ def test_iperf_both_directions(topo, dut, peer_a):
         srv.kill()
         srv.wait()
     assert dut.drops().get("wg_decrypt", 0) == 0 and dut.drops().get("wg_replay", 0) == 0
+
+
+# Two workers, qpairs=2: one tunnel's inner flows (four TCP streams) are
+# sealed on both workers at once, the sending counter shared: the peer
+# (wireguard-go, whose replay window refuses a repeated counter) takes
+# everything, and sluice refuses nothing of its answers.
+def test_one_tunnel_on_both_workers(topo, dut, peer_a):
+    before = dut.metrics()
+    srv = topo.popen("h2", "iperf3", "-s", "-1", "-B", "10.99.0.2", "-p", "5304",
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        out = topo.run("h1", "iperf3", "-c", "10.99.0.2", "-p", "5304", "-t", "3", "-P", "8",
+                       "-J", timeout=30).stdout
+    finally:
+        srv.wait(timeout=10)
+    r = json.loads(out)
+    assert "error" not in r, r.get("error")
+    after = dut.metrics()
+    sealed = {}
+    for (name, labels), v in after.items():
+        if name == "sluice_lcore_wireguard_encrypted_total":
+            sealed[dict(labels)["lcore"]] = v - before.get((name, labels), 0)
+    print("sealed per worker:", sealed)
+    assert len(sealed) == 2 and all(n > 100 for n in sealed.values()), sealed
+    retrans = r["end"]["sum_sent"].get("retransmits", 0)
+    print(f"{r['end']['sum_received']['bits_per_second'] / 1e6:.0f} Mbit/s, "
+          f"{retrans} retransmits")
+    drops = dut.drops()
+    assert drops.get("wg_replay", 0) == 0 and drops.get("wg_decrypt", 0) == 0
+
+
+# sluicectl: wg show lists the peers; wg import takes a wg-quick file
+# (its inline preshared key goes to a 0600 file beside it).
+def test_sluicectl_wg(topo, keys, dut, peer_a, work):
+    ctl = [SLUICECTL, "--api", f"http://127.0.0.1:{API_PORT}"]
+    show = topo.run("dut", *ctl, "wg", "show").stdout
+    print(show)
+    assert "interface wg0" in show and keys["a"][1] in show and "10.2.0.2:51820" in show
+    stranger, psk = genkey(topo)[1], topo.run("h1", "wg", "genpsk").stdout.strip()
+    conf = work / "import.conf"
+    conf.write_text(f"[Interface]\nPrivateKey = {keys['a'][0]}\n\n[Peer]\n"
+                    f"PublicKey = {stranger}\nPresharedKey = {psk}\n"
+                    f"AllowedIPs = 10.99.0.9/32, 10.97.0.0/16\nEndpoint = 192.0.2.9:51820\n"
+                    f"PersistentKeepalive = 25\n")
+    r = topo.run("dut", *ctl, "wg", "import", "wg0", conf)
+    assert "1 peers added or changed on wg0" in r.stdout, r.stdout
+    assert "[Interface] PrivateKey is the configuration's" in r.stderr
+    view = dut.api(peer_path(stranger))
+    assert view["allowed_ips"] == ["10.99.0.9/32", "10.97.0.0/16"]
+    assert view["endpoint"] == "192.0.2.9:51820" and view["persistent_keepalive"] == 25
+    assert os.stat(view["preshared_key_file"]).st_mode & 0o077 == 0
+    assert open(view["preshared_key_file"]).read().strip() == psk
+    dut.api(peer_path(stranger), "DELETE")
 
 
 # A wrong preshared key: no session (the response does not open), counted;

@@ -13,10 +13,13 @@
 # (each source held to 1000 packets/s, then blocked by its reputation) while
 # h1's iperf3 keeps its rate, QoS applied live (the wan port shaped to
 # 50 Mbit/s with the seed preset's classes: a ping's RTT alone and beside a
-# bulk transfer), prints a report from the REST API (the connection table,
-# the per-backend counts, the sources with most drops, the blocks made and
-# the QoS classes) and /metrics, renders the Grafana dashboard's panels from
-# that Prometheus into a PNG, and stops cleanly.
+# bulk transfer), a WireGuard tunnel from sluice's wg0 to a wireguard-go
+# peer on h4 (its wg-quick file imported with sluicectl; h1 pings through
+# it), prints a report from the REST API (the connection table, the
+# per-backend counts, the sources with most drops, the blocks made, the QoS
+# classes, the WireGuard peers) and /metrics, `wg show` run against sluice's
+# socket, renders the Grafana dashboard's panels from that Prometheus into a
+# PNG, and stops cleanly.
 #
 # usage: scripts/demo.sh [--keep]     (--keep leaves sluice running)
 set -euo pipefail
@@ -37,7 +40,7 @@ mode=$(scripts/hugepages.sh)
 say "hugepages: $mode"
 
 cleanup() {
-    for p in ${nginx_h1:-} ${nginx_h3:-}; do kill "$p" 2>/dev/null || true; done
+    for p in ${nginx_h1:-} ${nginx_h3:-} ${wg_pid:-}; do kill "$p" 2>/dev/null || true; done
     if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid"; wait "$pid" || true
     fi
@@ -55,9 +58,13 @@ mkdir -p "$run_dir"
 # The demo's configuration: conf/demo.json with connection tracking,
 # masquerade out of wan (h2 sees every connection coming from 10.2.0.1), and
 # a service on VIP 10.2.0.100:80 balanced over nginx on h1 and h3.
-/usr/bin/python3 - conf/demo.json "$run_dir/sluice.json" <<'EOF'
+# WireGuard: wg0's key, as an operator makes one (mode 0600).
+(umask 077; wg genkey >"$run_dir/wg0.key")
+/usr/bin/python3 - conf/demo.json "$run_dir/sluice.json" "$run_dir/wg0.key" <<'EOF'
 import json, sys
 cfg = json.load(open(sys.argv[1]))
+cfg["wireguard"] = {"interfaces": [{"name": "wg0", "private_key_file": sys.argv[3],
+                                    "listen_port": 51820, "ipv4": ["10.99.0.1/24"]}]}
 cfg["flow"] = {"max_connections": 65536}
 cfg["nat"] = {"snat": [{"out_port": "wan", "to": "masquerade"}]}
 cfg["services"] = [{"name": "web", "vip": "10.2.0.100", "proto": "tcp", "port": 80,
@@ -190,6 +197,28 @@ rtt "beside 4 bulk TCP streams (FQ-CoDel keeps the ping out of their queue)"
 wait "$iperf_pid" || true
 echo "bulk: $(grep -E 'SUM.*receiver' "$run_dir/iperf-qos.txt" | awk '{print $6, $7}') through the 50 Mbit/s port"
 
+say "WireGuard: wg0 (10.99.0.1) to wireguard-go on h4 (10.99.0.2), its peer file imported with sluicectl"
+peer_key=$(umask 077; wg genkey | tee "$run_dir/h4-wg.key")
+sluice_pub=$(wg pubkey <"$run_dir/wg0.key")
+ns h4 env WG_PROCESS_FOREGROUND=1 wireguard-go wgdemo0 >"$run_dir/wireguard-go.log" 2>&1 &
+wg_pid=$!
+for _ in $(seq 50); do ns h4 ip link show wgdemo0 >/dev/null 2>&1 && break; sleep 0.1; done
+ns h4 wg set wgdemo0 private-key "$run_dir/h4-wg.key" listen-port 51820 \
+    peer "$sluice_pub" endpoint 10.2.0.1:51820 allowed-ips 10.99.0.0/24,10.1.0.0/24
+ns h4 ip address add 10.99.0.2/24 dev wgdemo0
+ns h4 ip link set wgdemo0 up
+ns h4 ip route add 10.1.0.0/24 dev wgdemo0
+# The peer as a wg-quick file would have it, imported through the API.
+cat >"$run_dir/wg0-peers.conf" <<EOF
+[Peer]
+PublicKey = $(echo "$peer_key" | wg pubkey)
+Endpoint = 10.2.0.3:51820
+AllowedIPs = 10.99.0.2/32
+EOF
+ctl wg import wg0 "$run_dir/wg0-peers.conf"
+ns h1 ping -c 3 -i 0.2 10.99.0.2
+ns h4 ping -c 2 -i 0.2 10.99.0.1
+
 say "report"
 if [ -x build/app/sluicectl/sluicectl ]; then
     ctl status; ctl ports; ctl neighbors; ctl routes
@@ -202,11 +231,15 @@ if [ -x build/app/sluicectl/sluicectl ]; then
     ctl blocks
     say "QoS classes (sluicectl qos)"
     ctl qos
+    say "WireGuard (sluicectl wg show)"
+    ctl wg show
+    say "WireGuard, as stock wg sees sluice's interface (wg show wg0, through its UAPI socket)"
+    ns dut wg show wg0
 else
     ns dut curl -s "$API/api/v1/status"; echo
 fi
 say "selected metrics"
-ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total)|service_(connections_opened_total|backend_up)|blocks_(active|added_total))' \
+ns dut curl -s "$API/metrics" | grep -E '^sluice_(port_(receive|transmit)_packets_total|drop_packets_total|icmp_errors_sent_total|config_generation|packet_latency_seconds_count|flow_(connections|created_total|handoffs_total)|service_(connections_opened_total|backend_up)|blocks_(active|added_total)|wireguard_(peers_recent|handshakes_total|rx_packets_total|tx_packets_total))' \
     | grep -v ' 0$'
 
 say "alerts firing (Prometheus with doc/prometheus/sluice-rules.yml)"
@@ -234,7 +267,7 @@ if [ $keep = 1 ]; then
     echo "Stop it with: kill $pid $prom_pid; $root/scripts/topology.sh down $P"
     exit 0
 fi
-kill "$nginx_h1" "$nginx_h3" 2>/dev/null; wait "$nginx_h1" "$nginx_h3" 2>/dev/null || true
+kill "$nginx_h1" "$nginx_h3" "$wg_pid" 2>/dev/null; wait "$nginx_h1" "$nginx_h3" "$wg_pid" 2>/dev/null || true
 say "stopping sluice (SIGTERM)"
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?

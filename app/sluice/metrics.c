@@ -143,6 +143,18 @@ static double worker_polls(const struct sl_app *app, const struct sl_worker *w)
 	return (double)sl_lcore_stats[w->lcore_id].polls;
 }
 
+static double worker_wg_decrypted(const struct sl_app *app, const struct sl_worker *w)
+{
+	(void)app;
+	return (double)sl_lcore_stats[w->lcore_id].wg_decrypted;
+}
+
+static double worker_wg_encrypted(const struct sl_app *app, const struct sl_worker *w)
+{
+	(void)app;
+	return (double)sl_lcore_stats[w->lcore_id].wg_encrypted;
+}
+
 static const struct {
 	const char *name;
 	enum sl_metric_type type;
@@ -159,6 +171,11 @@ static const struct {
 	{"sluice_lcore_polls_total", SL_METRIC_COUNTER,
 	 "Polling rounds of a worker over all its RX queues; received packets divided by "
 	 "rounds is the mean burst.", worker_polls},
+	{"sluice_lcore_wireguard_decrypted_total", SL_METRIC_COUNTER,
+	 "WireGuard data messages a worker opened and accepted (keepalives included).",
+	 worker_wg_decrypted},
+	{"sluice_lcore_wireguard_encrypted_total", SL_METRIC_COUNTER,
+	 "WireGuard data messages a worker sealed.", worker_wg_encrypted},
 };
 
 /* One family per worker metric, one sample per worker (counters below 2^53

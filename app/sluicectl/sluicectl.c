@@ -64,6 +64,9 @@ static const char usage_text[] =
 	"  sets show NAME         a set's prefixes, one per line\n"
 	"  sets add NAME PREFIX...   add prefixes (sets del NAME PREFIX... deletes)\n"
 	"  sets load NAME FILE|-  make a set exactly the file's prefixes (one a line)\n"
+	"  wg [show [IF]]         WireGuard interfaces and peers: endpoint, allowed IPs,\n"
+	"                         latest handshake, transfer\n"
+	"  wg import IF FILE      add the [Peer] sections of a wg-quick file to IF\n"
 	"  ports                  list the ports\n"
 	"  ports show NAME        one port with its extended statistics\n"
 	"  health                 readiness checks; exit 1 if not ready\n"
@@ -364,6 +367,8 @@ static int run(const struct ctl *c, int argc, char **argv)
 		return ctl_cmd_sets(c, argc - 1, argv + 1);
 	if (strcmp(cmd, "acl") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE : ctl_cmd_acl(c);
+	if (strcmp(cmd, "wg") == 0)
+		return ctl_cmd_wg(c, argc - 1, argv + 1);
 	if (strcmp(cmd, "health") == 0)
 		return want_args(argc, 1, cmd) != CTL_EXIT_OK ? CTL_EXIT_USAGE
 		       : ctl_cmd_health(c);

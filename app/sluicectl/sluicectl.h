@@ -169,4 +169,7 @@ int ctl_cmd_sets(const struct ctl *c, int argc, char **argv);
 /** Print a usage error (printf format) and the usage on stderr; returns CTL_EXIT_USAGE. */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- ctl_wg.c ---- */
+int ctl_cmd_wg(const struct ctl *c, int argc, char **argv);
+
 #endif /* SLUICECTL_H */

@@ -142,6 +142,8 @@ struct sl_lcore_stats {
 	uint64_t flow_mss_clamped;  /**< TCP SYNs whose MSS was lowered to the egress MTU */
 	uint64_t syn_proxy_sent;    /**< SYNs answered with a cookie */
 	uint64_t syn_proxy_valid;   /**< ACKs whose cookie proved their client: connection opened */
+	uint64_t wg_decrypted;      /**< WireGuard data messages opened and accepted */
+	uint64_t wg_encrypted;      /**< WireGuard data messages sealed */
 	uint64_t polls;             /**< loop iterations */
 	uint64_t busy_cycles;       /**< TSC cycles spent on iterations that had packets */
 	uint64_t total_cycles;      /**< TSC cycles of all iterations */

@@ -223,6 +223,7 @@ uint16_t sl_wg_in_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_t
 			continue;
 		}
 		/* Authentic: it counts, confirms the session, may move the peer. */
+		w->st->wg_decrypted++;
 		struct sl_wg_peer *peer = &d->peers[kp->peer];
 		confirm(kp);
 		struct sl_addr src, local;
@@ -370,6 +371,7 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 			sl_stats_drop(w->st, m, SL_DROP_WG_NO_SESSION);
 			continue;
 		}
+		w->st->wg_encrypted++;
 		wg_encap_finish(m, &eps[k].local, devs[k]->listen_port, &eps[k].addr, eps[k].port);
 		struct sl_pkt_meta *meta = sl_pkt_meta(m);
 		if (!sl_ipstack_route_answer(w->ip, m) || w->ip->t->ports[meta->out_port].tunnel) {

@@ -47,6 +47,7 @@
 #include "sl_ipstack.h"
 #include "sl_pkt.h"
 #include "sl_wg.h"
+#include "wg_harness.h"
 
 #define POOL_N 255
 
@@ -70,44 +71,9 @@ static struct rte_mbuf *sent;           /* what the interface last sent */
 static uint64_t clock_now;
 static uint64_t ts_seq;
 
-static void capture(void *arg, struct rte_mbuf *m)
-{
-	(void)arg;
-	rte_pktmbuf_free(sent);
-	sent = m;
-}
-
-/* eth + IPv4 + UDP from 10.2.0.2:51820 to 10.2.0.1:51820 around @p msg. */
 static struct rte_mbuf *udp_packet(const void *msg, size_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	if (m == NULL)
-		abort();
-	size_t total = 14 + 20 + 8 + len;
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)total);
-	if (p == NULL)
-		abort();
-	memset(p, 0, 42);
-	struct rte_ether_hdr *eth = (void *)p;
-	eth->dst_addr.addr_bytes[0] = 2;
-	eth->src_addr.addr_bytes[0] = 2;
-	eth->src_addr.addr_bytes[5] = 9;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (void *)(p + 14);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + len));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(0x0a020002);
-	ip->dst_addr = rte_cpu_to_be_32(0x0a020001);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	struct rte_udp_hdr *udp = (void *)(p + 34);
-	udp->src_port = rte_cpu_to_be_16(51820);
-	udp->dst_port = rte_cpu_to_be_16(51820);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
-	memcpy(p + 42, msg, len);
-	sl_pkt_meta(m)->in_port = 1;
-	return m;
+	return wg_harness_udp(pool, msg, len);
 }
 
 /* Through parse and tunnel in; the management lcore takes what is punted.
@@ -174,17 +140,7 @@ static void init_once(void)
 	qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
 	if (pool == NULL || punt == NULL || qsv == NULL || rte_rcu_qsbr_init(qsv, 1) != 0)
 		abort();
-	json_t *doc = json_loads("{\"ports\":[{\"name\":\"lan\",\"device\":\"net_null0\","
-				 "\"ipv4\":[\"10.1.0.1/24\"]},{\"name\":\"wan\",\"device\":\"net_null1\","
-				 "\"ipv4\":[\"10.2.0.1/24\"]}],\"wireguard\":{\"interfaces\":[{\"name\":"
-				 "\"wg0\",\"private_key_file\":\"/k\",\"listen_port\":51820,\"ipv4\":"
-				 "[\"10.99.0.1/24\"]}]}}", 0, NULL);
-	struct sl_config *cfg = sl_config_parse(doc, err, sizeof(err));
-	json_decref(doc);
-	struct sl_ipstack_port_id ids[SL_MAX_PORTS] = {0};
-	tables = cfg != NULL ? sl_ipstack_tables_build(cfg, ids, 1, SOCKET_ID_ANY, err,
-							  sizeof(err)) : NULL;
-	sl_config_free(cfg);
+	tables = wg_harness_tables(err, sizeof(err));
 	neigh = sl_neigh_table_create("fuzz_wg_neigh", 64, SOCKET_ID_ANY, NULL, rte_get_tsc_hz());
 	if (tables == NULL || neigh == NULL) {
 		fprintf(stderr, "setup: %s\n", err);
@@ -195,7 +151,8 @@ static void init_once(void)
 	struct sl_wg_dev_params prm = {
 		.name = "wg0", .port = 2, .listen_port = 51820, .max_peers = 4,
 		.handshake_load = 1000000, .clock_scale = 1, .tsc_hz = rte_get_tsc_hz(),
-		.socket = SOCKET_ID_ANY, .qsv = qsv, .pool = pool, .tx = capture, .st = &st,
+		.socket = SOCKET_ID_ANY, .qsv = qsv, .pool = pool, .tx = wg_harness_capture,
+		.tx_arg = &sent, .st = &st,
 	};
 	dev = sl_wg_dev_create(&prm, err, sizeof(err));
 	uint8_t key[SL_WG_KEY_LEN];
@@ -212,14 +169,7 @@ static void init_once(void)
 	struct sl_wg_peer_change ch = {.n_allowed = 1, .allowed = &allowed};
 	if (sl_wg_peer_set(dev, peer.pub, &ch, err, sizeof(err)) != 0)
 		abort();
-	wk = (struct sl_wg_worker){.cipher = sl_wg_cipher_create(SOCKET_ID_ANY, err, sizeof(err)),
-				   .st = &st, .ip = &ipw, .punt = punt, .held = punt, .n_dev = 1,
-				   .tsc_hz = rte_get_tsc_hz()};
-	if (wk.cipher == NULL)
-		abort();
-	wk.dev[2] = dev;
-	wk.listen_port[2] = 51820;
-	wk.dev_ports[0] = 2;
+	wg_harness_worker(&wk, dev, &ipw, &st, punt);
 	clock_now = rte_rdtsc();
 	establish();
 }

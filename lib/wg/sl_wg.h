@@ -585,6 +585,10 @@ bool sl_wg_peer_next(const struct sl_wg_dev *d, uint32_t *cursor, struct sl_wg_p
 /** One peer by public key. */
 bool sl_wg_peer_get(const struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		    struct sl_wg_peer_info *out);
+/** The peer whose allowed IPs hold @p addr (longest match), as the data
+ * path finds it; false when none does. */
+bool sl_wg_peer_by_address(const struct sl_wg_dev *d, const struct sl_addr *addr,
+			   uint8_t pub[SL_WG_KEY_LEN]);
 /** The PSK of a peer, for the UAPI socket only. */
 bool sl_wg_peer_psk(const struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		    uint8_t psk[SL_WG_KEY_LEN]);
@@ -611,8 +615,8 @@ uint16_t sl_wg_dev_port(const struct sl_wg_dev *d);
  */
 void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
 		     uint64_t now_tsc);
-/** Timers: handshakes to (re)send, keepalives, expiry, freeing. Call often
- * (every 10-100 ms). Management. */
+/** Timers: handshakes to (re)send, keepalives, expiry, freeing. Call every
+ * 10 ms: each call runs a tenth of the peers' timers. Management. */
 void sl_wg_dev_tick(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint64_t now_tsc);
 /** A packet routed to the interface by the management lcore itself: sent
  * encrypted if the peer has a session, else held. Consumes @p m. */

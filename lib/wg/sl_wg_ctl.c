@@ -645,12 +645,21 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 	}
 }
 
+/* Ticks a pass over every peer takes: a tenth of them each tick, so with
+ * 10 ms ticks each peer's timers run every 100 ms, and a tick's work stays
+ * bounded however many peers there are (the timers are seconds long). */
+#define TICKS_PER_PASS 10
+
 void sl_wg_dev_tick(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint64_t now)
 {
 	wg_reclaim(d);
 	if (!d->has_key)
 		return;
-	for (uint32_t i = 0; i < d->max_peers; i++)
+	uint32_t budget = (d->max_peers + TICKS_PER_PASS - 1) / TICKS_PER_PASS;
+	for (uint32_t n = 0; n < budget; n++) {
+		uint32_t i = d->tick_cursor;
+		d->tick_cursor = i + 1 < d->max_peers ? i + 1 : 0;
 		if (d->peers[i].in_use)
 			peer_timers(d, t, i, now);
+	}
 }

@@ -710,6 +710,17 @@ bool sl_wg_peer_get(const struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 	return true;
 }
 
+bool sl_wg_peer_by_address(const struct sl_wg_dev *d, const struct sl_addr *addr,
+			   uint8_t pub[SL_WG_KEY_LEN])
+{
+	uint32_t slot = wg_allowed_lookup(d, addr->af, addr->af == SL_AF_INET ?
+					  (const uint8_t *)&addr->v4 : addr->v6);
+	if (slot == UINT32_MAX || !d->peers[slot].in_use)
+		return false;
+	memcpy(pub, d->ctl[slot].keys.pub, SL_WG_KEY_LEN);
+	return true;
+}
+
 bool sl_wg_peer_psk(const struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		    uint8_t psk[SL_WG_KEY_LEN])
 {

@@ -14,10 +14,17 @@
  *    send callback), against the X25519 operations it cannot avoid: the
  *    bound on handshakes a second per core.
  *
+ * And at scale: an interface of N peers (100 000 by default), each with
+ * one allowed IP: what each peer costs in memory (the DPDK heap and the C
+ * heap, before and after), how long adding one takes (most of it the
+ * static-static X25519 a peer's handshakes need precomputed), and the
+ * allowed-IPs lookup that finds a packet's peer, at 1 000 and at N peers.
+ *
  * Medians of 31 rounds.
  *
- *   perf_wg [EAL args] -- [--json]
+ *   perf_wg [EAL args] -- [--json] [--peers N]
  */
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -340,18 +347,115 @@ static void data_path(unsigned len, struct data_result *res)
 	res->in_stage = perf_median(in_s, ROUNDS);
 }
 
+
+/* ------------------------------------------------------------------ scale */
+
+struct scale_result {
+	uint32_t peers;
+	double dpdk_bytes_per_peer, heap_bytes_per_peer;
+	double add_us;
+	uint64_t lookup_small, lookup_big;
+};
+
+static size_t dpdk_heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t used = 0;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			used += st.heap_allocsz_bytes;
+	return used;
+}
+
+/* The lookup's cost with @p n peers in the table: random peers' addresses. */
+static uint64_t lookup_cycles(struct sl_wg_dev *d, uint32_t n)
+{
+	uint64_t s[ROUNDS];
+	uint8_t pub[SL_WG_KEY_LEN];
+	struct sl_addr a = {.af = SL_AF_INET};
+	uint32_t x = 12345;
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		uint64_t t = rte_rdtsc_precise();
+		for (unsigned i = 0; i < 4096; i++) {
+			x = x * 1103515245u + 12345u;
+			a.v4 = rte_cpu_to_be_32(0x0b000000 + (x >> 8) % n);
+			if (!sl_wg_peer_by_address(d, &a, pub))
+				abort();
+		}
+		s[r] = (rte_rdtsc_precise() - t) / 4096;
+	}
+	return perf_median(s, ROUNDS);
+}
+
+static void scale(uint32_t n, struct scale_result *res)
+{
+	char err[256];
+	/* The peers' keys first: making them is the harness's work, not sluice's. */
+	uint8_t (*pubs)[SL_WG_KEY_LEN] = malloc((size_t)n * SL_WG_KEY_LEN);
+	uint8_t key[SL_WG_KEY_LEN];
+	if (pubs == NULL)
+		abort();
+	for (uint32_t i = 0; i < n; i++) {
+		memset(key, 0x22, sizeof(key));
+		memcpy(key + 1, &i, sizeof(i));
+		if (!sl_wg_pubkey(pubs[i], key))
+			abort();
+	}
+	struct mallinfo2 mi = mallinfo2();
+	size_t dpdk0 = dpdk_heap_used(), heap0 = mi.uordblks + mi.hblkhd;
+	struct sl_wg_dev_params prm = {
+		.name = "wgscale", .port = 2, .listen_port = 51821, .max_peers = n,
+		.handshake_load = 1000, .clock_scale = 1, .tsc_hz = rte_get_tsc_hz(),
+		.socket = SOCKET_ID_ANY, .qsv = qsv, .pool = pool, .tx = wg_harness_capture,
+		.tx_arg = &sent, .st = &st,
+	};
+	struct sl_wg_dev *d = sl_wg_dev_create(&prm, err, sizeof(err));
+	memset(key, 3, sizeof(key));
+	if (d == NULL || !sl_wg_dev_set_key(d, key))
+		abort();
+	uint64_t t0 = rte_rdtsc_precise();
+	for (uint32_t i = 0; i < n; i++) {
+		struct sl_prefix allowed = {.addr = {.af = SL_AF_INET,
+						     .v4 = rte_cpu_to_be_32(0x0b000000 + i)},
+					    .len = 32};
+		struct sl_wg_peer_change ch = {.n_allowed = 1, .allowed = &allowed};
+		if (sl_wg_peer_set(d, pubs[i], &ch, err, sizeof(err)) != 0)
+			abort();
+		if (i + 1 == 1000)
+			res->lookup_small = lookup_cycles(d, 1000);
+	}
+	uint64_t t1 = rte_rdtsc_precise();
+	res->peers = n;
+	res->add_us = (double)(t1 - t0) / (double)rte_get_tsc_hz() * 1e6 / n;
+	res->lookup_big = lookup_cycles(d, n);
+	mi = mallinfo2();
+	res->dpdk_bytes_per_peer = (double)(dpdk_heap_used() - dpdk0) / n;
+	res->heap_bytes_per_peer = (double)(mi.uordblks + mi.hblkhd - heap0) / n;
+	sl_wg_dev_free(d);
+	free(pubs);
+}
+
 int main(int argc, char **argv)
 {
 	int n = rte_eal_init(argc, argv);
 	if (n < 0)
 		return 1;
-	bool json = argc - n > 1 && strcmp(argv[n + 1], "--json") == 0;
+	bool json = false;
+	uint32_t n_scale = 100000;
+	for (int i = n + 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(argv[i], "--peers") == 0 && i + 1 < argc)
+			n_scale = (uint32_t)strtoul(argv[++i], NULL, 10);
+	}
 	setup();
 	uint64_t dh = x25519_cycles(), resp = responder_cycles();
 	session_for_peer0();
 	struct data_result d[2];
 	data_path(64, &d[0]);
 	data_path(1420, &d[1]);
+	struct scale_result sc;
+	scale(n_scale, &sc);
 	double hz = (double)rte_get_tsc_hz();
 	if (json) {
 		printf("{\"x25519_cycles\": %lu, \"responder_cycles\": %lu, \"handshakes_per_s\": %.0f, "
@@ -360,7 +464,10 @@ int main(int argc, char **argv)
 			printf(", \"seal_%u\": %lu, \"open_%u\": %lu, \"out_%u\": %lu, \"in_%u\": %lu",
 			       d[i].len, d[i].raw_seal, d[i].len, d[i].raw_open, d[i].len,
 			       d[i].out_stage, d[i].len, d[i].in_stage);
-		printf("}\n");
+		printf(", \"scale_peers\": %u, \"dpdk_bytes_per_peer\": %.0f, \"heap_bytes_per_peer\": "
+		       "%.0f, \"add_us\": %.1f, \"lookup_1000\": %lu, \"lookup_all\": %lu}\n", sc.peers,
+		       sc.dpdk_bytes_per_peer, sc.heap_bytes_per_peer, sc.add_us, sc.lookup_small,
+		       sc.lookup_big);
 		return 0;
 	}
 	printf("handshake as responder: %lu cycles (%.0f/s per core); X25519 %lu cycles, "
@@ -370,5 +477,11 @@ int main(int argc, char **argv)
 		printf("%4u B inner: ipsec-mb seal %lu, open %lu | tunnel out %lu, tunnel in %lu "
 		       "cycles/packet\n", d[i].len, d[i].raw_seal, d[i].raw_open, d[i].out_stage,
 		       d[i].in_stage);
+	printf("%u peers: %.0f bytes each of DPDK memory, %.0f of C heap (sessions not counted: "
+	       "%zu bytes each, up to 3 a peer); adding one: %.1f us (its static-static X25519 "
+	       "included); finding a packet's peer "
+	       "(allowed IPs): %lu cycles at 1 000 peers, %lu at %u\n", sc.peers,
+	       sc.dpdk_bytes_per_peer, sc.heap_bytes_per_peer, sizeof(struct sl_wg_keypair),
+	       sc.add_us, sc.lookup_small, sc.lookup_big, sc.peers);
 	return 0;
 }

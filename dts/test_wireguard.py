@@ -356,6 +356,42 @@ def test_handshake_flood_gets_cookies(topo, keys, dut, peer_a):
     assert after["decrypt"] - before["decrypt"] <= 2 * 50
 
 
+# Stock wg syncconf against sluice's socket: the interface ends up with
+# exactly the file's peers (one added, one changed, the others removed),
+# each change journaled; a restart brings the peers back from the journal.
+def test_syncconf_and_restart(topo, keys, dut, peer_a, peer_b, work):
+    before = {p["public_key"]: p for p in
+              dut.api("/api/v1/wireguard/interfaces/wg0/peers")["peers"]}
+    extra = genkey(topo)[1]
+    conf = work / "sync.conf"
+    conf.write_text(f"[Interface]\nListenPort = 51820\n\n"
+                    f"[Peer]\nPublicKey = {keys['a'][1]}\nEndpoint = 10.2.0.2:51820\n"
+                    f"AllowedIPs = 10.99.0.2/32, fd99::2/128, 10.96.0.0/16\n\n"
+                    f"[Peer]\nPublicKey = {extra}\nAllowedIPs = 10.99.0.8/32\n")
+    topo.run("dut", "wg", "syncconf", "wg0", conf)
+    after = {p["public_key"]: p for p in
+             dut.api("/api/v1/wireguard/interfaces/wg0/peers")["peers"]}
+    assert set(after) == {keys["a"][1], extra}, after.keys()
+    assert after[keys["a"][1]]["allowed_ips"] == ["10.99.0.2/32", "fd99::2/128", "10.96.0.0/16"]
+    assert keys["b"][1] in before   # removed by the sync
+    # The tunnel to A carried on through the change.
+    ping(topo, "h1", "10.99.0.2", count=2)
+    # Restart: the same peers, from the journal.
+    dut.stop()
+    dut.start()
+    again = {p["public_key"]: p for p in
+             dut.api("/api/v1/wireguard/interfaces/wg0/peers")["peers"]}
+    assert set(again) == set(after)
+    assert again[keys["a"][1]]["allowed_ips"] == after[keys["a"][1]]["allowed_ips"]
+    # A session is made again (sluice starts it: A's endpoint is known).
+    ping(topo, "h1", "10.99.0.2", count=3, extra=("-w", "10"))
+    # Put B back as the tests after this expect it.
+    psk = str(work / "b.psk")
+    topo.run("dut", "wg", "set", "wg0", "peer", keys["b"][1], "preshared-key", psk,
+             "endpoint", "[fd00:2::3]:51820", "allowed-ips", "10.99.0.3/32")
+    topo.run("dut", "wg", "set", "wg0", "peer", extra, "remove")
+
+
 # Peer A moves to another address and port (wireguard-go rebinds its socket
 # to let go of the old source): the first authenticated packet from there
 # moves the endpoint, and sluice's answers follow at once.

@@ -249,8 +249,22 @@ static bool parse_endpoint(const char *v, struct sl_addr *a, uint16_t *port)
 	return true;
 }
 
-/* One "set" request, line by line; the errno to answer (0: all done). */
+static int set_lines(struct sl_app *app, uint16_t port, char *req, const char **bad_key);
+
+/* One "set" request, line by line; the errno to answer (0: all done). A
+ * refusal is logged with the key it stopped at (never a value: keys'
+ * values are secrets). */
 static int uapi_set(struct sl_app *app, uint16_t port, char *req)
+{
+	const char *bad = "";
+	int e = set_lines(app, port, req, &bad);
+	if (e != 0)
+		SL_LOG(WARN, "wireguard", "%s: UAPI set refused at \"%s\": %s",
+		       sl_wg_dev_name(app->wg[port]), bad, strerror(e));
+	return e;
+}
+
+static int set_lines(struct sl_app *app, uint16_t port, char *req, const char **bad_key)
 {
 	struct sl_wg_dev *d = app->wg[port];
 	static struct pending pp;
@@ -260,12 +274,17 @@ static int uapi_set(struct sl_app *app, uint16_t port, char *req)
 	memset(&pp, 0, offsetof(struct pending, allowed));
 	for (char *line = strtok(req, "\n"); line != NULL && rc == 0; line = strtok(NULL, "\n")) {
 		char *v = strchr(line, '=');
+		*bad_key = line;
 		if (v == NULL)
 			return EPROTO;
 		*v++ = '\0';
 		if (strcmp(line, "private_key") == 0) {
-			if (!sl_wg_key_from_hex(v, key) || sl_wg_equal(key, zero, sizeof(key)))
-				return EINVAL;   /* an interface of sluice always has a key */
+			if (!sl_wg_key_from_hex(v, key))
+				return EINVAL;
+			/* Zero: "no key" (wg syncconf of a file without one). An
+			 * interface of sluice keeps the configuration's key. */
+			if (sl_wg_equal(key, zero, sizeof(key)))
+				continue;
 			const char *file = app->cfg->ports[port].wg.private_key_file;
 			if (write_key_file(file, key) != 0 || !sl_wg_dev_set_key(d, key))
 				rc = EIO;

@@ -356,6 +356,35 @@ def test_handshake_flood_gets_cookies(topo, keys, dut, peer_a):
     assert after["decrypt"] - before["decrypt"] <= 2 * 50
 
 
+UDP_SEND = "import socket, sys\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n" \
+    "for p in sys.argv[2:]:\n    [s.sendto(b'x', (sys.argv[1], int(p))) for _ in range(5)]\n"
+UDP_COUNT = "import socket, sys\nsocks = []\nfor p in sys.argv[1:]:\n" \
+    "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', int(p)))\n" \
+    "    s.settimeout(1.0); socks.append(s)\n" \
+    "for s in socks:\n    n = 0\n    try:\n        while True:\n            s.recv(16); n += 1\n" \
+    "    except socket.timeout:\n        pass\n    print(n)\n"
+
+
+# Decrypted packets go through the rest of the pipeline as packets that
+# arrived on wg0: an ACL rule on in_port wg0 drops the peer's UDP to one
+# port of h1 (and counts it), the other port passes.
+def test_acl_sees_the_inner_packets(topo, dut, peer_a):
+    dut.api("/api/v1/acl", method="PUT", body={"default": "allow", "rules": [
+        {"name": "wg-no-9999", "action": "deny", "in_port": "wg0", "proto": "udp",
+         "dport": 9999}]})
+    try:
+        rx = topo.popen("h1", "/usr/bin/python3", "-c", UDP_COUNT, "9998", "9999",
+                        stdout=subprocess.PIPE, text=True)
+        time.sleep(0.3)
+        topo.run("h2", "/usr/bin/python3", "-c", UDP_SEND, "10.1.0.2", "9998", "9999")
+        got = [int(x) for x in rx.communicate(timeout=30)[0].split()]
+        assert got == [5, 0], got
+        m = dut.metrics()
+        assert m[("sluice_acl_rule_packets_total", frozenset({("rule", "wg-no-9999")}))] == 5
+    finally:
+        dut.api("/api/v1/acl", method="PUT", body={"default": "allow", "rules": []})
+
+
 # Stock wg syncconf against sluice's socket: the interface ends up with
 # exactly the file's peers (one added, one changed, the others removed),
 # each change journaled; a restart brings the peers back from the journal.

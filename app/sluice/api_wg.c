@@ -24,7 +24,8 @@
 
 #include "sluice.h"
 
-#define MAX_ALLOWED_PER_REQUEST 1024
+/* A peer's allowed IPs in one request (the journal writes them all). */
+#define MAX_ALLOWED_PER_REQUEST 65536
 
 static void endpoint_format(const struct sl_addr *a, uint16_t port, char *out, size_t len)
 {
@@ -122,7 +123,9 @@ static int peer_apply(struct sl_app *app, uint16_t port, const json_t *body, boo
 	struct sl_wg_dev *d = app->wg[port];
 	uint8_t pub[SL_WG_KEY_LEN];
 	struct sl_wg_peer_change ch = {.replace_allowed = true};
-	static struct sl_prefix allowed[MAX_ALLOWED_PER_REQUEST];
+	static struct sl_prefix *allowed;
+	if (allowed == NULL && (allowed = malloc(MAX_ALLOWED_PER_REQUEST * sizeof(*allowed))) == NULL)
+		return fail(err, len, "%s: no memory", "allowed_ips");
 	const char *key;
 	json_t *v;
 	if (!json_is_object(body))
@@ -165,7 +168,7 @@ static int peer_apply(struct sl_app *app, uint16_t port, const json_t *body, boo
 			size_t i;
 			json_t *e;
 			if (!json_is_array(v) || json_array_size(v) > MAX_ALLOWED_PER_REQUEST)
-				return fail(err, len, "%s: an array of at most 1024 prefixes",
+				return fail(err, len, "%s: an array of at most 65536 prefixes",
 					    "allowed_ips");
 			json_array_foreach(v, i, e) {
 				const char *s = json_string_value(e);

@@ -209,8 +209,14 @@ static int journal_load(struct sl_app *app, uint16_t port, char *err, size_t len
 			}
 			json_decref(rec);
 		}
+		bool failed = ferror(f);
 		free(buf);
 		fclose(f);
+		if (failed) {
+			/* A rewrite from part of it would drop the rest for good. */
+			snprintf(err, len, "wireguard: cannot read %s to its end", path);
+			return -EIO;
+		}
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

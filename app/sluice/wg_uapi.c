@@ -74,10 +74,16 @@ static void put(struct text *t, const char *fmt, ...)
 		size_t cap = t->cap ? t->cap * 2 : 4096;
 		while (cap < t->len + (size_t)n + 1)
 			cap *= 2;
-		char *p = realloc(t->p, cap);
+		/* Not realloc: the old buffer may hold keys, and is wiped. */
+		char *p = malloc(cap);
 		if (p == NULL) {
 			t->failed = true;
 			return;
+		}
+		if (t->p != NULL) {
+			memcpy(p, t->p, t->len);
+			sl_wg_wipe(t->p, t->cap);
+			free(t->p);
 		}
 		t->p = p;
 		t->cap = cap;
@@ -172,8 +178,19 @@ struct pending {
 	bool set_keepalive;
 	uint16_t keepalive;
 	unsigned n_allowed;
-	struct sl_prefix allowed[1024];
+	struct sl_prefix allowed[65536];
 };
+
+/* A preshared key file this socket wrote (beside the journal): removed
+ * with its peer or its key. Files an operator named are theirs. */
+static void forget_psk_file(const struct sl_app *app, const char *file)
+{
+	char ours[PATH_MAX];
+	snprintf(ours, sizeof(ours), "%s.wireguard/", app->config_path);
+	if (file != NULL && strncmp(file, ours, strlen(ours)) == 0 &&
+	    strlen(file) > 4 && strcmp(file + strlen(file) - 4, ".psk") == 0)
+		unlink(file);
+}
 
 static int flush_peer(struct sl_app *app, uint16_t port, struct pending *pp)
 {
@@ -184,9 +201,14 @@ static int flush_peer(struct sl_app *app, uint16_t port, struct pending *pp)
 		return 0;
 	pp->active = false;
 	bool exists = sl_wg_peer_get(d, pp->pub, &info);
+	char old_psk[PATH_MAX] = "";
+	if (exists && info.psk_file != NULL)
+		snprintf(old_psk, sizeof(old_psk), "%s", info.psk_file);
 	if (pp->remove) {
-		if (exists && sl_wg_peer_remove(d, pp->pub) == 0)
+		if (exists && sl_wg_peer_remove(d, pp->pub) == 0) {
+			forget_psk_file(app, old_psk);
 			return sl_app_wg_journal_remove(app, port, pp->pub) == 0 ? 0 : EIO;
+		}
 		return 0;
 	}
 	if (pp->update_only && !exists)
@@ -216,6 +238,8 @@ static int flush_peer(struct sl_app *app, uint16_t port, struct pending *pp)
 		SL_LOG(WARN, "wireguard", "%s: UAPI set: %s", sl_wg_dev_name(d), err);
 		return -rc;
 	}
+	if (pp->set_psk && !pp->has_psk)
+		forget_psk_file(app, old_psk);
 	return sl_app_wg_journal_set(app, port, pp->pub) == 0 ? 0 : EIO;
 }
 
@@ -251,6 +275,9 @@ static bool parse_endpoint(const char *v, struct sl_addr *a, uint16_t *port)
 
 static int set_lines(struct sl_app *app, uint16_t port, char *req, const char **bad_key);
 
+/* The peer a "set" is changing: large (its allowed IPs), so not on the stack. */
+static struct pending pp;
+
 /* One "set" request, line by line; the errno to answer (0: all done). A
  * refusal is logged with the key it stopped at (never a value: keys'
  * values are secrets). */
@@ -258,6 +285,7 @@ static int uapi_set(struct sl_app *app, uint16_t port, char *req)
 {
 	const char *bad = "";
 	int e = set_lines(app, port, req, &bad);
+	sl_wg_wipe(pp.psk, sizeof(pp.psk));   /* the request itself is wiped with its connection */
 	if (e != 0)
 		SL_LOG(WARN, "wireguard", "%s: UAPI set refused at \"%s\": %s",
 		       sl_wg_dev_name(app->wg[port]), bad, strerror(e));
@@ -267,7 +295,6 @@ static int uapi_set(struct sl_app *app, uint16_t port, char *req)
 static int set_lines(struct sl_app *app, uint16_t port, char *req, const char **bad_key)
 {
 	struct sl_wg_dev *d = app->wg[port];
-	static struct pending pp;
 	uint8_t key[SL_WG_KEY_LEN];
 	static const uint8_t zero[SL_WG_KEY_LEN];
 	int rc = 0;
@@ -290,7 +317,9 @@ static int set_lines(struct sl_app *app, uint16_t port, char *req, const char **
 				rc = EIO;
 			sl_wg_wipe(key, sizeof(key));
 		} else if (strcmp(line, "listen_port") == 0) {
-			if (strtoul(v, NULL, 10) != sl_wg_dev_listen_port(d))
+			/* 0: the file names none (wg setconf/syncconf send it so). */
+			unsigned long lp = strtoul(v, NULL, 10);
+			if (lp != 0 && lp != sl_wg_dev_listen_port(d))
 				rc = EBUSY;
 		} else if (strcmp(line, "fwmark") == 0) {
 			if (strtoul(v, NULL, 10) != 0)
@@ -428,6 +457,8 @@ static void conn_serve(struct sl_app *app, struct uapi_conn *c)
 		put(&t, "errno=%d\n\n", EPROTO);
 	}
 	if (t.failed) {
+		if (t.p != NULL)
+			sl_wg_wipe(t.p, t.cap);
 		free(t.p);
 		conn_close(c);
 		return;

@@ -8,7 +8,9 @@
  *
  * A wg-quick file's preshared keys are inline; sluice takes secrets only
  * from files, so import writes each into a file of its own, mode 0600,
- * beside the imported file (<file>.<n>.psk), and names that file. The
+ * beside the imported file (<file>.<n>.psk, an absolute path), and names
+ * that file: sluice reads it, so sluicectl must run on sluice's host for a
+ * file with preshared keys. The
  * [Interface] section is the configuration's business: its keys are
  * reported and left alone.
  */
@@ -159,9 +161,16 @@ struct import {
 	int status;
 };
 
+/* Beside the imported file, by absolute path: the API takes no other. */
 static int write_psk(struct import *im, const char *key, char *path, size_t len)
 {
-	snprintf(path, len, "%s.%u.psk", im->file, ++im->n_psk);
+	char *abs = strcmp(im->file, "stdin") == 0 ? NULL : realpath(im->file, NULL);
+	if (abs == NULL) {
+		snprintf(path, len, "%s", im->file);
+		return -ENOENT;
+	}
+	snprintf(path, len, "%s.%u.psk", abs, ++im->n_psk);
+	free(abs);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -204,7 +213,8 @@ static int peer_line(struct import *im, unsigned line, const char *key, char *va
 	} else if (strcasecmp(key, "PresharedKey") == 0) {
 		char path[1024];
 		if (write_psk(im, value, path, sizeof(path)) != 0) {
-			fprintf(stderr, "sluicectl: wg import: cannot write %s\n", path);
+			fprintf(stderr, "sluicectl: %s:%u: cannot keep the preshared key beside %s "
+				"(a file, not stdin, is needed for it)\n", im->file, line, path);
 			return CTL_EXIT_NOINPUT;
 		}
 		json_object_set_new(im->peer, "preshared_key_file", json_string(path));

@@ -227,6 +227,7 @@ static void promote(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uint
 	c->kp_prev = c->kp_cur;
 	c->kp_cur = kp;
 	c->kp_next = NULL;
+	completed(d, c, now);
 	if (c->n_staged > 0)
 		flush_staged(d, t, slot, kp, now);
 }
@@ -297,7 +298,10 @@ static void consume_initiation(struct sl_wg_dev *d, const struct sl_ipstack_tabl
 	wg_kp_drop(d, c->hs_kp);
 	c->hs_kp = NULL;
 	sl_wg_wipe(&c->hs, sizeof(c->hs));
-	completed(d, c, now);
+	/* Complete only once the initiator uses the session (promote()), as
+	 * Linux: a response the initiator cannot open (a wrong preshared key)
+	 * is no handshake. */
+	c->attempt_start_tsc = 0;
 	struct sl_wg_endpoint ep = {.addr = *src, .port = sport, .local = *local};
 	send_msg(d, t, &ep, &resp, sizeof(resp));
 }
@@ -601,12 +605,17 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 	uint64_t last_data_rx = __atomic_load_n(&p->last_data_rx_tsc, __ATOMIC_RELAXED);
 	uint64_t last_sent = RTE_MAX(last_tx, c->last_keepalive_tsc);
 	/* As Linux's timers: armed by the first packet that is not answered,
-	 * not pushed back by the ones after it. Data sent and nothing heard
-	 * for 15 s: the session may be gone, a new handshake. */
-	if (last_rx >= c->tx_unanswered_tsc)
+	 * not pushed back by the ones after it, and not armed again until
+	 * more data is sent. Data sent and nothing heard for 15 s (a
+	 * completed handshake counts as hearing): the session may be gone, a
+	 * new handshake. */
+	uint64_t heard = RTE_MAX(last_rx, c->last_handshake_tsc);
+	if (c->tx_unanswered_tsc != 0 && heard >= c->tx_unanswered_tsc)
 		c->tx_unanswered_tsc = 0;
-	if (c->tx_unanswered_tsc == 0 && last_tx > last_rx)
+	if (c->tx_unanswered_tsc == 0 && last_tx > heard && last_tx != c->tx_armed_for) {
 		c->tx_unanswered_tsc = now;
+		c->tx_armed_for = last_tx;
+	}
 	if (c->tx_unanswered_tsc != 0 &&
 	    wg_since(now, c->tx_unanswered_tsc) >= secs(d, SL_WG_KEEPALIVE_TIMEOUT +
 							    SL_WG_REKEY_TIMEOUT)) {
@@ -636,7 +645,9 @@ static void peer_timers(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, 
 		send_keepalive(d, t, slot, kp, now);
 		last_sent = now;
 	}
-	if (c->keepalive_s > 0 && wg_since(now, last_sent) >=
+	/* Persistent keepalive: after that long without any authenticated
+	 * packet either way, as Linux. */
+	if (c->keepalive_s > 0 && wg_since(now, RTE_MAX(last_sent, last_rx)) >=
 				  (uint64_t)c->keepalive_s * d->tsc_hz / d->clock_scale) {
 		if (kp != NULL)
 			send_keepalive(d, t, slot, kp, now);

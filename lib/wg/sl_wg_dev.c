@@ -562,7 +562,18 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 {
 	int32_t slot = wg_slot_of(d, pub);
 	bool created = false;
+	if (err_len > 0)
+		err[0] = '\0';
 	if (slot < 0) {
+		/* Slots of removed peers wait for the workers' grace period:
+		 * when none is free, wait for it rather than refuse (a remove
+		 * then an add in one request, or a journal replayed at start). */
+		if (d->n_free_slots == 0)
+			wg_reclaim(d);
+		if (d->n_free_slots == 0 && d->dq_n > 0) {
+			rte_rcu_qsbr_synchronize(d->qsv, RTE_QSBR_THRID_INVALID);
+			wg_reclaim(d);
+		}
 		if (d->n_free_slots == 0) {
 			snprintf(err, err_len, "%s has its %u peers (max_peers)", d->name,
 				 d->max_peers);
@@ -571,15 +582,21 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		slot = (int32_t)d->free_slots[d->n_free_slots - 1];
 		struct peer_ctl *c = &d->ctl[slot];
 		memset(c, 0, sizeof(*c));
+		/* Held packets of the slot's last peer may still be in the ring:
+		 * they take their count back when they arrive. */
+		uint32_t held = __atomic_load_n(&d->peers[slot].held, __ATOMIC_RELAXED);
 		memset(&d->peers[slot], 0, sizeof(d->peers[slot]));
+		__atomic_store_n(&d->peers[slot].held, held, __ATOMIC_RELAXED);
 		memcpy(c->keys.pub, pub, SL_WG_KEY_LEN);
 		if (d->has_key && !sl_wg_remote_init(&c->keys, &d->s, pub, NULL)) {
+			sl_wg_wipe(c, sizeof(*c));
 			snprintf(err, err_len, "the public key is of small order: no handshake "
 				 "with it can succeed");
 			return -EINVAL;
 		}
 		c->usable = d->has_key;
 		if (rte_hash_add_key_data(d->by_pub, pub, (void *)(uintptr_t)slot) != 0) {
+			sl_wg_wipe(c, sizeof(*c));
 			snprintf(err, err_len, "%s: the peer table is full", d->name);
 			return -ENOSPC;
 		}
@@ -589,6 +606,49 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		created = true;
 	}
 	struct peer_ctl *c = &d->ctl[slot];
+	/* Room for every new prefix first, so that adding them cannot fail
+	 * half way (a prefix taken from another peer and then refused). */
+	unsigned fresh = 0;
+	for (unsigned i = 0; i < ch->n_allowed; i++) {
+		struct allowed_key k;
+		void *data;
+		allowed_key_of(&k, &ch->allowed[i]);
+		fresh += rte_hash_lookup_data(d->allowed, &k, &data) < 0;
+	}
+	int rc = 0;
+	if (d->n_allowed_total + fresh > d->max_allowed)
+		rc = -ENOSPC;
+	if (rc == 0 && c->n_allowed + ch->n_allowed > c->cap_allowed) {
+		struct sl_prefix *a = realloc(c->allowed, (c->n_allowed + ch->n_allowed) *
+						       sizeof(*a));
+		if (a == NULL)
+			rc = -ENOMEM;
+		else {
+			c->allowed = a;
+			c->cap_allowed = c->n_allowed + ch->n_allowed;
+		}
+	}
+	/* A replaced list: the new prefixes first, then the old ones go, so
+	 * what both hold never stops routing. */
+	for (unsigned i = 0; rc == 0 && i < ch->n_allowed; i++) {
+		rc = peer_allowed_add(d, (uint32_t)slot, &ch->allowed[i]);
+		if (rc != 0) {
+			char pf[64];
+			sl_format_prefix(&ch->allowed[i], pf, sizeof(pf));
+			snprintf(err, err_len, "allowed IP %s: the interface's allowed-IP table "
+				 "is full", pf);
+		}
+	}
+	if (rc != 0) {
+		if (rc == -ENOSPC && err[0] == '\0')
+			snprintf(err, err_len, "%s: the allowed-IP table is full (4 per peer "
+				 "on average)", d->name);
+		else if (rc == -ENOMEM)
+			snprintf(err, err_len, "no memory for the peer's allowed IPs");
+		if (created)
+			sl_wg_peer_remove(d, pub);
+		return rc;
+	}
 	if (ch->set_psk) {
 		free(c->psk_file);
 		c->psk_file = ch->psk != NULL && ch->psk_file != NULL ? strdup(ch->psk_file) : NULL;
@@ -605,21 +665,6 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 	if (ch->set_keepalive) {
 		c->keepalive_s = ch->keepalive_s;
 		c->last_keepalive_tsc = 0;
-	}
-	/* A replaced list: the new prefixes first, then the old ones go, so
-	 * what both hold never stops routing. */
-	for (unsigned i = 0; i < ch->n_allowed; i++) {
-		int rc = peer_allowed_add(d, (uint32_t)slot, &ch->allowed[i]);
-		if (rc != 0) {
-			char pf[64];
-			sl_format_prefix(&ch->allowed[i], pf, sizeof(pf));
-			snprintf(err, err_len, "allowed IP %s: %s", pf,
-				 rc == -ENOSPC ? "the interface's allowed-IP table is full"
-					       : "no memory");
-			if (created)
-				sl_wg_peer_remove(d, pub);
-			return rc;
-		}
 	}
 	if (ch->replace_allowed)
 		peer_allowed_keep_only(d, (uint32_t)slot, ch->allowed, ch->n_allowed);

@@ -30,6 +30,7 @@ struct peer_ctl {
 	uint64_t last_init_sent_tsc;
 	uint64_t last_hs_sent_tsc;       /* initiation or response: one per REKEY_TIMEOUT */
 	uint64_t tx_unanswered_tsc;      /* first data sent since the last receive; 0: none */
+	uint64_t tx_armed_for;           /* the last_tx that armed it: not again for the same */
 	uint64_t rx_unanswered_tsc;      /* first data received since the last send; 0: none */
 	uint64_t retry_jitter_tsc;
 	uint8_t last_mac1[SL_WG_MAC_LEN];   /* of our last handshake message: cookie AD */

@@ -10,11 +10,14 @@
  * from files, so import writes each into a file of its own, mode 0600,
  * beside the imported file (<file>.<n>.psk, an absolute path), and names
  * that file: sluice reads it, so sluicectl must run on sluice's host for a
- * file with preshared keys. The
+ * file with preshared keys. Endpoint names are resolved here (sluice takes
+ * addresses). The
  * [Interface] section is the configuration's business: its keys are
  * reported and left alone.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -205,6 +208,33 @@ static int flush(struct import *im)
 	return CTL_EXIT_OK;
 }
 
+/* "host:port" with a name resolved here (wg-quick allows names; sluice
+ * takes addresses): the first address, as wg(8) does. */
+static int resolve_endpoint(const char *value, char *out, size_t len)
+{
+	char host[256];
+	const char *colon = strrchr(value, ':');
+	if (colon == NULL || (size_t)(colon - value) >= sizeof(host))
+		return -EINVAL;
+	if (value[0] == '[') {      /* an IPv6 literal: as it is */
+		snprintf(out, len, "%s", value);
+		return 0;
+	}
+	memcpy(host, value, (size_t)(colon - value));
+	host[colon - value] = '\0';
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return -ENOENT;
+	char addr[INET6_ADDRSTRLEN];
+	const void *a = res->ai_family == AF_INET ?
+		(const void *)&((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr :
+		(const void *)&((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr;
+	inet_ntop(res->ai_family, a, addr, sizeof(addr));
+	snprintf(out, len, res->ai_family == AF_INET6 ? "[%s]%s" : "%s%s", addr, colon);
+	freeaddrinfo(res);
+	return 0;
+}
+
 /* One "Key = Value" line of a [Peer]. */
 static int peer_line(struct import *im, unsigned line, const char *key, char *value)
 {
@@ -219,7 +249,13 @@ static int peer_line(struct import *im, unsigned line, const char *key, char *va
 		}
 		json_object_set_new(im->peer, "preshared_key_file", json_string(path));
 	} else if (strcasecmp(key, "Endpoint") == 0) {
-		json_object_set_new(im->peer, "endpoint", json_string(value));
+		char ep[128];
+		if (resolve_endpoint(value, ep, sizeof(ep)) != 0) {
+			fprintf(stderr, "sluicectl: %s:%u: Endpoint: cannot resolve '%s'\n", im->file,
+				line, value);
+			return CTL_EXIT_DATAERR;
+		}
+		json_object_set_new(im->peer, "endpoint", json_string(ep));
 	} else if (strcasecmp(key, "PersistentKeepalive") == 0) {
 		char *end;
 		long s = strcasecmp(value, "off") == 0 ? 0 : strtol(value, &end, 10);

@@ -295,6 +295,9 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 	uint16_t op_of[SL_WG_CIPHER_BURST];
 	struct rte_mbuf *to_punt[n];
 	uint16_t n_ops = 0, np = 0;
+	const struct sl_wg_dev *last_dev = NULL;
+	uint8_t last_af = 0, last_dst[16];
+	uint32_t last_slot = UINT32_MAX;
 
 	memset(verdict, PASS, n);
 	for (uint16_t i = 0; i < n && n_ops < SL_WG_CIPHER_BURST; i++) {
@@ -308,7 +311,20 @@ uint16_t sl_wg_out_burst(struct sl_wg_worker *w, struct rte_mbuf **pkts, uint16_
 		uint8_t af = meta->l3_type == SL_L3_IPV4 ? SL_AF_INET : SL_AF_INET6;
 		const uint8_t *dst = af == SL_AF_INET ?
 			(const uint8_t *)&sl_pkt_ipv4(m)->dst_addr : sl_pkt_ipv6(m)->dst_addr;
-		uint32_t slot = wg_allowed_lookup(d, af, dst);
+		/* A burst's packets mostly go where the one before went (a flow's
+		 * segments): the last answer serves them, within this burst only
+		 * (as if looked up a moment earlier). */
+		uint32_t slot;
+		if (last_dev == d && last_af == af &&
+		    memcmp(last_dst, dst, af == SL_AF_INET ? 4 : 16) == 0) {
+			slot = last_slot;
+		} else {
+			slot = wg_allowed_lookup(d, af, dst);
+			last_dev = d;
+			last_af = af;
+			memcpy(last_dst, dst, af == SL_AF_INET ? 4 : 16);
+			last_slot = slot;
+		}
 		if (slot == UINT32_MAX) {
 			sl_stats_drop(w->st, m, SL_DROP_WG_NO_PEER);
 			continue;

@@ -27,42 +27,6 @@
 /* A peer's allowed IPs in one request (the journal writes them all). */
 #define MAX_ALLOWED_PER_REQUEST 65536
 
-static void endpoint_format(const struct sl_addr *a, uint16_t port, char *out, size_t len)
-{
-	char addr[INET6_ADDRSTRLEN];
-	sl_format_addr(a, addr, sizeof(addr));
-	snprintf(out, len, a->af == SL_AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
-}
-
-/* "192.0.2.1:51820" or "[2001:db8::1]:51820". */
-static bool endpoint_parse(const char *s, struct sl_addr *a, uint16_t *port)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
-			return false;
-		memcpy(host, s + 1, (size_t)(close - s - 1));
-		host[close - s - 1] = '\0';
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-			return false;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-	}
-	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535)
-		return false;
-	if (sl_parse_addr(host, a) != 0 || (s[0] == '[') != (a->af == SL_AF_INET6))
-		return false;
-	*port = (uint16_t)p;
-	return true;
-}
-
 json_t *sl_app_wg_peer_config_json(const struct sl_wg_peer_info *info)
 {
 	char b64[SL_WG_KEY_B64_LEN + 1], ep[64];
@@ -72,7 +36,7 @@ json_t *sl_app_wg_peer_config_json(const struct sl_wg_peer_info *info)
 	if (info->psk_file != NULL)
 		json_object_set_new(o, "preshared_key_file", json_string(info->psk_file));
 	if (info->ep.addr.af != 0) {
-		endpoint_format(&info->ep.addr, info->ep.port, ep, sizeof(ep));
+		sl_format_endpoint(&info->ep.addr, info->ep.port, ep, sizeof(ep));
 		json_object_set_new(o, "endpoint", json_string(ep));
 	}
 	for (unsigned i = 0; i < info->n_allowed; i++) {
@@ -153,7 +117,7 @@ static int peer_apply(struct sl_app *app, uint16_t port, const json_t *body, boo
 			ch.psk_file = path;
 		} else if (strcmp(key, "endpoint") == 0) {
 			const char *s = json_string_value(v);
-			if (s == NULL || !endpoint_parse(s, &ch.endpoint, &ch.endpoint_port))
+			if (s == NULL || sl_parse_endpoint(s, &ch.endpoint, &ch.endpoint_port) != 0)
 				return fail(err, len, "%s: an address and port, like \"192.0.2.1:51820\" "
 					    "or \"[2001:db8::1]:51820\"", "endpoint");
 			ch.set_endpoint = true;

@@ -46,6 +46,7 @@ struct uapi_conn {
 };
 
 static struct uapi_conn conns[UAPI_MAX_CONN];
+static bool opened;
 static int listen_fd[SL_MAX_PORTS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 _Static_assert(SL_MAX_PORTS == 8, "one listening socket per port");
 
@@ -92,13 +93,6 @@ static void put(struct text *t, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ get */
 
-static void endpoint_text(const struct sl_wg_endpoint *ep, char *out, size_t len)
-{
-	char addr[64];
-	sl_format_addr(&ep->addr, addr, sizeof(addr));
-	snprintf(out, len, ep->addr.af == SL_AF_INET6 ? "[%s]:%u" : "%s:%u", addr, ep->port);
-}
-
 static void uapi_get(struct sl_app *app, uint16_t port, struct text *t)
 {
 	struct sl_wg_dev *d = app->wg[port];
@@ -125,7 +119,7 @@ static void uapi_get(struct sl_app *app, uint16_t port, struct text *t)
 		put(t, "protocol_version=1\n");
 		if (info.ep.addr.af != 0) {
 			char ep[80];
-			endpoint_text(&info.ep, ep, sizeof(ep));
+			sl_format_endpoint(&info.ep.addr, info.ep.port, ep, sizeof(ep));
 			put(t, "endpoint=%s\n", ep);
 		}
 		put(t, "last_handshake_time_sec=%llu\nlast_handshake_time_nsec=%llu\n",
@@ -243,34 +237,19 @@ static int flush_peer(struct sl_app *app, uint16_t port, struct pending *pp)
 	return sl_app_wg_journal_set(app, port, pp->pub) == 0 ? 0 : EIO;
 }
 
+/* wg(8)'s endpoint: sl_parse_endpoint's, after a scope ("%eth0"), which
+ * means nothing to sluice's addresses, is cut out of an IPv6 literal. */
 static bool parse_endpoint(const char *v, struct sl_addr *a, uint16_t *port)
 {
-	char host[80];
-	const char *colon;
-	if (v[0] == '[') {
-		const char *close = strchr(v, ']');
-		if (close == NULL || close[1] != ':' || (size_t)(close - v) >= sizeof(host))
-			return false;
-		memcpy(host, v + 1, (size_t)(close - v - 1));
-		host[close - v - 1] = '\0';
-		/* A scope ("%eth0") means nothing to sluice's addresses. */
-		char *pct = strchr(host, '%');
-		if (pct != NULL)
-			*pct = '\0';
-		colon = close + 1;
-	} else {
-		colon = strrchr(v, ':');
-		if (colon == NULL || (size_t)(colon - v) >= sizeof(host))
-			return false;
-		memcpy(host, v, (size_t)(colon - v));
-		host[colon - v] = '\0';
-	}
-	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || p == 0 || p > 65535 || sl_parse_addr(host, a) != 0)
+	char copy[96];
+	const char *pct = strchr(v, '%'), *close = strchr(v, ']');
+	if (strlen(v) >= sizeof(copy))
 		return false;
-	*port = (uint16_t)p;
-	return true;
+	if (pct != NULL && close != NULL && pct < close) {
+		snprintf(copy, sizeof(copy), "%.*s%s", (int)(pct - v), v, close);
+		v = copy;
+	}
+	return sl_parse_endpoint(v, a, port) == 0;
 }
 
 static int set_lines(struct sl_app *app, uint16_t port, char *req, const char **bad_key);
@@ -424,6 +403,7 @@ int sl_app_wg_uapi_open(struct sl_app *app, char *err, size_t len)
 	}
 	for (unsigned i = 0; i < UAPI_MAX_CONN; i++)
 		conns[i].fd = -1;
+	opened = true;
 	return 0;
 }
 
@@ -523,6 +503,9 @@ void sl_app_wg_uapi_poll(struct sl_app *app)
 
 void sl_app_wg_uapi_close(struct sl_app *app)
 {
+	if (!opened)
+		return;   /* conns[] was never set up: its zeros are not descriptors */
+	opened = false;
 	for (unsigned i = 0; i < UAPI_MAX_CONN; i++)
 		if (conns[i].fd >= 0)
 			conn_close(&conns[i]);

@@ -561,6 +561,11 @@ void sl_format_per_second(uint64_t per_s, char *buf, size_t len);
 int sl_parse_percent(const char *s, uint32_t *pct);
 /** IPv4/IPv6 literal. 0 or -EINVAL. */
 int sl_parse_addr(const char *s, struct sl_addr *out);
+/** "192.0.2.1:51820" or "[2001:db8::1]:51820" (brackets for IPv6 only);
+ * port 1..65535. 0 or -EINVAL. */
+int sl_parse_endpoint(const char *s, struct sl_addr *addr, uint16_t *port);
+/** The same spelling back (INET6_ADDRSTRLEN + 8 is enough). */
+void sl_format_endpoint(const struct sl_addr *addr, uint16_t port, char *buf, size_t len);
 /** "addr/len"; a bare address gets /32 or /128. 0 or -EINVAL. */
 int sl_parse_prefix(const char *s, struct sl_prefix *out);
 /**

@@ -275,6 +275,41 @@ int sl_parse_prefix(const char *s, struct sl_prefix *out)
 	return 0;
 }
 
+int sl_parse_endpoint(const char *s, struct sl_addr *addr, uint16_t *port)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	char *end;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535)
+		return -EINVAL;
+	if (sl_parse_addr(host, addr) != 0 || (s[0] == '[') != (addr->af == SL_AF_INET6))
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+void sl_format_endpoint(const struct sl_addr *addr, uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	sl_format_addr(addr, a, sizeof(a));
+	snprintf(buf, len, addr->af == SL_AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
 void sl_format_addr(const struct sl_addr *a, char *buf, size_t len)
 {
 	int family = a->af == SL_AF_INET ? AF_INET : AF_INET6;

@@ -194,6 +194,16 @@ static inline uint64_t sl_wg_le64(uint64_t v)
 #endif
 }
 
+/** The AEAD nonce of message counter @p counter: four zero bytes, then the
+ * counter, little-endian (the paper's §5.4.6). */
+static inline void sl_wg_nonce(uint8_t nonce[12], uint64_t counter)
+{
+	for (unsigned i = 0; i < 4; i++)
+		nonce[i] = 0;
+	for (unsigned i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
+}
+
 /** The type field of message type @p t, as it is on the wire. */
 static inline uint32_t sl_wg_type(enum sl_wg_msg_type t)
 {
@@ -562,8 +572,6 @@ int sl_wg_peer_set(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN],
 		   const struct sl_wg_peer_change *c, char *err, size_t err_len);
 /** Remove a peer, its sessions and its allowed IPs; -ENOENT if none. */
 int sl_wg_peer_remove(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN]);
-/** Remove every peer. */
-void sl_wg_peer_remove_all(struct sl_wg_dev *d);
 
 /** What the views show of a peer (no secrets but whether a PSK is set). */
 struct sl_wg_peer_info {

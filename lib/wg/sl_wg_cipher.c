@@ -68,13 +68,6 @@ const char *sl_wg_cipher_arch(const struct sl_wg_cipher *c)
 	}
 }
 
-static void set_iv(uint8_t iv[12], uint64_t counter)
-{
-	memset(iv, 0, 4);
-	for (unsigned i = 0; i < 8; i++)
-		iv[4 + i] = (uint8_t)(counter >> (8 * i));
-}
-
 /* Submit @p n jobs and wait for all of them (a burst is one unit):
  * bit i of the result is set when op i completed. */
 static uint64_t run_burst(struct sl_wg_cipher *c, const struct sl_wg_cipher_op *ops, uint16_t n,
@@ -89,7 +82,7 @@ static uint64_t run_burst(struct sl_wg_cipher *c, const struct sl_wg_cipher_op *
 		const struct sl_wg_cipher_op *op = &ops[i];
 		uint8_t *data = rte_pktmbuf_mtod_offset(op->m, uint8_t *, op->off);
 		IMB_JOB *j = jobs[i];
-		set_iv(c->iv[i], op->counter);
+		sl_wg_nonce(c->iv[i], op->counter);
 		j->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
 		j->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
 		j->cipher_direction = dir;

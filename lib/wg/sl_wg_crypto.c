@@ -184,21 +184,13 @@ bool sl_wg_dh(uint8_t out[SL_WG_KEY_LEN], const uint8_t priv[SL_WG_KEY_LEN],
 static const uint8_t nothing[1];
 #define OR_NOTHING(p, len) ((len) > 0 ? (const uint8_t *)(p) : nothing)
 
-/* The AEAD nonce: four zero bytes, then the counter, little-endian. */
-static void aead_nonce(uint8_t nonce[CHACHA20_POLY1305_AEAD_IV_SIZE], uint64_t counter)
-{
-	memset(nonce, 0, 4);
-	for (unsigned i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
-}
-
 bool sl_wg_aead_seal(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN], uint64_t counter,
 		     const void *pt, size_t len, const void *ad, size_t ad_len)
 {
 	uint8_t nonce[CHACHA20_POLY1305_AEAD_IV_SIZE];
 	if (len > UINT32_MAX - SL_WG_TAG_LEN || ad_len > UINT32_MAX)
 		return false;
-	aead_nonce(nonce, counter);
+	sl_wg_nonce(nonce, counter);
 	return wc_ChaCha20Poly1305_Encrypt(key, nonce, OR_NOTHING(ad, ad_len), (word32)ad_len,
 					   OR_NOTHING(pt, len), (word32)len, out, out + len) == 0;
 }
@@ -211,7 +203,7 @@ bool sl_wg_aead_open(uint8_t *out, const uint8_t key[SL_WG_KEY_LEN], uint64_t co
 	uint8_t nonce[CHACHA20_POLY1305_AEAD_IV_SIZE], tag[SL_WG_TAG_LEN];
 	size_t n = len - SL_WG_TAG_LEN;
 	memcpy(tag, (const uint8_t *)ct + n, sizeof(tag));   /* @p out may overlap it */
-	aead_nonce(nonce, counter);
+	sl_wg_nonce(nonce, counter);
 	uint8_t none[1];
 	if (wc_ChaCha20Poly1305_Decrypt(key, nonce, OR_NOTHING(ad, ad_len), (word32)ad_len,
 					OR_NOTHING(ct, n), (word32)n, tag, n > 0 ? out : none) != 0) {

@@ -11,7 +11,6 @@
  * real time: they are about this machine's capacity, not the protocol.
  */
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <rte_byteorder.h>
@@ -22,18 +21,6 @@
 
 #include "sl_wg.h"
 #include "wg_priv.h"
-
-static void rand_bytes(void *p, size_t n)
-{
-	uint8_t *b = p;
-	while (n > 0) {
-		ssize_t got = getrandom(b, n, 0);
-		if (got > 0) {
-			b += got;
-			n -= (size_t)got;
-		}
-	}
-}
 
 static uint64_t wall_ns(void)
 {
@@ -157,7 +144,7 @@ static void initiate(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uin
 	}
 	struct sl_wg_msg_initiation msg;
 	uint8_t e[SL_WG_KEY_LEN], ts[SL_WG_TAI64N_LEN];
-	rand_bytes(e, sizeof(e));
+	wg_random_bytes(e, sizeof(e));
 	sl_wg_tai64n(ts, wall_ns());
 	bool ok = sl_wg_initiation_create(&c->hs, &d->s, &c->keys, e, ts, c->hs_kp->local_index,
 					  &msg);
@@ -172,7 +159,7 @@ static void initiate(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, uin
 	if (c->attempt_start_tsc == 0)
 		c->attempt_start_tsc = now;
 	uint32_t jitter;
-	rand_bytes(&jitter, sizeof(jitter));
+	wg_random_bytes(&jitter, sizeof(jitter));
 	c->retry_jitter_tsc = (uint64_t)(jitter % 334) * d->tsc_hz / 1000 / d->clock_scale;
 	d->hs[SL_WG_HS_INITIATED]++;
 	send_msg(d, t, &ep, &msg, sizeof(msg));
@@ -276,7 +263,7 @@ static void consume_initiation(struct sl_wg_dev *d, const struct sl_ipstack_tabl
 	}
 	struct sl_wg_msg_response resp;
 	uint8_t e[SL_WG_KEY_LEN];
-	rand_bytes(e, sizeof(e));
+	wg_random_bytes(e, sizeof(e));
 	bool ok = sl_wg_response_create(&hs, &c->keys, e, kp->local_index, &resp);
 	sl_wg_wipe(e, sizeof(e));
 	if (!ok) {
@@ -516,7 +503,7 @@ void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, str
 		return;
 	}
 	if (wg_since(now, d->secret_tsc) >= secs(d, SL_WG_COOKIE_REFRESH_TIME)) {
-		rand_bytes(d->cookie_secret, sizeof(d->cookie_secret));
+		wg_random_bytes(d->cookie_secret, sizeof(d->cookie_secret));
 		d->secret_tsc = now;
 	}
 	if (under_load(d, now)) {
@@ -526,7 +513,7 @@ void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, str
 			struct sl_wg_msg_cookie reply;
 			uint8_t nonce[SL_WG_XNONCE_LEN];
 			const uint8_t *mac1 = msg.b + len - 2 * SL_WG_MAC_LEN;
-			rand_bytes(nonce, sizeof(nonce));
+			wg_random_bytes(nonce, sizeof(nonce));
 			if (sl_wg_cookie_reply_create(&reply, sl_wg_le32(msg.init.sender), nonce,
 						      cookie, d->s.cookie_key, mac1)) {
 				struct sl_wg_endpoint ep = {.addr = src, .port = sport,
@@ -551,8 +538,6 @@ void sl_wg_dev_input(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, str
 void sl_wg_dev_output(struct sl_wg_dev *d, const struct sl_ipstack_tables *t, struct rte_mbuf *m,
 		      uint64_t now)
 {
-	struct sl_pkt_meta *meta = sl_pkt_meta(m);
-	(void)meta;
 	uint32_t slot = peer_of(d, m);
 	if (slot == UINT32_MAX) {
 		sl_stats_drop(d->st, m, SL_DROP_WG_NO_PEER);

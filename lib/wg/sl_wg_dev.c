@@ -52,7 +52,7 @@ const char *const sl_wg_hs_outcome_names[SL_WG_HS_OUTCOMES] = {
 
 /* ------------------------------------------------------------ helpers */
 
-static void random_bytes(void *p, size_t n)
+void wg_random_bytes(void *p, size_t n)
 {
 	uint8_t *b = p;
 	while (n > 0) {
@@ -163,7 +163,7 @@ struct sl_wg_keypair *wg_kp_new(struct sl_wg_dev *d, uint32_t slot)
 	if (kp == NULL)
 		return NULL;
 	uint32_t pos = d->free_index[--d->n_free_index], tag;
-	random_bytes(&tag, sizeof(tag));
+	wg_random_bytes(&tag, sizeof(tag));
 	/* index_bits is 22 at most (4 sessions for each of 2^20 peers). */
 	kp->local_index = (tag << d->index_bits) | pos;
 	kp->peer = slot;
@@ -456,7 +456,7 @@ struct sl_wg_dev *sl_wg_dev_create(const struct sl_wg_dev_params *p, char *err, 
 		sl_wg_dev_free(d);
 		return NULL;
 	}
-	random_bytes(d->cookie_secret, sizeof(d->cookie_secret));
+	wg_random_bytes(d->cookie_secret, sizeof(d->cookie_secret));
 	d->secret_tsc = rte_rdtsc();
 	return d;
 nomem:
@@ -701,17 +701,6 @@ int sl_wg_peer_remove(struct sl_wg_dev *d, const uint8_t pub[SL_WG_KEY_LEN])
 	defer(d, NULL, (uint32_t)slot);
 	d->n_peers--;
 	return 0;
-}
-
-void sl_wg_peer_remove_all(struct sl_wg_dev *d)
-{
-	for (uint32_t i = 0; i < d->max_peers; i++) {
-		if (!d->peers[i].in_use)
-			continue;
-		uint8_t pub[SL_WG_KEY_LEN];
-		memcpy(pub, d->ctl[i].keys.pub, sizeof(pub));
-		sl_wg_peer_remove(d, pub);
-	}
 }
 
 static void peer_info(const struct sl_wg_dev *d, uint32_t slot, struct sl_wg_peer_info *o)

@@ -48,7 +48,8 @@ static void mix_ephemeral(struct sl_wg_handshake *hs, const uint8_t e_pub[SL_WG_
 	mix_hash(hs, e_pub, SL_WG_KEY_LEN);
 }
 
-/* (ck, key) = KDF2(ck, DH(priv, pub)); false when DH fails. */
+/* (ck, key) = KDF2(ck, DH(priv, pub)); @p key NULL: ck = KDF1(ck, DH)
+ * (the response's two DHs give no key). False when DH fails. */
 static bool mix_dh(struct sl_wg_handshake *hs, uint8_t key[SL_WG_KEY_LEN],
 		   const uint8_t priv[SL_WG_KEY_LEN], const uint8_t pub[SL_WG_KEY_LEN])
 {
@@ -56,18 +57,6 @@ static bool mix_dh(struct sl_wg_handshake *hs, uint8_t key[SL_WG_KEY_LEN],
 	bool ok = sl_wg_dh(ss, priv, pub);
 	if (ok)
 		sl_wg_kdf(hs->ck, ss, sizeof(ss), hs->ck, key, NULL);
-	sl_wg_wipe(ss, sizeof(ss));
-	return ok;
-}
-
-/* ck = KDF1(ck, DH(priv, pub)): the response's two DHs give no key. */
-static bool mix_dh_ck(struct sl_wg_handshake *hs, const uint8_t priv[SL_WG_KEY_LEN],
-		      const uint8_t pub[SL_WG_KEY_LEN])
-{
-	uint8_t ss[SL_WG_KEY_LEN];
-	bool ok = sl_wg_dh(ss, priv, pub);
-	if (ok)
-		sl_wg_kdf(hs->ck, ss, sizeof(ss), hs->ck, NULL, NULL);
 	sl_wg_wipe(ss, sizeof(ss));
 	return ok;
 }
@@ -215,7 +204,7 @@ bool sl_wg_response_create(struct sl_wg_handshake *hs, const struct sl_wg_remote
 	bool ok = sl_wg_pubkey(m->ephemeral, w.e_priv);
 	if (ok)
 		mix_ephemeral(&w, m->ephemeral);
-	ok = ok && mix_dh_ck(&w, w.e_priv, w.e_remote) && mix_dh_ck(&w, w.e_priv, r->pub);
+	ok = ok && mix_dh(&w, NULL, w.e_priv, w.e_remote) && mix_dh(&w, NULL, w.e_priv, r->pub);
 	if (ok)
 		mix_psk(&w, key, r->psk);
 	ok = ok && seal_and_hash(&w, m->empty_enc, key, NULL, 0);
@@ -239,7 +228,7 @@ bool sl_wg_response_consume(struct sl_wg_handshake *hs, const struct sl_wg_stati
 	w.remote_index = sl_wg_le32(m->sender);
 	memcpy(w.e_remote, m->ephemeral, SL_WG_KEY_LEN);
 	mix_ephemeral(&w, m->ephemeral);
-	bool ok = mix_dh_ck(&w, w.e_priv, m->ephemeral) && mix_dh_ck(&w, s->priv, m->ephemeral);
+	bool ok = mix_dh(&w, NULL, w.e_priv, m->ephemeral) && mix_dh(&w, NULL, s->priv, m->ephemeral);
 	if (ok)
 		mix_psk(&w, key, r->psk);
 	ok = ok && open_and_hash(&w, empty, key, m->empty_enc, sizeof(m->empty_enc));

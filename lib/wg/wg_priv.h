@@ -97,6 +97,8 @@ struct sl_wg_dev {
 };
 
 /* sl_wg_dev.c */
+/* Bytes from the kernel's random source (keys, indexes, nonces, jitter). */
+void wg_random_bytes(void *p, size_t n);
 void wg_ep_write(struct sl_wg_peer *p, const struct sl_wg_endpoint *ep, bool wait);
 void wg_ep_read(const struct sl_wg_peer *p, struct sl_wg_endpoint *out);
 bool wg_ep_equal(const struct sl_addr *a, uint16_t port, const struct sl_wg_endpoint *ep);

@@ -139,20 +139,23 @@ def test_live_rate_change(topo, dut):
     time.sleep(2.0)
     before = dut.metrics()
     set_rate(dut, "50Mbit")
-    after_change = dut.metrics()
-    rate, _, _ = wire_rate(dut, 1.0, 3.0)
-    cli.communicate(timeout=60)
-    srv.communicate(timeout=30)
-    print(f"after the change to 50 Mbit/s: {rate / 1e6:.2f} Mbit/s on the wire")
-    assert abs(rate - 50_000_000) <= 50_000_000 * 0.01, rate
-    # Nothing dropped by the change: no drop reason moved across it.
-    moved = {k: v - before.get(k, 0) for k, v in after_change.items()
-             if k[0] == "sluice_drop_packets_total" and v != before.get(k, 0)}
-    assert not moved, moved
-    view = dut.api("/api/v1/qos")["ports"][0]
-    assert view["rate_bps"] == 50_000_000
-    assert {c["name"]: c["ceil_bps"] for c in view["classes"]}["low"] == 50_000_000
-    set_rate(dut, "100Mbit")
+    # A failure here must not leave the next tests at 50 Mbit/s.
+    try:
+        after_change = dut.metrics()
+        rate, _, _ = wire_rate(dut, 1.0, 3.0)
+        cli.communicate(timeout=60)
+        srv.communicate(timeout=30)
+        print(f"after the change to 50 Mbit/s: {rate / 1e6:.2f} Mbit/s on the wire")
+        assert abs(rate - 50_000_000) <= 50_000_000 * 0.01, rate
+        # Nothing dropped by the change: no drop reason moved across it.
+        moved = {k: v - before.get(k, 0) for k, v in after_change.items()
+                 if k[0] == "sluice_drop_packets_total" and v != before.get(k, 0)}
+        assert not moved, moved
+        view = dut.api("/api/v1/qos")["ports"][0]
+        assert view["rate_bps"] == 50_000_000
+        assert {c["name"]: c["ceil_bps"] for c in view["classes"]}["low"] == 50_000_000
+    finally:
+        set_rate(dut, "100Mbit")
 
 
 def set_rate(dut, rate):
